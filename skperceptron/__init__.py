@@ -1,0 +1,16 @@
+"""Perceptrons and multi-layer perceptrons for scikit-learn, on a readable numpy engine."""
+
+from ._gradient_check import check_gradients
+from ._mlp import MLPClassifier, MLPRegressor
+from ._perceptron import PerceptronClassifier, PerceptronRegressor
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MLPClassifier",
+    "MLPRegressor",
+    "PerceptronClassifier",
+    "PerceptronRegressor",
+    "check_gradients",
+    "__version__",
+]

@@ -1,0 +1,126 @@
+"""Shared parameter and attribute descriptions, written once and filled into docstrings.
+
+A docstring names a shared entry as ``%(name)s``; ``fill_doc`` substitutes the text at
+import time, so the estimators' help shows every parameter in full.
+"""
+
+import textwrap
+
+_SHARED = {
+    "alpha": """alpha : float, default={alpha}
+    Strength of the L2 penalty on the weights (not the biases). The penalty
+    ``alpha / 2 * ||W||^2`` is divided by the (weighted) number of samples, as in
+    scikit-learn's MLP.""",
+    "max_iter": """max_iter : int, default={max_iter}
+    Maximum number of epochs (passes over the training data); for ``solver='lbfgs'``
+    the maximum number of L-BFGS iterations. Reaching it raises scikit-learn's
+    ``ConvergenceWarning`` and sets ``stop_reason_="max_iter"``.""",
+    "tol": """tol : float{tol_none}, default={tol}
+    Improvement threshold. Training stops when the training loss (or, with early
+    stopping, the validation score) has not improved by at least ``tol`` for
+    ``n_iter_no_change`` consecutive epochs.{tol_none_text}""",
+    "n_iter_no_change": """n_iter_no_change : int, default={n_iter_no_change}
+    Number of epochs without an improvement of ``tol`` that is tolerated.""",
+    "shuffle": """shuffle : bool, default=True
+    Whether to shuffle the samples at every epoch.""",
+    "random_state": """random_state : int, RandomState instance or None, default=None
+    Seeds weight initialisation, the validation split and shuffling. Pass an int for
+    reproducible results.""",
+    "verbose": """verbose : bool or int, default=False
+    Print one line per epoch: the loss, the validation score if any, and the time.""",
+    "warm_start": """warm_start : bool, default=False
+    When True, ``fit`` continues from the weights of the previous fit instead of
+    initialising new ones.""",
+    "early_stopping": """early_stopping : bool, default=False
+    Hold out ``validation_fraction`` of the training data (or use ``X_val``/``y_val``
+    given to ``fit``), score it after every epoch, stop when the score has not improved
+    by ``tol`` for ``n_iter_no_change`` epochs, and restore the weights that scored
+    best. The split is stratified for single-output classification.""",
+    "validation_fraction": """validation_fraction : float, default=0.1
+    Fraction of the training data held out for early stopping.""",
+    "loss_threshold": """loss_threshold : float or None, default=None
+    Absolute target: stop as soon as the training loss (including the L2 penalty) is
+    at or below this value (``stop_reason_="loss_threshold"``). None disables it.""",
+    "class_weight": """class_weight : dict, 'balanced' or None, default=None
+    Weights of the classes, multiplied into the sample weights: ``{{label: weight}}``,
+    or 'balanced' for ``n_samples / (n_classes * np.bincount(y))``.""",
+    "weight_init": """weight_init : str, default={weight_init}
+    How the weights start: 'glorot_uniform', 'glorot_normal', 'he_uniform',
+    'he_normal', 'lecun_uniform', 'lecun_normal' (biases at zero), 'zeros', or
+    'auto', scikit-learn's MLP scheme (weights and biases uniform on
+    ±sqrt(6 / (fan_in + fan_out)), 2 instead of 6 for logistic layers).""",
+    "eta0": """eta0 : float, default={eta0}
+    Learning rate: the size of each weight update.""",
+    "huber_delta": """huber_delta : float, default=1.0
+    Where the 'huber' loss turns from squared to absolute.""",
+    "fitted_common": """coefs_ : list of ndarray
+    ``coefs_[i]`` is the weight matrix from layer i to layer i + 1, of shape
+    (units of layer i, units of layer i + 1).
+
+intercepts_ : list of ndarray
+    ``intercepts_[i]`` is the bias vector of layer i + 1.
+
+loss_ : float
+    Training loss at the end of training (mean over the last epoch).
+
+loss_curve_ : list of float
+    Training loss after every epoch (every L-BFGS iteration for 'lbfgs').
+
+best_loss_ : float or None
+    Lowest training loss reached; None when early stopping monitors the
+    validation score instead, or for 'lbfgs'.
+
+validation_scores_ : list of float or None
+    Validation score (accuracy or R^2) after every epoch, when a validation set was
+    used.
+
+best_validation_score_ : float or None
+    Best of ``validation_scores_``.
+
+n_iter_ : int
+    Epochs run by the last call to ``fit`` or ``partial_fit``.
+
+t_ : int
+    Number of training samples seen, across calls.
+
+n_layers_ : int
+    Number of layers, input and output included.
+
+n_outputs_ : int
+    Number of output units.
+
+out_activation_ : str
+    The output unit's activation.
+
+stop_reason_ : str
+    Why training stopped: 'max_iter', 'loss_threshold', 'training_loss_plateau',
+    'validation_score_plateau', 'converged', 'diverged', 'interrupted', 'max_fun'
+    or 'partial_fit'.
+
+n_features_in_ : int
+    Number of features seen during fit.
+
+feature_names_in_ : ndarray of shape (n_features_in_,)
+    Names of features seen during fit, when X has string feature names.""",
+}
+
+
+def fill_doc(**defaults):
+    """Class decorator: substitute ``%(name)s`` entries of the shared descriptions.
+
+    ``defaults`` fills the ``{...}`` fields inside the shared texts (default values).
+    """
+
+    def decorate(cls):
+        indent = "    "
+        texts = {}
+        for name, text in _SHARED.items():
+            try:
+                text = text.format(**defaults)
+            except KeyError:
+                continue
+            texts[name] = textwrap.indent(text, indent).lstrip()
+        cls.__doc__ = cls.__doc__ % texts
+        return cls
+
+    return decorate

@@ -1,0 +1,84 @@
+"""Finite-difference check of the backpropagated gradients.
+
+Central differences approximate each partial derivative of the objective J::
+
+    dJ/dtheta_k ~ (J(theta + h e_k) - J(theta - h e_k)) / (2 h)
+
+with an error of order h^2 (truncation) plus eps_machine / h (rounding); h = 1e-6 keeps
+both near 1e-10 in float64, far below the 1e-6 that flags a wrong gradient.
+"""
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from ._network import loss_and_gradients, objective
+
+
+def check_gradients(
+    estimator, X, y, *, sample_weight=None, epsilon=1e-6, max_params=None, random_state=0
+):
+    """Compare the backpropagated gradient with central finite differences.
+
+    The objective is the one ``fit`` minimises (loss, sample weights, L2 penalty) at
+    the estimator's current weights if it is fitted, or at the weights ``fit`` would
+    start from otherwise. The estimator is not changed.
+
+    Parameters
+    ----------
+    estimator : MLPClassifier, MLPRegressor, PerceptronClassifier or PerceptronRegressor
+        The estimator whose gradient is checked.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Inputs. Use float64 data: float32 rounding dominates finite differences.
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Targets.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights.
+    epsilon : float, default=1e-6
+        Finite-difference step h.
+    max_params : int or None, default=None
+        Check only this many randomly chosen parameters (all when None).
+    random_state : int, RandomState instance or None, default=0
+        Chooses the parameters when ``max_params`` is set.
+
+    Returns
+    -------
+    relative_error : float
+        ``||g_backprop - g_numeric|| / max(||g_backprop|| + ||g_numeric||, tiny)``
+        over the checked parameters: about 1e-9 or less for a correct gradient.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from skperceptron import MLPClassifier, check_gradients
+    >>> X, y = make_classification(n_samples=20, n_features=4, random_state=0)
+    >>> clf = MLPClassifier(hidden_layer_sizes=(5, 3), activation="tanh", alpha=0.1,
+    ...                     random_state=0)
+    >>> check_gradients(clf, X, y) < 1e-6
+    True
+    """
+    network, loss, params, data, alpha = estimator._gradient_problem(X, y, sample_weight)
+    X, Y, sw = data.X, data.Y, data.sample_weight
+    _, grads = loss_and_gradients(network, loss, params, X, Y, sw, alpha)
+    analytic = grads.flat.astype(np.float64)
+
+    size = params.flat.shape[0]
+    if max_params is None or max_params >= size:
+        indices = np.arange(size)
+    else:
+        rng = check_random_state(random_state)
+        indices = np.sort(rng.choice(size, size=max_params, replace=False))
+
+    numeric = np.empty(indices.shape[0])
+    theta = params.flat
+    for j, k in enumerate(indices):
+        original = theta[k]
+        theta[k] = original + epsilon
+        upper = objective(network, loss, params, X, Y, sw, alpha)
+        theta[k] = original - epsilon
+        lower = objective(network, loss, params, X, Y, sw, alpha)
+        theta[k] = original
+        numeric[j] = (upper - lower) / (2 * epsilon)
+
+    analytic = analytic[indices]
+    denominator = max(np.linalg.norm(analytic) + np.linalg.norm(numeric), np.finfo(float).tiny)
+    return float(np.linalg.norm(analytic - numeric) / denominator)

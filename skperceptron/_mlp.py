@@ -1,0 +1,432 @@
+"""Multi-layer perceptrons: one or more hidden layers trained by backpropagation.
+
+``MLPClassifier`` and ``MLPRegressor`` accept every constructor parameter of
+scikit-learn's estimators of the same names, with the same meaning and defaults, and
+add more losses and activations, weight initialisers, class weights, an absolute loss
+threshold and a validation set of your own.
+"""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+
+from ._activations import HIDDEN_ACTIVATIONS
+from ._base import NetworkClassifier, NetworkRegressor
+from ._compat import Interval, StrOptions
+from ._docstrings import fill_doc
+from ._initializers import INITIALIZERS
+from ._losses import get_loss
+from ._optimizers import SGD, Adam
+
+_MLP_CONSTRAINTS = {
+    "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+    "activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), list, tuple],
+    "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+    "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+    "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+    "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+    "power_t": [Interval(Real, 0, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "momentum": [Interval(Real, 0, 1, closed="both")],
+    "nesterovs_momentum": ["boolean"],
+    "beta_1": [Interval(Real, 0, 1, closed="left")],
+    "beta_2": [Interval(Real, 0, 1, closed="left")],
+    "epsilon": [Interval(Real, 0, None, closed="neither")],
+    "max_fun": [Interval(Integral, 1, None, closed="left")],
+    "weight_init": [StrOptions({"auto", *INITIALIZERS})],
+}
+
+_MLP_DOC_DEFAULTS = dict(
+    alpha=0.0001,
+    max_iter=200,
+    tol=0.0001,
+    tol_none="",
+    tol_none_text="",
+    n_iter_no_change=10,
+    weight_init="'auto'",
+)
+
+_MLP_PARAMETERS_DOC = """
+    hidden_layer_sizes : array-like of shape (n_hidden_layers,), default=(100,)
+        Number of units in each hidden layer. ``()`` gives a network without a hidden
+        layer (a generalised linear model).
+
+    activation : str or list of str, default='relu'
+        Activation of the hidden units: 'identity', 'logistic', 'tanh', 'relu',
+        'leaky_relu', 'elu' or 'softplus'; or one of these per hidden layer.
+
+    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
+        'sgd' is mini-batch stochastic gradient descent, 'adam' the Adam optimizer,
+        'lbfgs' full-batch L-BFGS-B from scipy with the backpropagated gradient.
+
+    %(alpha)s
+
+    batch_size : int or 'auto', default='auto'
+        Mini-batch size for 'sgd' and 'adam'; 'auto' is ``min(200, n_samples)``.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Step-size schedule for 'sgd': constant ``learning_rate_init``;
+        ``learning_rate_init / (t + 1) ** power_t`` with t the samples seen; or
+        constant until a plateau (see ``tol``), then divided by 5 each time.
+
+    learning_rate_init : float, default=0.001
+        Initial step size of 'sgd' and 'adam'.
+
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+
+    %(max_iter)s
+
+    %(shuffle)s
+
+    %(random_state)s
+
+    %(tol)s
+
+    %(verbose)s
+
+    %(warm_start)s
+
+    momentum : float, default=0.9
+        Momentum of 'sgd', between 0 and 1.
+
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum with 'sgd' (when momentum > 0).
+
+    %(early_stopping)s
+
+    %(validation_fraction)s
+
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Decay rates of Adam's first and second moment estimates, in [0, 1).
+
+    epsilon : float, default=1e-8
+        Adam's term that keeps the update's denominator away from zero.
+
+    %(n_iter_no_change)s
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of 'lbfgs'.
+
+    %(weight_init)s
+
+    %(loss_threshold)s
+"""
+
+
+class _MLPMixin:
+    """What the two multi-layer perceptrons share: hidden layers and solvers."""
+
+    def _hidden_layers(self):
+        sizes = self.hidden_layer_sizes
+        if not hasattr(sizes, "__iter__"):
+            sizes = [sizes]
+        sizes = list(sizes)
+        if not all(isinstance(s, Integral) and not isinstance(s, bool) for s in sizes):
+            raise ValueError(f"hidden_layer_sizes must contain integers, got {sizes}.")
+        if any(s <= 0 for s in sizes):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        activations = self.activation
+        if isinstance(activations, str):
+            activations = [activations] * len(sizes)
+        else:
+            activations = list(activations)
+            if len(activations) != len(sizes):
+                raise ValueError(
+                    f"activation has {len(activations)} entries but there are "
+                    f"{len(sizes)} hidden layers: give one name or one per hidden layer."
+                )
+            unknown = [a for a in activations if a not in HIDDEN_ACTIVATIONS]
+            if unknown:
+                raise ValueError(
+                    f"Unknown hidden activation(s) {unknown}; expected names among "
+                    f"{sorted(HIDDEN_ACTIVATIONS)}."
+                )
+        return sizes, activations
+
+    @property
+    def _solver(self):
+        return self.solver
+
+    @property
+    def _fit_intercept(self):
+        return True
+
+    def _weight_init(self):
+        return self.weight_init
+
+    def _batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(
+                f"Got batch_size={self.batch_size} larger than the number of training "
+                f"samples ({n_samples}); it is clipped to {n_samples}.",
+                UserWarning,
+            )
+        return min(self.batch_size, n_samples)
+
+    def _make_optimizer(self, size, dtype):
+        if self.solver == "sgd":
+            return SGD(
+                size,
+                dtype,
+                learning_rate_init=self.learning_rate_init,
+                learning_rate=self.learning_rate,
+                momentum=self.momentum,
+                nesterovs_momentum=self.nesterovs_momentum,
+                power_t=self.power_t,
+            )
+        return Adam(
+            size,
+            dtype,
+            learning_rate_init=self.learning_rate_init,
+            beta_1=self.beta_1,
+            beta_2=self.beta_2,
+            epsilon=self.epsilon,
+        )
+
+    def _check_params(self):
+        self._hidden_layers()
+
+
+@fill_doc(**_MLP_DOC_DEFAULTS)
+class MLPClassifier(_MLPMixin, NetworkClassifier):
+    """Multi-layer perceptron classifier.
+
+    A feed-forward network trained by backpropagation: the log-loss (cross-entropy)
+    with a logistic output for two classes or multilabel targets and a softmax output
+    for more classes, or the hinge loss on raw scores.
+
+    Parameters
+    ----------"""
+
+    __doc__ += (
+        _MLP_PARAMETERS_DOC
+        + """
+    loss : {'log_loss', 'hinge'}, default='log_loss'
+        'log_loss' trains probabilities (``predict_proba``); 'hinge' trains one score
+        per class with a margin of 1 and predicts the highest score (or the sign for
+        two classes).
+
+    %(class_weight)s
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+
+    %(fitted_common)s
+
+    See Also
+    --------
+    MLPRegressor : The same network for regression.
+    PerceptronClassifier : A single layer of threshold or logistic units.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skperceptron import MLPClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MLPClassifier(hidden_layer_sizes=(10,), solver="lbfgs", max_iter=500,
+    ...                     random_state=0).fit(X, y)
+    >>> clf.predict(X[:3])
+    array([0, 0, 0])
+    >>> round(clf.score(X, y), 2) >= 0.95
+    True
+    """
+    )
+
+    _parameter_constraints: dict = {
+        **NetworkClassifier._parameter_constraints,
+        **_MLP_CONSTRAINTS,
+        "loss": [StrOptions({"log_loss", "hinge"})],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        loss="log_loss",
+        weight_init="auto",
+        class_weight=None,
+        loss_threshold=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.loss = loss
+        self.weight_init = weight_init
+        self.class_weight = class_weight
+        self.loss_threshold = loss_threshold
+
+    def _output_spec(self):
+        """(network output activation, loss, out_activation_)."""
+        if self.loss == "hinge":
+            return "identity", get_loss("hinge"), "identity"
+        if self._target_type == "multiclass":
+            return "softmax", get_loss("log_loss"), "softmax"
+        return "logistic", get_loss("binary_log_loss"), "logistic"
+
+
+@fill_doc(**_MLP_DOC_DEFAULTS)
+class MLPRegressor(_MLPMixin, NetworkRegressor):
+    """Multi-layer perceptron regressor.
+
+    A feed-forward network trained by backpropagation, with a linear output (an
+    exponential one for the Poisson loss), one unit per target.
+
+    Parameters
+    ----------
+    loss : {'squared_error', 'absolute_error', 'huber', 'poisson'}, \
+default='squared_error'
+        'squared_error' is half the squared error, 'poisson' half the Poisson deviance
+        with a log link (the output is ``exp(z)``; requires ``y >= 0``), 'huber' is
+        squared within ``huber_delta`` of the target and absolute beyond.
+"""
+
+    __doc__ += (
+        _MLP_PARAMETERS_DOC
+        + """
+    %(huber_delta)s
+
+    Attributes
+    ----------
+    %(fitted_common)s
+
+    See Also
+    --------
+    MLPClassifier : The same network for classification.
+    PerceptronRegressor : A single linear neuron (ADALINE).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skperceptron import MLPRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.uniform(-1, 1, size=(200, 2))
+    >>> y = X[:, 0] ** 2 + X[:, 1]
+    >>> reg = MLPRegressor(hidden_layer_sizes=(20,), solver="lbfgs", max_iter=1000,
+    ...                    random_state=0).fit(X, y)
+    >>> round(reg.score(X, y), 2) >= 0.99
+    True
+    """
+    )
+
+    _parameter_constraints: dict = {
+        **NetworkRegressor._parameter_constraints,
+        **_MLP_CONSTRAINTS,
+        "loss": [StrOptions({"squared_error", "absolute_error", "huber", "poisson"})],
+        "huber_delta": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        weight_init="auto",
+        loss_threshold=None,
+        huber_delta=1.0,
+    ):
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.weight_init = weight_init
+        self.loss_threshold = loss_threshold
+        self.huber_delta = huber_delta
+
+    def _output_spec(self):
+        """(network output activation, loss, out_activation_)."""
+        if self.loss == "poisson":
+            return "exp", get_loss("poisson"), "exp"
+        if self.loss == "huber":
+            return "identity", get_loss("huber", delta=self.huber_delta), "identity"
+        return "identity", get_loss(self.loss), "identity"

@@ -1,0 +1,368 @@
+"""Single-layer networks: Rosenblatt's perceptron and Widrow-Hoff's linear neuron.
+
+There is no hidden layer: the inputs feed one unit per class (one in total for two
+classes) or one unit per regression target. By default the samples are visited one at
+a time in a shuffled order each epoch (``batch_size=1``), as in the original algorithms.
+"""
+
+from numbers import Integral, Real
+
+from ._base import NetworkClassifier, NetworkRegressor
+from ._compat import Interval, StrOptions
+from ._docstrings import fill_doc
+from ._initializers import INITIALIZERS
+from ._losses import get_loss
+from ._optimizers import SGD
+
+_PERCEPTRON_CONSTRAINTS = {
+    "eta0": [Interval(Real, 0, None, closed="neither")],
+    "tol": [Interval(Real, 0, None, closed="left"), None],
+    "batch_size": [StrOptions({"full"}), Interval(Integral, 1, None, closed="left")],
+    "fit_intercept": ["boolean"],
+    "weight_init": [StrOptions(set(INITIALIZERS))],
+}
+
+_PERCEPTRON_DOC_DEFAULTS = dict(
+    alpha=0.0,
+    max_iter=1000,
+    tol=0.001,
+    tol_none=" or None",
+    tol_none_text=" None disables this rule.",
+    n_iter_no_change=5,
+    weight_init="'zeros'",
+)
+
+_PERCEPTRON_PARAMETERS_DOC = """
+    %(eta0)s
+
+    %(max_iter)s
+
+    %(tol)s
+
+    %(n_iter_no_change)s
+
+    batch_size : int or 'full', default=1
+        Samples per update. 1 is the classic online rule; 'full' updates once per
+        epoch from the whole training set (the batch perceptron), which makes training
+        independent of the sample order.
+
+    %(shuffle)s
+
+    %(random_state)s
+
+    fit_intercept : bool, default=True
+        Whether to learn a bias (threshold). If False it stays at zero.
+
+    %(alpha)s
+
+    %(early_stopping)s
+
+    %(validation_fraction)s
+
+    %(warm_start)s
+
+    %(loss_threshold)s
+
+    %(weight_init)s
+
+    %(verbose)s
+"""
+
+
+class _SingleLayerMixin:
+    """What the two single-layer networks share: no hidden layer, plain SGD."""
+
+    _learning_rate_name = "eta0"
+    # scikit-learn's linear models stop when the no-improvement count reaches
+    # n_iter_no_change (its MLP when the count exceeds it).
+    _patience_offset = 0
+
+    def _hidden_layers(self):
+        return [], []
+
+    @property
+    def _solver(self):
+        return "sgd"
+
+    @property
+    def _fit_intercept(self):
+        return self.fit_intercept
+
+    def _weight_init(self):
+        return self.weight_init
+
+    def _batch_size(self, n_samples):
+        if self.batch_size == "full":
+            return n_samples
+        return min(self.batch_size, n_samples)
+
+    def _make_optimizer(self, size, dtype):
+        return SGD(size, dtype, learning_rate_init=self.eta0)
+
+    @property
+    def coef_(self):
+        """Weights as in scikit-learn's linear models: shape (n_outputs, n_features)."""
+        return self.coefs_[0].T
+
+    @property
+    def intercept_(self):
+        """Biases, shape (n_outputs,)."""
+        return self.intercepts_[0]
+
+
+_ACTIVATION_LOSSES = {"step": {"perceptron", "hinge"}, "logistic": {"log_loss"}}
+
+
+@fill_doc(**_PERCEPTRON_DOC_DEFAULTS, eta0=1.0)
+class PerceptronClassifier(_SingleLayerMixin, NetworkClassifier):
+    """Rosenblatt's perceptron: threshold units trained by the mistake-driven rule.
+
+    Each class has one unit (two classes share one) computing ``z = x @ w + b`` and
+    outputting ``step(z)``. Training visits the samples one by one and, only when a
+    sample is misclassified (``s * z <= 0``: a sample on the boundary counts as a
+    mistake), moves the weights toward it: ``w += eta0 * s * x`` with ``s = +1`` for
+    the true class and -1 otherwise. On linearly separable data this
+    stops making mistakes after finitely many updates; on XOR it never can.
+
+    With ``activation='logistic', loss='log_loss'`` the same single layer is a logistic
+    neuron (logistic regression by stochastic gradient descent, softmax for more than
+    two classes) and has ``predict_proba``.
+
+    Parameters
+    ----------
+    activation : {'step', 'logistic'}, default='step'
+        Output unit. 'step' goes with loss 'perceptron' or 'hinge', 'logistic' with
+        'log_loss'.
+
+    loss : {'perceptron', 'hinge', 'log_loss'}, default='perceptron'
+        'perceptron' updates on mistakes only (Rosenblatt's rule); 'hinge' also on
+        correct samples within a margin of 1; 'log_loss' on every sample, in
+        proportion to its error in probability.
+"""
+
+    __doc__ += (
+        _PERCEPTRON_PARAMETERS_DOC
+        + """
+    %(class_weight)s
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+
+    coef_ : ndarray of shape (n_outputs, n_features)
+        The weights, one row per unit (``coefs_[0].T``).
+
+    intercept_ : ndarray of shape (n_outputs,)
+        The biases (``intercepts_[0]``).
+
+    %(fitted_common)s
+
+    See Also
+    --------
+    MLPClassifier : Adds hidden layers, which can learn XOR.
+    sklearn.linear_model.Perceptron : scikit-learn's compiled perceptron.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skperceptron import PerceptronClassifier
+    >>> X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+    >>> y_and = np.array([0, 0, 0, 1])
+    >>> clf = PerceptronClassifier(tol=None, random_state=0).fit(X, y_and)
+    >>> clf.predict(X)
+    array([0, 0, 0, 1])
+    >>> clf.stop_reason_
+    'converged'
+    """
+    )
+
+    _parameter_constraints: dict = {
+        **NetworkClassifier._parameter_constraints,
+        **_PERCEPTRON_CONSTRAINTS,
+        "activation": [StrOptions(set(_ACTIVATION_LOSSES))],
+        "loss": [StrOptions({"perceptron", "hinge", "log_loss"})],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        *,
+        activation="step",
+        loss="perceptron",
+        eta0=1.0,
+        max_iter=1000,
+        tol=1e-3,
+        n_iter_no_change=5,
+        batch_size=1,
+        shuffle=True,
+        random_state=None,
+        fit_intercept=True,
+        alpha=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        warm_start=False,
+        loss_threshold=None,
+        weight_init="zeros",
+        class_weight=None,
+        verbose=0,
+    ):
+        self.activation = activation
+        self.loss = loss
+        self.eta0 = eta0
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.fit_intercept = fit_intercept
+        self.alpha = alpha
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.warm_start = warm_start
+        self.loss_threshold = loss_threshold
+        self.weight_init = weight_init
+        self.class_weight = class_weight
+        self.verbose = verbose
+
+    def _check_params(self):
+        allowed = _ACTIVATION_LOSSES[self.activation]
+        if self.loss not in allowed:
+            raise ValueError(
+                f"loss={self.loss!r} does not go with activation={self.activation!r}; "
+                f"use loss in {sorted(allowed)}, or activation='logistic' with "
+                "loss='log_loss' for a logistic neuron."
+            )
+
+    def _output_spec(self):
+        """(network output activation, loss, out_activation_).
+
+        A step unit is trained on its net input z (the perceptron criterion or the
+        hinge), so the network's output during training is z itself; the step is the
+        decision rule applied when predicting.
+        """
+        if self.activation == "step":
+            return "identity", get_loss(self.loss), "step"
+        if self._target_type == "multiclass":
+            return "softmax", get_loss("log_loss"), "softmax"
+        return "logistic", get_loss("binary_log_loss"), "logistic"
+
+    def decision_function(self, X):
+        """Net input ``z = X @ coef_.T + intercept_`` of each unit.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            For two classes, positive scores predict ``classes_[1]``.
+        """
+        Z = self._output(X, apply_output=False)
+        return Z.ravel() if Z.shape[1] == 1 else Z
+
+
+@fill_doc(**_PERCEPTRON_DOC_DEFAULTS, eta0=0.01)
+class PerceptronRegressor(_SingleLayerMixin, NetworkRegressor):
+    """Widrow and Hoff's linear neuron (ADALINE), trained by the delta rule.
+
+    One linear unit per target computes ``z = x @ w + b``. Each sample moves the
+    weights against the gradient of its squared error: ``w += eta0 * (y - z) * x``
+    (the least-mean-squares rule). On noiseless linear data it converges to the
+    least-squares solution.
+
+    Parameters
+    ----------
+    loss : {'squared_error', 'absolute_error', 'huber'}, default='squared_error'
+        Per-sample error: the delta rule uses the squared error; 'absolute_error' and
+        'huber' are less sensitive to outliers.
+"""
+
+    __doc__ += (
+        _PERCEPTRON_PARAMETERS_DOC
+        + """
+    %(huber_delta)s
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_outputs, n_features)
+        The weights, one row per target (``coefs_[0].T``).
+
+    intercept_ : ndarray of shape (n_outputs,)
+        The biases (``intercepts_[0]``).
+
+    %(fitted_common)s
+
+    See Also
+    --------
+    MLPRegressor : Adds hidden layers for non-linear targets.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skperceptron import PerceptronRegressor
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> y = 2 * X.ravel() + 1
+    >>> reg = PerceptronRegressor(eta0=0.05, tol=None, loss_threshold=1e-10,
+    ...                           random_state=0).fit(X, y)
+    >>> np.round(reg.coef_, 3), np.round(reg.intercept_, 3)
+    (array([[2.]]), array([1.]))
+    >>> reg.stop_reason_
+    'loss_threshold'
+    """
+    )
+
+    _parameter_constraints: dict = {
+        **NetworkRegressor._parameter_constraints,
+        **_PERCEPTRON_CONSTRAINTS,
+        "loss": [StrOptions({"squared_error", "absolute_error", "huber"})],
+        "huber_delta": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(
+        self,
+        *,
+        loss="squared_error",
+        eta0=0.01,
+        max_iter=1000,
+        tol=1e-3,
+        n_iter_no_change=5,
+        batch_size=1,
+        shuffle=True,
+        random_state=None,
+        fit_intercept=True,
+        alpha=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        warm_start=False,
+        loss_threshold=None,
+        weight_init="zeros",
+        huber_delta=1.0,
+        verbose=0,
+    ):
+        self.loss = loss
+        self.eta0 = eta0
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.fit_intercept = fit_intercept
+        self.alpha = alpha
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.warm_start = warm_start
+        self.loss_threshold = loss_threshold
+        self.weight_init = weight_init
+        self.huber_delta = huber_delta
+        self.verbose = verbose
+
+    def _output_spec(self):
+        """(network output activation, loss, out_activation_)."""
+        if self.loss == "huber":
+            return "identity", get_loss("huber", delta=self.huber_delta), "identity"
+        return "identity", get_loss(self.loss), "identity"
