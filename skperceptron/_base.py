@@ -6,6 +6,8 @@ and ``NetworkClassifier`` / ``NetworkRegressor`` add what differs between predic
 labels and predicting values.
 """
 
+import copy
+from contextlib import contextmanager
 from numbers import Integral, Real
 from typing import NamedTuple
 
@@ -63,6 +65,26 @@ def _normalize_sample_weight(sample_weight):
     return (sample_weight * sample_weight.dtype.type(scale)), scale
 
 
+@contextmanager
+def _unchanged_on_error(estimator, always=False):
+    """Put the estimator's attributes back as they were if the block raises.
+
+    A fit that fails on bad input then leaves a fitted model as it was, and an
+    unfitted one unfitted. The copy is shallow: fitting replaces attributes rather than
+    changing them in place.
+    """
+    saved = dict(estimator.__dict__)
+    try:
+        yield
+    except BaseException:
+        always = True
+        raise
+    finally:
+        if always:
+            estimator.__dict__.clear()
+            estimator.__dict__.update(saved)
+
+
 def _column_as_1d(y):
     """A single target column as a 1-d array, with scikit-learn's conversion warning."""
     if y.ndim == 2 and y.shape[1] == 1:
@@ -93,8 +115,11 @@ class BaseNetwork(BaseEstimator):
         "loss_threshold": [Interval(Real, None, None, closed="neither"), None],
     }
 
-    #: Name of the learning-rate parameter, for messages.
-    _learning_rate_name = "learning_rate_init"
+    #: What to try when training diverges, for the warning.
+    _divergence_hint = (
+        "a smaller learning_rate_init, scaling the inputs and targets, or a smaller "
+        "momentum (solver='sgd')"
+    )
     #: Stop after this many non-improving epochs beyond n_iter_no_change (see _criteria).
     _patience_offset = 1
 
@@ -146,11 +171,11 @@ class BaseNetwork(BaseEstimator):
         # scikit-learn's scheme uses its factor 2 for every layer of a logistic network;
         # with one activation per hidden layer, each layer follows the hidden layer it
         # feeds (the output layer follows the last hidden layer).
-        hidden = network.hidden_activations
+        hidden = [a.name for a in network.hidden_activations]
+        if not hidden:  # no hidden layer: scikit-learn still reads its activation
+            hidden = [getattr(self, "activation", None)]
         logistic = {
-            i
-            for i in range(network.n_layers)
-            if hidden and hidden[min(i, len(hidden) - 1)].name == "logistic"
+            i for i in range(network.n_layers) if hidden[min(i, len(hidden) - 1)] == "logistic"
         }
         coefs, intercepts = initialize_layers(
             network.layer_units, method, rng, dtype, logistic_layers=logistic
@@ -230,15 +255,18 @@ class BaseNetwork(BaseEstimator):
     # ----------------------------------------------------------------- training
     def _fit(self, X, y, sample_weight=None, X_val=None, y_val=None, *, incremental=False,
              classes=None):
-        problem = self._prepare(
-            X, y, sample_weight, X_val, y_val, incremental=incremental, classes=classes
-        )
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            if self._solver == "lbfgs":
-                result = self._train_lbfgs(problem)
-            else:
-                result = self._train_stochastic(problem, incremental)
-        self._store(problem, result)
+        with _unchanged_on_error(self):
+            problem = self._prepare(
+                X, y, sample_weight, X_val, y_val, incremental=incremental, classes=classes
+            )
+            # Overflow is detected and reported as divergence; numpy's own warnings
+            # about it would only repeat that less clearly.
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+                if self._solver == "lbfgs":
+                    result = self._train_lbfgs(problem)
+                else:
+                    result = self._train_stochastic(problem, incremental)
+            self._store(problem, result)
         return self
 
     def _train_lbfgs(self, problem):
@@ -367,7 +395,8 @@ class BaseNetwork(BaseEstimator):
             best_validation_score=-np.inf if best_score is None else best_score,
             single_pass=incremental,
             verbose=self.verbose,
-            learning_rate_name=self._learning_rate_name,
+            samples_seen=self.t_,
+            divergence_hint=self._divergence_hint,
         )
         return result
 
@@ -441,14 +470,16 @@ class BaseNetwork(BaseEstimator):
 
         Used by ``check_gradients``: nothing is trained and ``self`` is not changed.
         """
-        saved = dict(self.__dict__)
-        try:
+        with _unchanged_on_error(self, always=True):
+            # A RandomState instance is drawn from by initialisation: use a copy so that
+            # checking leaves it where it was.
+            self.random_state = copy.deepcopy(self.random_state)
             problem = self._prepare(X, y, sample_weight, incremental=hasattr(self, "coefs_"))
-        finally:
-            self.__dict__.clear()
-            self.__dict__.update(saved)
         data, scale = self._scaled_data(problem.data)
         return problem.network, problem.loss, problem.params, data, problem.alpha * scale
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "coefs_")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -61,7 +61,8 @@ def check_gradients(
     _, grads = loss_and_gradients(network, loss, params, X, Y, sw, alpha)
     analytic = grads.flat.astype(np.float64)
 
-    size = params.flat.shape[0]
+    # Without fit_intercept the biases are constants, not parameters: leave them out.
+    size = params.flat.shape[0] if network.fit_intercept else params.n_coef
     if max_params is None or max_params >= size:
         indices = np.arange(size)
     else:

@@ -164,6 +164,7 @@ class _MLPMixin:
                 f"Got batch_size={self.batch_size} larger than the number of training "
                 f"samples ({n_samples}); it is clipped to {n_samples}.",
                 UserWarning,
+                stacklevel=6,
             )
         return min(self.batch_size, n_samples)
 

@@ -72,7 +72,7 @@ _PERCEPTRON_PARAMETERS_DOC = """
 class _SingleLayerMixin:
     """What the two single-layer networks share: no hidden layer, plain SGD."""
 
-    _learning_rate_name = "eta0"
+    _divergence_hint = "a smaller eta0, or scaling the inputs and targets"
     # scikit-learn's linear models stop when the no-improvement count reaches
     # n_iter_no_change (its MLP when the count exceeds it).
     _patience_offset = 0

@@ -14,8 +14,9 @@ Reasons, as found in ``stop_reason_``:
 - ``"validation_score_plateau"``: the same on the validation score (early stopping);
 - ``"converged"``: every gradient of an epoch was zero and nothing moved (the perceptron
   rule makes no more mistakes), or L-BFGS converged;
-- and, set by the training loop itself: ``"diverged"``, ``"interrupted"``,
-  ``"max_fun"`` (L-BFGS function budget), ``"partial_fit"`` (one pass done).
+- ``"diverged"``: the loss became NaN or infinite, or grew 10^4-fold;
+- and, set by the training loop itself: ``"interrupted"``, ``"max_fun"`` (L-BFGS
+  function budget), ``"partial_fit"`` (one pass done).
 """
 
 from dataclasses import dataclass
@@ -28,9 +29,35 @@ class EpochRecord:
     """What one epoch produced, as seen by the stopping criteria."""
 
     epoch: int  # epochs completed in this call to fit, from 1
-    loss: float  # mean training loss over the epoch
+    loss: float  # mean training loss over the epoch (NaN if it became non-finite)
     validation_score: float | None = None  # None without a validation set
     fixed_point: bool = False  # every gradient was zero and no parameter moved
+    start_loss: float = np.nan  # loss of the epoch's first batch, before its update
+
+
+class Divergence:
+    """Stop when the loss is no longer finite, or has grown ``factor``-fold.
+
+    The reference is the first non-zero loss seen: the first batch's loss at the
+    starting weights, usually. Healthy training does not multiply it by 10^4; a step
+    size that is too large does within a few epochs, long before the weights overflow.
+    """
+
+    reason = "diverged"
+
+    def __init__(self, factor=1e4):
+        self.factor = factor
+        self.reference = None
+
+    def observe(self, record):
+        if not np.isfinite(record.loss):
+            return True
+        if self.reference is None:
+            for value in (record.start_loss, record.loss):
+                if np.isfinite(value) and value > 0:
+                    self.reference = value
+                    break
+        return self.reference is not None and record.loss > self.factor * self.reference
 
 
 class MaxIterations:

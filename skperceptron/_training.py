@@ -15,7 +15,11 @@ import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
 from ._network import loss_and_gradients
-from ._stopping import EpochRecord, NoImprovement
+from ._stopping import Divergence, EpochRecord, NoImprovement
+
+# Warnings point at the user's call: a training loop runs five frames below it
+# (user -> scikit-learn's fit wrapper -> fit -> _fit -> _train_* -> this loop).
+_USER_LEVEL = 6
 
 
 @dataclass
@@ -60,34 +64,73 @@ def iter_batches(n_samples, batch_size, rng=None):
         yield order[start : start + batch_size]
 
 
+@dataclass
+class EpochStats:
+    """What ``run_epoch`` measured."""
+
+    loss: float  # mean objective over the epoch's batches, NaN once non-finite
+    start_loss: float  # objective of the first batch, at the epoch's starting weights
+    all_zero: bool  # every batch's gradient was exactly zero
+
+
 def run_epoch(network, loss, params, grads, optimizer, data, batches, alpha):
     """One pass over ``batches``: forward, backward and an optimizer step per batch.
 
-    Returns ``(loss, all_zero)``: the mean training objective over the epoch (each
-    batch's objective weighted by its size), or NaN as soon as a batch's objective is
-    not finite; and whether every batch's gradient was exactly zero.
+    The epoch's loss weights each batch's objective by its size. It stops early, with
+    a NaN loss, as soon as a batch's objective is not finite.
     """
     total = 0.0
+    start_loss = np.nan
     all_zero = True
     for rows in batches:
         X, Y, sw = data.take(rows)
         value, _ = loss_and_gradients(network, loss, params, X, Y, sw, alpha, grads)
+        if np.isnan(start_loss):
+            start_loss = value
         if not np.isfinite(value):
-            return np.nan, False
+            return EpochStats(np.nan, start_loss, False)
         total += value * X.shape[0]
         # Checked only until the first non-zero gradient: one scan per epoch for an MLP.
         all_zero = all_zero and not grads.flat.any()
         optimizer.step(params.flat, grads.flat)
-    return total / data.n_samples, all_zero
+    return EpochStats(total / data.n_samples, start_loss, all_zero)
 
 
-def _warn_diverged(epoch, learning_rate_name):
+class _Snapshots:
+    """Copies of the weights that training may have to return to.
+
+    ``epoch_start``: at the start of the current epoch (interruption, fixed point);
+    ``lowest_loss``: at the end of the epoch with the lowest training loss, or the
+    starting weights (divergence); ``best_score``: at the best validation score (early
+    stopping restores it).
+    """
+
+    def __init__(self, flat):
+        self.epoch_start = flat.copy()
+        self.lowest_loss = flat.copy()
+        self.lowest_loss_value = np.inf
+        self.best_score = None
+
+    def end_epoch(self, flat, loss):
+        self.epoch_start[...] = flat
+        if loss < self.lowest_loss_value:
+            self.lowest_loss_value = loss
+            self.lowest_loss[...] = flat
+
+    def keep_best_score(self, flat):
+        if self.best_score is None:
+            self.best_score = flat.copy()
+        else:
+            self.best_score[...] = flat
+
+
+def _warn_diverged(epoch, hint):
     warnings.warn(
-        f"Training diverged in epoch {epoch}: the loss or the weights became NaN or "
-        "infinite. The weights from the last finite epoch were kept. Try a smaller "
-        f"{learning_rate_name}, scaling the inputs and targets, or a smaller momentum.",
+        f"Training diverged in epoch {epoch}: the loss grew without bound or became "
+        "NaN or infinite. The weights from the epoch with the lowest training loss "
+        f"were kept. Try {hint}.",
         ConvergenceWarning,
-        stacklevel=4,
+        stacklevel=_USER_LEVEL + 1,
     )
 
 
@@ -107,19 +150,21 @@ def train_stochastic(
     best_validation_score=-np.inf,
     single_pass=False,
     verbose=False,
-    learning_rate_name="learning_rate_init",
+    samples_seen=0,
+    divergence_hint="a smaller learning rate",
 ):
     """Train with mini-batch updates until a stopping criterion fires.
 
     ``rng`` shuffles the samples each epoch (None keeps their order). ``validation`` is a
     callable ``params -> score`` (higher is better) or None; with ``restore_best`` the
     parameters that scored best are put back at the end. ``single_pass`` runs exactly one
-    epoch (``partial_fit``).
+    epoch (``partial_fit``). ``samples_seen`` is the training time before this call,
+    for learning-rate schedules.
     """
     result = TrainingResult(best_validation_score=None)
     grads = params.zeros_like()
-    last_finite = params.flat.copy()
-    best_flat = None
+    snapshots = _Snapshots(params.flat)
+    divergence = Divergence()
     best_score = best_validation_score
     epoch = 0
     while True:
@@ -127,26 +172,28 @@ def train_stochastic(
         epoch += 1
         batches = iter_batches(data.n_samples, batch_size, rng)
         try:
-            epoch_loss, all_zero = run_epoch(
-                network, loss, params, grads, optimizer, data, batches, alpha
-            )
+            stats = run_epoch(network, loss, params, grads, optimizer, data, batches, alpha)
         except KeyboardInterrupt:
-            params.flat[...] = last_finite
+            params.flat[...] = snapshots.epoch_start
             warnings.warn(
                 f"Training interrupted in epoch {epoch}; the weights of the last "
                 "completed epoch were kept.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=_USER_LEVEL,
             )
             result.stop_reason = "interrupted"
             break
-        if not (np.isfinite(epoch_loss) and np.isfinite(params.flat).all()):
-            params.flat[...] = last_finite
-            _warn_diverged(epoch, learning_rate_name)
-            result.stop_reason = "diverged"
+        epoch_loss = stats.loss
+        if not np.isfinite(params.flat).all():
+            epoch_loss = np.nan
+        record = EpochRecord(epoch, epoch_loss, start_loss=stats.start_loss)
+        if divergence.observe(record):
+            params.flat[...] = snapshots.lowest_loss
+            _warn_diverged(epoch, divergence_hint)
+            result.stop_reason = divergence.reason
             break
-        fixed_point = all_zero and np.array_equal(params.flat, last_finite)
-        last_finite[...] = params.flat
+        fixed_point = stats.all_zero and np.array_equal(params.flat, snapshots.epoch_start)
+        snapshots.end_epoch(params.flat, epoch_loss)
         result.n_iter = epoch
         result.n_samples_seen += data.n_samples
         result.loss = epoch_loss
@@ -159,7 +206,7 @@ def train_stochastic(
             if score > best_score:
                 best_score = score
                 if restore_best:
-                    best_flat = params.flat.copy()
+                    snapshots.keep_best_score(params.flat)
             result.best_validation_score = best_score
         if verbose:
             line = f"Iteration {epoch}, loss = {epoch_loss:.8f}"
@@ -167,25 +214,25 @@ def train_stochastic(
                 line += f", validation score = {score:.6f}"
             print(line + f", time = {time.perf_counter() - started:.3f}s")
 
-        optimizer.end_epoch(result.n_samples_seen)
+        optimizer.end_epoch(samples_seen + result.n_samples_seen)
         if single_pass:
             result.stop_reason = "partial_fit"
             break
-        record = EpochRecord(epoch, epoch_loss, score, fixed_point)
+        record = EpochRecord(epoch, epoch_loss, score, fixed_point, stats.start_loss)
         reason = _first_to_fire(criteria, record, optimizer, verbose)
         if reason:
             result.stop_reason = reason
             break
 
-    if restore_best and best_flat is not None:
-        params.flat[...] = best_flat
+    if restore_best and snapshots.best_score is not None:
+        params.flat[...] = snapshots.best_score
     if result.stop_reason == "max_iter":
         warnings.warn(
             f"Maximum number of epochs ({result.n_iter}) reached before any other "
             "stopping criterion was met: training has not converged. Increase max_iter "
             "or adjust the learning rate.",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=_USER_LEVEL,
         )
     return result
 
@@ -269,6 +316,6 @@ def train_lbfgs(
             f"(max_iter={max_iter}, max_fun={max_fun}) before converging. "
             "Increase the budget or scale the data.",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=_USER_LEVEL,
         )
     return result
