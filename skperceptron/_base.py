@@ -248,6 +248,7 @@ class BaseNetwork(BaseEstimator):
         self.best_loss_ = np.inf
         self.validation_scores_ = None
         self.best_validation_score_ = None
+        self._best_weights = None
         for name in ("_optimizer",):
             if hasattr(self, name):
                 delattr(self, name)
@@ -365,8 +366,6 @@ class BaseNetwork(BaseEstimator):
             self._optimizer = self._make_optimizer(
                 problem.params.flat.shape[0], problem.params.dtype
             )
-        if validation is not None and self.validation_scores_ is None:
-            self.validation_scores_ = []
         score = None
         if validation is not None:
             X_val, y_val, sw_val = validation
@@ -379,7 +378,9 @@ class BaseNetwork(BaseEstimator):
                 return self._score_output(P, y_val, sw_val)
 
         early = self.early_stopping and validation is not None and not incremental
-        best_score = self.best_validation_score_
+        best_so_far = None
+        if early and getattr(self, "_best_weights", None) is not None:
+            best_so_far = (self.best_validation_score_, self._best_weights)
         result = train_stochastic(
             problem.network,
             problem.loss,
@@ -392,7 +393,7 @@ class BaseNetwork(BaseEstimator):
             rng=self._rng if self.shuffle else None,
             validation=score,
             restore_best=early,
-            best_validation_score=-np.inf if best_score is None else best_score,
+            best_so_far=best_so_far,
             single_pass=incremental,
             verbose=self.verbose,
             samples_seen=self.t_,
@@ -419,9 +420,11 @@ class BaseNetwork(BaseEstimator):
             self.best_loss_ = None
             return
         monitored_validation = self.early_stopping and result.best_validation_score is not None
+        if result.best_params is not None:
+            self._best_weights = result.best_params
         if result.validation_scores:
             self.validation_scores_ = list(self.validation_scores_ or []) + result.validation_scores
-            self.best_validation_score_ = result.best_validation_score
+            self.best_validation_score_ = float(np.max(self.validation_scores_))
         if monitored_validation:
             self.best_loss_ = None
         elif self.loss_curve_:

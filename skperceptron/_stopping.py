@@ -34,6 +34,17 @@ class EpochRecord:
     fixed_point: bool = False  # every gradient was zero and no parameter moved
     start_loss: float = np.nan  # loss of the epoch's first batch, before its update
 
+    @property
+    def uninformative_zero(self):
+        """A zero loss that still produced updates.
+
+        The perceptron criterion is 0 for a sample exactly on the boundary (z = 0, as
+        for every sample at zero weights), yet such a sample counts as a mistake and
+        moves the weights. A zero loss then means neither "no mistakes" nor "no
+        progress"; FixedPoint ends training once the updates stop.
+        """
+        return self.loss == 0 and not self.fixed_point
+
 
 class Divergence:
     """Stop when the loss is no longer finite, or has grown ``factor``-fold.
@@ -79,6 +90,8 @@ class LossThreshold:
         self.threshold = threshold
 
     def observe(self, record):
+        if record.uninformative_zero:
+            return False
         return record.loss <= self.threshold
 
 
@@ -104,11 +117,7 @@ class NoImprovement:
         self.count = 0
 
     def observe(self, record):
-        if self.monitor == "loss" and record.loss == 0 and not record.fixed_point:
-            # A zero loss that still produced updates: the perceptron criterion is 0 for
-            # samples exactly on the boundary (z = 0, as for all of them at zero weights),
-            # yet they count as mistakes. Such an epoch says nothing about progress;
-            # FixedPoint ends training once the updates stop.
+        if self.monitor == "loss" and record.uninformative_zero:
             return False
         if self.monitor == "loss":
             value = record.loss

@@ -50,6 +50,7 @@ class TrainingResult:
     loss_curve: list = field(default_factory=list)
     validation_scores: list = field(default_factory=list)
     best_validation_score: float | None = None
+    best_params: np.ndarray | None = None  # flat weights at the best validation score
     n_samples_seen: int = 0
 
 
@@ -105,11 +106,11 @@ class _Snapshots:
     stopping restores it).
     """
 
-    def __init__(self, flat):
+    def __init__(self, flat, best_score=None):
         self.epoch_start = flat.copy()
         self.lowest_loss = flat.copy()
         self.lowest_loss_value = np.inf
-        self.best_score = None
+        self.best_score = best_score
 
     def end_epoch(self, flat, loss):
         self.epoch_start[...] = flat
@@ -147,7 +148,7 @@ def train_stochastic(
     rng=None,
     validation=None,
     restore_best=False,
-    best_validation_score=-np.inf,
+    best_so_far=None,
     single_pass=False,
     verbose=False,
     samples_seen=0,
@@ -157,15 +158,16 @@ def train_stochastic(
 
     ``rng`` shuffles the samples each epoch (None keeps their order). ``validation`` is a
     callable ``params -> score`` (higher is better) or None; with ``restore_best`` the
-    parameters that scored best are put back at the end. ``single_pass`` runs exactly one
+    parameters that scored best are put back at the end, including those of an earlier
+    call given as ``best_so_far = (score, flat weights)`` (warm start). ``single_pass`` runs exactly one
     epoch (``partial_fit``). ``samples_seen`` is the training time before this call,
     for learning-rate schedules.
     """
     result = TrainingResult(best_validation_score=None)
     grads = params.zeros_like()
-    snapshots = _Snapshots(params.flat)
+    best_score, best_flat = best_so_far if best_so_far is not None else (-np.inf, None)
+    snapshots = _Snapshots(params.flat, None if best_flat is None else best_flat.copy())
     divergence = Divergence()
-    best_score = best_validation_score
     epoch = 0
     while True:
         started = time.perf_counter()
@@ -226,6 +228,7 @@ def train_stochastic(
 
     if restore_best and snapshots.best_score is not None:
         params.flat[...] = snapshots.best_score
+        result.best_params = snapshots.best_score
     if result.stop_reason == "max_iter":
         warnings.warn(
             f"Maximum number of epochs ({result.n_iter}) reached before any other "

@@ -38,8 +38,18 @@ def test_loss_threshold_fires_at_or_below_the_threshold():
     criterion = LossThreshold(0.5)
     assert _decisions(criterion, _losses([2.0, 0.51, 0.5, 0.1])) == [False, False, True, True]
     assert criterion.reason == "loss_threshold"
-    # A negative or zero threshold waits for an exact zero loss.
-    assert _decisions(LossThreshold(0.0), _losses([1e-300, 0.0])) == [False, True]
+    # A zero threshold waits for an exact zero loss at a fixed point.
+    assert _decisions(LossThreshold(0.0), _losses([1e-300, 0.0], fixed_point=True)) == [
+        False,
+        True,
+    ]
+
+
+def test_loss_threshold_ignores_a_zero_loss_that_still_moved_the_weights():
+    # The perceptron criterion is 0 on boundary samples that are still updated on.
+    records = [EpochRecord(1, 0.0), EpochRecord(2, 0.0, fixed_point=True)]
+    assert _decisions(LossThreshold(0.0), records) == [False, True]
+    assert _decisions(LossThreshold(0.1), records) == [False, True]
 
 
 def test_fixed_point_fires_only_on_a_fixed_point_epoch():
