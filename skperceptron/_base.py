@@ -150,6 +150,8 @@ class BaseNetwork(BaseEstimator):
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True, copy=True
             )
+            if not sample_weight.any():  # scikit-learn >= 1.9 says so itself
+                raise ValueError("Sample weights must contain at least one non-zero number.")
         return sample_weight
 
     # ----------------------------------------------------------------- building
