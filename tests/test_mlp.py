@@ -926,3 +926,28 @@ def test_sparse_input_gives_the_same_predictions_as_dense(fmt):
     assert_allclose(
         reg_sparse.predict(Xr_sparse), reg_dense.predict(Xr_sparse.toarray()), atol=1e-8
     )
+
+
+def test_lbfgs_stops_on_its_function_budget_with_a_warning():
+    X, y = iris()
+    clf = MLPClassifier(hidden_layer_sizes=(8,), solver="lbfgs", max_fun=7, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="max_fun=7"):
+        clf.fit(X, y)
+    assert clf.stop_reason_ == "max_fun"
+    # Each L-BFGS iteration costs at least one evaluation, so 7 evaluations allow
+    # fewer than 7 iterations.
+    assert clf.n_iter_ < 7
+    unbounded = MLPClassifier(hidden_layer_sizes=(8,), solver="lbfgs", random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        unbounded.set_params(max_iter=50).fit(X, y)
+    assert unbounded.loss_ < clf.loss_
+
+
+def test_lbfgs_stops_on_its_iteration_budget_with_a_warning():
+    X, y = iris()
+    clf = MLPClassifier(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=3, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="max_iter=3"):
+        clf.fit(X, y)
+    assert clf.stop_reason_ == "max_iter"
+    assert clf.n_iter_ == 3
+    assert len(clf.loss_curve_) == 3
