@@ -12,6 +12,11 @@ only ``A`` for each layer: keeping ``A`` is keeping the local gradient, at no ex
 
 All functions are stable at any magnitude: no overflow warnings and no NaN for |Z| up to
 1e4 (and far beyond), in float32 and float64. They preserve the input dtype.
+
+Each activation computes in place (``value_`` overwrites Z with A, ``backward_``
+overwrites dL/dA with dL/dZ): the training loop keeps one buffer per layer for the
+whole fit instead of allocating new arrays for every mini-batch. ``value`` and
+``backward`` are the same computations on a copy.
 """
 
 import numpy as np
@@ -25,17 +30,26 @@ class Activation:
     #: True when f'(Z) is defined element-wise (all but softmax).
     elementwise = True
 
-    def value(self, Z):
-        """Return ``f(Z)``; ``Z`` is left untouched."""
+    def value_(self, Z):
+        """Overwrite ``Z`` with ``f(Z)`` and return it."""
         raise NotImplementedError
 
     def derivative(self, A):
         """Return ``f'(Z)`` expressed through the output ``A = f(Z)``."""
         raise NotImplementedError
 
+    def backward_(self, dA, A):
+        """Chain rule through this activation, in place: dL/dA becomes dL/dZ."""
+        dA *= self.derivative(A)  # (n_samples, n_units): global x local
+        return dA
+
+    def value(self, Z):
+        """Return ``f(Z)``; ``Z`` is left untouched."""
+        return self.value_(Z.copy())
+
     def backward(self, dA, A):
-        """Chain rule through this activation: dL/dZ from dL/dA (global x local)."""
-        return dA * self.derivative(A)  # (n_samples, n_units)
+        """dL/dZ from dL/dA; ``dA`` is left untouched."""
+        return self.backward_(dA.copy(), A)
 
     def __repr__(self):
         return f"<activation {self.name!r}>"
@@ -46,13 +60,13 @@ class Identity(Activation):
 
     name = "identity"
 
-    def value(self, Z):
-        return Z.copy()
+    def value_(self, Z):
+        return Z
 
     def derivative(self, A):
         return np.ones_like(A)
 
-    def backward(self, dA, A):
+    def backward_(self, dA, A):
         return dA  # local gradient is 1: the global gradient passes through unchanged
 
 
@@ -66,8 +80,9 @@ class Step(Activation):
 
     name = "step"
 
-    def value(self, Z):
-        return (Z > 0).astype(Z.dtype)
+    def value_(self, Z):
+        np.greater(Z, 0, out=Z, casting="unsafe")
+        return Z
 
     def derivative(self, A):
         return np.zeros_like(A)
@@ -82,8 +97,8 @@ class Logistic(Activation):
 
     name = "logistic"
 
-    def value(self, Z):
-        return expit(Z)
+    def value_(self, Z):
+        return expit(Z, out=Z)
 
     def derivative(self, A):
         return A * (1 - A)
@@ -94,8 +109,8 @@ class Tanh(Activation):
 
     name = "tanh"
 
-    def value(self, Z):
-        return np.tanh(Z)
+    def value_(self, Z):
+        return np.tanh(Z, out=Z)
 
     def derivative(self, A):
         return 1 - A * A
@@ -106,15 +121,16 @@ class ReLU(Activation):
 
     name = "relu"
 
-    def value(self, Z):
-        return np.maximum(Z, 0)
+    def value_(self, Z):
+        return np.maximum(Z, 0, out=Z)
 
     def derivative(self, A):
         return (A > 0).astype(A.dtype)
 
-    def backward(self, dA, A):
-        # Same product as the base class, written as a mask: no array of ones and zeros.
-        return np.where(A > 0, dA, 0).astype(dA.dtype, copy=False)
+    def backward_(self, dA, A):
+        # The same product as the base class, as a mask: no array of ones and zeros.
+        dA[A <= 0] = 0
+        return dA
 
 
 class LeakyReLU(Activation):
@@ -123,8 +139,9 @@ class LeakyReLU(Activation):
     name = "leaky_relu"
     slope = 0.01
 
-    def value(self, Z):
-        return np.where(Z > 0, Z, Z * Z.dtype.type(self.slope))
+    def value_(self, Z):
+        # With 0 < slope < 1, max(z, slope z) is z for z > 0 and slope z otherwise.
+        return np.maximum(Z, Z * Z.dtype.type(self.slope), out=Z)
 
     def derivative(self, A):
         # A has the sign of Z, since the slope is positive.
@@ -139,8 +156,10 @@ class ELU(Activation):
 
     name = "elu"
 
-    def value(self, Z):
-        return np.where(Z > 0, Z, np.expm1(np.minimum(Z, 0)))
+    def value_(self, Z):
+        negative = Z <= 0
+        Z[negative] = np.expm1(Z[negative])
+        return Z
 
     def derivative(self, A):
         return np.where(A > 0, A.dtype.type(1), A + 1)
@@ -154,8 +173,8 @@ class Softplus(Activation):
 
     name = "softplus"
 
-    def value(self, Z):
-        return np.logaddexp(Z.dtype.type(0), Z)
+    def value_(self, Z):
+        return np.logaddexp(Z.dtype.type(0), Z, out=Z)
 
     def derivative(self, A):
         # exp(-A) = 1 / (1 + exp(z)), so 1 - exp(-A) = exp(z) / (1 + exp(z)).
@@ -170,9 +189,10 @@ class Exp(Activation):
 
     name = "exp"
 
-    def value(self, Z):
-        upper = np.log(np.finfo(Z.dtype).max) - 1
-        return np.exp(np.minimum(Z, upper))
+    def value_(self, Z):
+        upper = Z.dtype.type(np.log(np.finfo(Z.dtype).max) - 1)
+        np.minimum(Z, upper, out=Z)
+        return np.exp(Z, out=Z)
 
     def derivative(self, A):
         return A.copy()
@@ -189,16 +209,19 @@ class Softmax(Activation):
     name = "softmax"
     elementwise = False
 
-    def value(self, Z):
-        E = np.exp(Z - Z.max(axis=1, keepdims=True))
-        E /= E.sum(axis=1, keepdims=True)
-        return E
+    def value_(self, Z):
+        Z -= Z.max(axis=1, keepdims=True)
+        np.exp(Z, out=Z)
+        Z /= Z.sum(axis=1, keepdims=True)
+        return Z
 
     def derivative(self, A):
         raise TypeError("softmax has a Jacobian, not an element-wise derivative")
 
-    def backward(self, dA, A):
-        return A * (dA - np.sum(dA * A, axis=1, keepdims=True))  # (n_samples, n_classes)
+    def backward_(self, dA, A):
+        dA -= np.sum(dA * A, axis=1, keepdims=True)
+        dA *= A
+        return dA  # (n_samples, n_classes)
 
 
 ACTIVATIONS = {

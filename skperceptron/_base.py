@@ -28,7 +28,7 @@ from ._initializers import initialize_layers
 from ._losses import get_loss
 from ._network import Network, Parameters, predict_output
 from ._stopping import FixedPoint, LossThreshold, MaxIterations, NoImprovement
-from ._training import TrainingData, train_lbfgs, train_stochastic
+from ._training import TrainingData, limit_blas_threads, train_lbfgs, train_stochastic
 
 
 class _Layers(NamedTuple):
@@ -274,18 +274,19 @@ class BaseNetwork(BaseEstimator):
 
     def _train_lbfgs(self, problem):
         data, scale = self._scaled_data(problem.data)
-        result = train_lbfgs(
-            problem.network,
-            problem.loss,
-            problem.params,
-            data,
-            alpha=problem.alpha * scale,
-            max_iter=self.max_iter,
-            max_fun=self.max_fun,
-            tol=self.tol,
-            loss_threshold=self.loss_threshold,
-            verbose=self.verbose,
-        )
+        with limit_blas_threads(problem.network, data.n_samples):
+            result = train_lbfgs(
+                problem.network,
+                problem.loss,
+                problem.params,
+                data,
+                alpha=problem.alpha * scale,
+                max_iter=self.max_iter,
+                max_fun=self.max_fun,
+                tol=self.tol,
+                loss_threshold=self.loss_threshold,
+                verbose=self.verbose,
+            )
         if not np.isfinite(problem.params.flat).all():
             raise ValueError(
                 "Solver produced non-finite parameter weights. The input data may "
@@ -383,25 +384,26 @@ class BaseNetwork(BaseEstimator):
         best_so_far = None
         if early and getattr(self, "_best_weights", None) is not None:
             best_so_far = (self.best_validation_score_, self._best_weights)
-        result = train_stochastic(
-            problem.network,
-            problem.loss,
-            problem.params,
-            self._optimizer,
-            data,
-            batch_size=self._batch_size(data.n_samples),
-            alpha=problem.alpha * scale,
-            criteria=self._criteria(monitor_validation=early),
-            rng=self._rng if self.shuffle else None,
-            validation=score,
-            restore_best=early,
-            best_so_far=best_so_far,
-            single_pass=incremental,
-            verbose=self.verbose,
-            samples_seen=self.t_,
-            divergence_hint=self._divergence_hint,
-        )
-        return result
+        batch_size = self._batch_size(data.n_samples)
+        with limit_blas_threads(problem.network, batch_size):
+            return train_stochastic(
+                problem.network,
+                problem.loss,
+                problem.params,
+                self._optimizer,
+                data,
+                batch_size=batch_size,
+                alpha=problem.alpha * scale,
+                criteria=self._criteria(monitor_validation=early),
+                rng=self._rng if self.shuffle else None,
+                validation=score,
+                restore_best=early,
+                best_so_far=best_so_far,
+                single_pass=incremental,
+                verbose=self.verbose,
+                samples_seen=self.t_,
+                divergence_hint=self._divergence_hint,
+            )
 
     def _store(self, problem, result):
         params = problem.params

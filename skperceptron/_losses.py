@@ -61,12 +61,14 @@ class Loss:
         scale = _sample_scale(sample_weight, P.shape[0], P.dtype)
         return self.pointwise_gradient(Y, P) * scale
 
-    def link_gradient(self, Y, P, sample_weight=None):
+    def link_gradient(self, Y, P, sample_weight=None, out=None):
         """d value / dZ when the output activation is ``self.link``: w (P - Y) / n."""
         if self.link is None:
             raise TypeError(f"the {self.name} loss has no canonical link")
         scale = _sample_scale(sample_weight, P.shape[0], P.dtype)
-        return (P - Y) * scale
+        out = np.subtract(P, Y, out=out)
+        out *= scale
+        return out
 
     def __repr__(self):
         return f"<loss {self.name!r}>"

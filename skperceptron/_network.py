@@ -96,18 +96,48 @@ class Network:
         return self.hidden_activations[layer]
 
 
-def forward(network, params, X):
+class Workspace:
+    """Buffers for one fit, reused by every mini-batch (up to ``max_rows`` samples).
+
+    ``outputs[l]`` holds layer l's output A (written over its net input Z), and
+    ``gradients[l]`` the gradient at that layer's net input, dJ/dZ. A batch of n rows
+    uses the first n rows of each: slices of C-ordered arrays, so still contiguous.
+    ``rows`` receives a shuffled batch of dense inputs (``np.take`` into it instead of
+    allocating a new array per batch).
+    """
+
+    def __init__(self, network, max_rows, dtype, n_features=None):
+        units = network.layer_units
+        self.outputs = [np.empty((max_rows, u), dtype=dtype) for u in units[1:]]
+        self.gradients = [np.empty((max_rows, u), dtype=dtype) for u in units[1:]]
+        self.rows = None if n_features is None else np.empty((max_rows, n_features), dtype)
+
+
+def _product(A, W, out):
+    """A @ W into ``out`` (a new array when out is None); A may be scipy.sparse."""
+    if out is None:
+        return A @ W
+    if isinstance(A, np.ndarray):
+        return np.matmul(A, W, out=out)
+    out[...] = A @ W
+    return out
+
+
+def forward(network, params, X, workspace=None):
     """Forward pass. Returns ``[X, A_1, ..., A_L]``: every layer's output.
 
     This list is the cache of the backward pass: each ``A_l`` is what the next layer's
     weight gradient needs, and each local derivative f_l'(Z_l) is a function of ``A_l``.
+    With a ``workspace`` the outputs are written into its buffers.
     """
+    n_samples = X.shape[0]
     activations = [X]
     A = X
     for layer, (W, b) in enumerate(zip(params.coefs, params.intercepts)):
-        Z = A @ W  # (n_samples, units[l]); X may be a scipy.sparse matrix
+        out = None if workspace is None else workspace.outputs[layer][:n_samples]
+        Z = _product(A, W, out)  # (n_samples, units[l]); X may be a scipy.sparse matrix
         Z += b
-        A = network.activation(layer).value(Z)
+        A = network.activation(layer).value_(Z)  # Z is overwritten by A
         activations.append(A)
     return activations
 
@@ -125,21 +155,25 @@ def predict_output(network, params, X, apply_output=True):
         Z += b
         if layer == last and not apply_output:
             return Z
-        A = network.activation(layer).value(Z)
+        A = network.activation(layer).value_(Z)
     return A
 
 
-def output_gradient(network, loss, Y, P, sample_weight=None):
-    """dJ/dZ_L, the gradient at the output layer's net input."""
-    out = network.output_activation
-    if loss.link == out.name:
+def output_gradient(network, loss, Y, P, sample_weight=None, out=None):
+    """dJ/dZ_L, the gradient at the output layer's net input (into ``out`` if given)."""
+    activation = network.output_activation
+    if loss.link == activation.name:
         # Canonical pairing: the activation's derivative cancels against the loss's,
         # leaving w (P - Y) / n (see _losses).
-        return loss.link_gradient(Y, P, sample_weight)
-    return out.backward(loss.gradient(Y, P, sample_weight), P)
+        return loss.link_gradient(Y, P, sample_weight, out=out)
+    dP = loss.gradient(Y, P, sample_weight)
+    if out is not None:
+        out[...] = dP
+        dP = out
+    return activation.backward_(dP, P)
 
 
-def backward(network, params, activations, dZ, grads):
+def backward(network, params, activations, dZ, grads, workspace=None):
     """Backward pass: fill ``grads`` with dJ/dW_l and dJ/db_l for every layer.
 
     ``dZ`` is dJ/dZ_L at the output. Going down, each layer turns the gradient at its
@@ -150,40 +184,45 @@ def backward(network, params, activations, dZ, grads):
         dJ/dA_{l-1} = dJ/dZ_l @ W_l^T                 # (n_samples, units[l-1]): global
         dJ/dZ_{l-1} = dJ/dA_{l-1} * f'(Z_{l-1})       # global x local (chain rule)
 
-    The L2 term is not added here (see ``loss_and_gradients``).
+    The input layer's gradient dJ/dX is never needed and not computed. The L2 term is
+    not added here (see ``loss_and_gradients``).
     """
+    n_samples = dZ.shape[0]
     for layer in range(network.n_layers - 1, -1, -1):
         A_prev = activations[layer]
-        grads.coefs[layer][...] = A_prev.T @ dZ
+        _product(A_prev.T, dZ, grads.coefs[layer])
         if network.fit_intercept:
             np.sum(dZ, axis=0, out=grads.intercepts[layer])
         else:
             grads.intercepts[layer].fill(0)
         if layer == 0:
             break
-        dA_prev = dZ @ params.coefs[layer].T  # global gradient arriving at A_{l-1}
-        dZ = network.activation(layer - 1).backward(dA_prev, A_prev)
+        out = None if workspace is None else workspace.gradients[layer - 1][:n_samples]
+        dA_prev = _product(dZ, params.coefs[layer].T, out)  # global gradient at A_{l-1}
+        dZ = network.activation(layer - 1).backward_(dA_prev, A_prev)
     return grads
 
 
 def loss_and_gradients(
-    network, loss, params, X, Y, sample_weight=None, alpha=0.0, grads=None
+    network, loss, params, X, Y, sample_weight=None, alpha=0.0, grads=None, workspace=None
 ):
     """The objective J and its gradient with respect to every parameter.
 
     Returns ``(J, grads)``; ``grads`` is a ``Parameters`` (filled in place when given).
+    ``workspace`` (optional) provides the buffers of the forward and backward passes.
     """
     if grads is None:
         grads = params.zeros_like()
     n_samples = X.shape[0]
-    activations = forward(network, params, X)
+    activations = forward(network, params, X, workspace)
     P = activations[-1]
     value = loss.value(Y, P, sample_weight)
     weights = params.weights
     if alpha:
         value += 0.5 * alpha * float(np.dot(weights, weights)) / n_samples
-    dZ = output_gradient(network, loss, Y, P, sample_weight)
-    backward(network, params, activations, dZ, grads)
+    out = None if workspace is None else workspace.gradients[-1][:n_samples]
+    dZ = output_gradient(network, loss, Y, P, sample_weight, out)
+    backward(network, params, activations, dZ, grads, workspace)
     if alpha:
         # d/dW of alpha / (2 n) ||W||^2 = (alpha / n) W; biases are not penalised.
         grads.weights[...] += (alpha / n_samples) * weights

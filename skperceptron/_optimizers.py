@@ -2,14 +2,15 @@
 
 Each optimizer's ``step(theta, grad)`` updates ``theta`` in place from the gradient of the
 current mini-batch. Working on the whole flat vector (one array for all layers) turns
-the update into a handful of fused numpy operations per step instead of a Python loop
-over layers.
+the update into one fused pass (``_kernels``) instead of a Python loop over layers.
 
 Learning-rate schedules are pure functions of the training time ``t`` (the number of
 samples seen), in the spirit of ``lr = get_lr(t)``.
 """
 
 import numpy as np
+
+from ._kernels import adam_step, momentum_step, sgd_step
 
 
 def constant_schedule(learning_rate_init, t, power_t=0.5):
@@ -61,17 +62,14 @@ class SGD:
         self.velocity = np.zeros(size, dtype=dtype) if self.momentum > 0 else None
 
     def step(self, theta, grad):
-        lr = theta.dtype.type(self.learning_rate)
+        typ = theta.dtype.type
         if self.velocity is None:
-            theta -= lr * grad
-            return
-        v = self.velocity
-        v *= v.dtype.type(self.momentum)
-        v -= lr * grad
-        if self.nesterov:
-            theta += v.dtype.type(self.momentum) * v - lr * grad
+            sgd_step(theta, grad, typ(self.learning_rate))
         else:
-            theta += v
+            momentum_step(
+                theta, grad, self.velocity, typ(self.learning_rate), typ(self.momentum),
+                self.nesterov,
+            )
 
     def end_epoch(self, t):
         """Update the learning rate from the schedule; ``t`` = samples seen so far."""
@@ -109,25 +107,16 @@ class Adam:
         self.n_steps = 0
         self.m = np.zeros(size, dtype=dtype)
         self.v = np.zeros(size, dtype=dtype)
-        self._buffer = np.empty(size, dtype=dtype)
 
     def step(self, theta, grad):
         self.n_steps += 1
         k = self.n_steps
         typ = theta.dtype.type
-        m, v, buf = self.m, self.v, self._buffer
-        m *= typ(self.beta_1)
-        m += typ(1 - self.beta_1) * grad
-        np.multiply(grad, grad, out=buf)
-        buf *= typ(1 - self.beta_2)
-        v *= typ(self.beta_2)
-        v += buf
         lr_k = self.learning_rate_init * np.sqrt(1 - self.beta_2**k) / (1 - self.beta_1**k)
-        np.sqrt(v, out=buf)
-        buf += typ(self.epsilon)
-        np.divide(m, buf, out=buf)
-        buf *= typ(lr_k)
-        theta -= buf
+        adam_step(
+            theta, grad, self.m, self.v, typ(lr_k), typ(self.beta_1), typ(1 - self.beta_1),
+            typ(self.beta_2), typ(1 - self.beta_2), typ(self.epsilon),
+        )
         self.learning_rate = lr_k
 
     def end_epoch(self, t):

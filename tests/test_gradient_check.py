@@ -358,7 +358,7 @@ def test_a_wrong_mask_in_a_backward_pass_is_detected(monkeypatch):
     X, y = _smooth_data(clf, "multiclass")
     assert check_gradients(clf, X, y) < TOL
     # Letting the gradient through inactive units (relu' taken as 1 everywhere).
-    monkeypatch.setattr(activations.ReLU, "backward", lambda self, dA, A: dA)
+    monkeypatch.setattr(activations.ReLU, "backward_", lambda self, dA, A: dA)
     assert check_gradients(clf, X, y) > 1e-3
 
 
@@ -382,7 +382,7 @@ def test_a_wrong_canonical_shortcut_is_detected(monkeypatch):
     monkeypatch.setattr(
         losses.BinaryLogLoss,
         "link_gradient",
-        lambda self, Y, P, sw=None: 0.8 * true_link(self, Y, P, sw),
+        lambda self, Y, P, sw=None, out=None: 0.8 * true_link(self, Y, P, sw),
     )
     assert check_gradients(clf, X, y) > 1e-3
 
