@@ -82,32 +82,82 @@ def _prefetch_row(X, i):
         _prefetch(X, i, offset)
 
 
+# An optimizer step is written once, as a rule on numbers that works the same on
+# whole arrays (``_adam_rule`` and the like). Compiled, a loop applies it element by
+# element in one pass, with no temporary arrays; in plain Python numpy applies it to the
+# whole vector at once. Element by element both perform the same IEEE operations, so
+# the results are identical. (A vectorised expression compiled by numba allocates a
+# new array for every assignment: at 235,000 parameters the Adam step then took 1 ms,
+# against 0.2 ms for the loop.)
+
+
 @jit
+def _adam_rule(theta, g, m, v, lr, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2,
+               epsilon):
+    m = beta_1 * m + one_minus_beta_1 * g
+    v = beta_2 * v + one_minus_beta_2 * (g * g)
+    return theta - lr * m / (np.sqrt(v) + epsilon), m, v
+
+
+@jit
+def _adam_loop(theta, grad, m, v, lr, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2,
+               epsilon):
+    for i in range(theta.shape[0]):
+        theta[i], m[i], v[i] = _adam_rule(
+            theta[i], grad[i], m[i], v[i], lr, beta_1, one_minus_beta_1, beta_2,
+            one_minus_beta_2, epsilon,
+        )
+
+
 def adam_step(theta, grad, m, v, lr, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2,
               epsilon):
     """One Adam update in place; ``lr`` already carries the bias correction.
 
     ``1 - beta`` comes precomputed: numba and numpy would type ``1 - float32`` apart.
     """
-    m[:] = beta_1 * m + one_minus_beta_1 * grad
-    v[:] = beta_2 * v + one_minus_beta_2 * (grad * grad)
-    theta[:] = theta - lr * m / (np.sqrt(v) + epsilon)
+    hyper = (lr, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, epsilon)
+    if HAVE_NUMBA:
+        _adam_loop(theta, grad, m, v, *hyper)
+    else:
+        theta[:], m[:], v[:] = _adam_rule(theta, grad, m, v, *hyper)
 
 
 @jit
-def sgd_step(theta, grad, lr):
-    """Plain gradient descent in place: theta <- theta - lr * g."""
-    theta[:] = theta - lr * grad
+def _momentum_rule(theta, g, velocity, lr, momentum, nesterov):
+    velocity = momentum * velocity - lr * g
+    if nesterov:
+        return theta + (momentum * velocity - lr * g), velocity
+    return theta + velocity, velocity
 
 
 @jit
+def _momentum_loop(theta, grad, velocity, lr, momentum, nesterov):
+    for i in range(theta.shape[0]):
+        theta[i], velocity[i] = _momentum_rule(
+            theta[i], grad[i], velocity[i], lr, momentum, nesterov
+        )
+
+
 def momentum_step(theta, grad, velocity, lr, momentum, nesterov):
     """Heavy-ball or Nesterov momentum in place (see ``_optimizers.SGD``)."""
-    velocity[:] = momentum * velocity - lr * grad
-    if nesterov:
-        theta[:] = theta + (momentum * velocity - lr * grad)
+    if HAVE_NUMBA:
+        _momentum_loop(theta, grad, velocity, lr, momentum, nesterov)
     else:
-        theta[:] = theta + velocity
+        theta[:], velocity[:] = _momentum_rule(theta, grad, velocity, lr, momentum, nesterov)
+
+
+@jit
+def _sgd_loop(theta, grad, lr):
+    for i in range(theta.shape[0]):
+        theta[i] = theta[i] - lr * grad[i]
+
+
+def sgd_step(theta, grad, lr):
+    """Plain gradient descent in place: theta <- theta - lr * g."""
+    if HAVE_NUMBA:
+        _sgd_loop(theta, grad, lr)
+    else:
+        theta[:] = theta - lr * grad
 
 
 # Per-sample rules of the online (batch_size=1) single-layer kernel. Each is the
