@@ -951,3 +951,22 @@ def test_lbfgs_stops_on_its_iteration_budget_with_a_warning():
     assert clf.stop_reason_ == "max_iter"
     assert clf.n_iter_ == 3
     assert len(clf.loss_curve_) == 3
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_predictions_do_not_depend_on_the_input_container(dtype):
+    # A float ndarray takes a short validation path; lists, Fortran-ordered arrays and
+    # integers go through scikit-learn's. All must agree exactly.
+    X, y = iris()
+    X = X.astype(dtype)
+    clf = MLPClassifier(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=50,
+                        random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    expected = clf.predict_proba(X)
+    # A list is read as float64, like a float64 array.
+    assert_array_equal(clf.predict_proba(X.tolist()), clf.predict_proba(X.astype(np.float64)))
+    assert_array_equal(clf.predict_proba(np.asfortranarray(X)), expected)
+    assert_array_equal(clf.predict(X[:1]), clf.predict(X)[:1])
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        clf.predict(np.where(np.arange(X.size).reshape(X.shape) == 3, np.nan, X))
