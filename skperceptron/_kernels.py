@@ -24,7 +24,10 @@ try:  # pragma: no cover - exercised by running the suite with and without numba
     import numba
 
     HAVE_NUMBA = True
-    jit = numba.njit(cache=True, nogil=True)
+    # error_model="numpy": division follows IEEE (inf/nan) as numpy does, instead of
+    # a zero test per division that keeps loops from being vectorised (the Adam loop
+    # ran 7x slower with it: 630 us against 90 us at 235,000 float64 parameters).
+    jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 except ImportError:  # pragma: no cover
     HAVE_NUMBA = False
 
@@ -88,7 +91,7 @@ def _prefetch_row(X, i):
 # whole vector at once. Element by element both perform the same IEEE operations, so
 # the results are identical. (A vectorised expression compiled by numba allocates a
 # new array for every assignment: at 235,000 parameters the Adam step then took 1 ms,
-# against 0.2 ms for the loop.)
+# against 0.09 ms for the loop.)
 
 
 @jit
@@ -158,6 +161,41 @@ def sgd_step(theta, grad, lr):
         _sgd_loop(theta, grad, lr)
     else:
         theta[:] = theta - lr * grad
+
+
+@jit
+def _add_scaled_loop(y, a, x):
+    for i in range(y.shape[0]):
+        y[i] = y[i] + a * x[i]
+
+
+def add_scaled(y, a, x):
+    """y <- y + a x in place (the L2 term of the gradient), without a temporary."""
+    if HAVE_NUMBA:
+        _add_scaled_loop(y, a, x)
+    else:
+        y += a * x
+
+
+@jit
+def _gather_loop(X, index, out):
+    n = index.shape[0]
+    for k in range(n):
+        if PREFETCH and k + PREFETCH_AHEAD < n:
+            _prefetch_row(X, index[k + PREFETCH_AHEAD])
+        out[k, :] = X[index[k], :]
+
+
+def gather_rows(X, index, out):
+    """out[k] = X[index[k]]: a shuffled mini-batch, copied into a reused buffer.
+
+    Compiled, the loop prefetches rows ahead of the copy (the rows are scattered in
+    memory): 40 ms against 16 ms over three epochs of 20000 x 784 in batches of 200.
+    """
+    if HAVE_NUMBA:
+        _gather_loop(X, index, out)
+        return out
+    return np.take(X, index, axis=0, out=out)
 
 
 # Per-sample rules of the online (batch_size=1) single-layer kernel. Each is the

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._kernels import add_scaled
+
 
 class Parameters:
     """All weights and biases in one flat vector, with per-layer views into it.
@@ -225,7 +227,7 @@ def loss_and_gradients(
     backward(network, params, activations, dZ, grads, workspace)
     if alpha:
         # d/dW of alpha / (2 n) ||W||^2 = (alpha / n) W; biases are not penalised.
-        grads.weights[...] += (alpha / n_samples) * weights
+        add_scaled(grads.weights, weights.dtype.type(alpha / n_samples), weights)
     return value, grads
 
 

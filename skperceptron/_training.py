@@ -17,7 +17,7 @@ import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
-from ._kernels import ONLINE_RULES, online_epoch
+from ._kernels import ONLINE_RULES, gather_rows, online_epoch
 from ._network import Workspace, loss_and_gradients
 from ._stopping import Divergence, EpochRecord, NoImprovement
 
@@ -49,7 +49,7 @@ class TrainingData:
         """
         sw = None if self.sample_weight is None else self.sample_weight[index]
         if rows is not None and not isinstance(index, slice):
-            X = np.take(self.X, index, axis=0, out=rows[: index.shape[0]])
+            X = gather_rows(self.X, index, rows[: index.shape[0]])
         else:
             X = self.X[index]
         return X, self.Y[index], sw

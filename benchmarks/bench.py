@@ -1,0 +1,853 @@
+"""Speed of skperceptron against scikit-learn (and PyTorch when it is installed).
+
+Each workload fits the same model with each library, alternating the libraries inside
+one process (ours, scikit-learn, torch, then again starting from the next library, ...)
+so that machine noise hits all of them alike, and reports the median time over the
+repeats. Ratios are ``peer time / our time``: above 1 means skperceptron is faster.
+
+Workloads (see ``benchmarks/README.md`` for the details):
+
+1. MLPClassifier (256, 128), relu, adam, 20000 x 784, 10 classes, 3 epochs, batch 200,
+   float64 and float32; peak memory of ``fit`` in a fresh subprocess per library/dtype.
+2. The same network at batch 32 on 5000 samples (float64 and float32).
+3. digits, (64,), 50 epochs, default batch; also scikit-learn with one BLAS thread.
+4. PerceptronClassifier against ``sklearn.linear_model.Perceptron``, 100000 x 100.
+5. MLPRegressor with L-BFGS, 5000 x 50, (64,), 100 iterations: time per iteration.
+6. ``predict`` latency for one row and ``predict_proba`` throughput on the fitted
+   models of workloads 3 and 1 (float64).
+
+Measures:
+
+- GFLOP/s = 6 x n_weights x n_samples x n_epochs / time (forward, and backward to the
+  weights and to the activations, each one multiply-add per weight and sample; biases
+  are not counted), and that as a fraction of the "roofline": the GFLOP/s of one
+  (200 x 784) @ (784 x 256) product in the same dtype, measured in the same run. No
+  library computes the gradient with respect to the inputs, which this convention
+  counts, so the fraction can exceed 100% (the tables say by how much at most).
+- Peak memory of workload 1's ``fit``: see ``MEMORY_METHOD`` below.
+- Final training loss (``loss_``, the last epoch's mean objective including the L2
+  term) of every library and its relative difference to scikit-learn's, so that speed
+  is never bought with wrong maths.
+
+Run from the repository root::
+
+    python benchmarks/bench.py                           # everything, 5 repeats
+    python benchmarks/bench.py --workloads 1,3 --repeats 3 --threads 1
+"""
+
+import argparse
+import importlib.metadata
+import importlib.util
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+import warnings
+from dataclasses import dataclass, field
+from functools import lru_cache
+from types import SimpleNamespace
+
+import numpy as np
+import sklearn
+from sklearn.datasets import load_digits, make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import Perceptron as SkPerceptron
+from sklearn.neural_network import MLPClassifier as SkMLPClassifier
+from sklearn.neural_network import MLPRegressor as SkMLPRegressor
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_info, threadpool_limits
+
+import skperceptron
+from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier
+
+OURS, SKLEARN, TORCH = "skperceptron", "scikit-learn", "torch"
+SKLEARN_1T = "sklearn 1-thread"  # scikit-learn with its BLAS limited to one thread
+ROOFLINE = "GEMM"
+
+#: A timed comparison stops adding repeats once it has run this long and has at least
+#: MIN_REPEATS (the median of 3 still discards one outlier). This keeps a full run
+#: within a few minutes when a fit is slow: a workload-4 fit takes ~20 s where the
+#: online rule, which visits 10^6 samples one at a time, runs as a Python loop.
+BUDGET_SECONDS = 45
+MIN_REPEATS = 3
+#: Calls of predict(X[:1]) per library, and predict_proba repetitions, in workload 6.
+LATENCY_CALLS = 2000
+THROUGHPUT_ROWS = 10_000
+THROUGHPUT_REPEATS = 20
+#: The roofline product, and how many of them are timed before each round of fits.
+GEMM_SHAPE = (200, 784, 256)
+GEMM_BLOCK = 50
+
+MLP_COMMON = dict(activation="relu", solver="adam", alpha=1e-4, learning_rate_init=1e-3,
+                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, shuffle=True, random_state=0,
+                  tol=0.0)
+
+
+# ------------------------------------------------------------------------- timing
+@dataclass
+class Timing:
+    """Wall-clock times of one library's repeats, and what its last call returned."""
+
+    seconds: list = field(default_factory=list)
+    results: list = field(default_factory=list)
+
+    @property
+    def median(self):
+        return statistics.median(self.seconds)
+
+    @property
+    def result(self):
+        return self.results[-1]
+
+    @property
+    def spread(self):
+        return f"{min(self.seconds):.3f}-{max(self.seconds):.3f}"
+
+
+def time_alternating(candidates: dict, repeats: int, budget=BUDGET_SECONDS) -> dict:
+    """Call each ``name -> callable`` ``repeats`` times, interleaved.
+
+    Fewer rounds when the budget (seconds) runs out, but at least MIN_REPEATS.
+
+    Repeat r starts at library r (mod the number of libraries): AB BA AB ... for two,
+    ABC BCA CAB ... for three, so that slow drifts in machine load hit every library
+    alike and no library always runs right after the same other one (thread pools still
+    spinning after a call would otherwise always slow down the same neighbour).
+    """
+    names = list(candidates)
+    timings = {name: Timing() for name in names}
+    started = time.perf_counter()
+    for r in range(repeats):
+        if r >= MIN_REPEATS and time.perf_counter() - started > budget:
+            break
+        k = r % len(names)
+        for name in names[k:] + names[:k]:
+            start = time.perf_counter()
+            result = candidates[name]()
+            timings[name].seconds.append(time.perf_counter() - start)
+            timings[name].results.append(result)
+    return timings
+
+
+def _median_call_seconds(function, calls):
+    times = np.empty(calls)
+    for i in range(calls):
+        start = time.perf_counter()
+        function()
+        times[i] = time.perf_counter() - start
+    return float(np.median(times))
+
+
+def gemm_block(dtype_name):
+    """A callable returning the GFLOP/s of ``A @ B`` (roofline shape), median of a block.
+
+    It is timed like a library, between the fits of every round, so that the roofline
+    is measured under the same machine conditions; the workload's roofline is the median
+    over the rounds.
+    """
+    m, k, n = GEMM_SHAPE
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((m, k)).astype(dtype_name)
+    B = rng.standard_normal((k, n)).astype(dtype_name)
+
+    def gflops():
+        for _ in range(3):  # wake the BLAS threads
+            A @ B
+        return 2 * m * k * n / _median_call_seconds(lambda: A @ B, GEMM_BLOCK) / 1e9
+
+    return gflops
+
+
+# ------------------------------------------------------------------------- tables
+def print_table(title, header, rows, notes=(), text_columns=2):
+    """A plain-text table: the first ``text_columns`` left-aligned, the rest right."""
+    rows = [[str(cell) for cell in row] for row in rows]
+    widths = [max(len(str(h)), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+
+    def line(cells):
+        return "  ".join(
+            f"{c:<{w}}" if i < text_columns else f"{c:>{w}}"
+            for i, (c, w) in enumerate(zip(cells, widths))
+        ).rstrip()
+
+    print(f"\n{title}\n{'=' * len(title)}")
+    print(line(header))
+    print(line(["-" * w for w in widths]))
+    for row in rows:
+        print(line(row))
+    for note in notes:
+        print(f"  {note}")
+    sys.stdout.flush()
+
+
+def _ratio(peer_seconds, our_seconds):
+    return peer_seconds / our_seconds
+
+
+def _fmt_ratio(value):
+    return "" if value is None else f"{value:.2f}x"
+
+
+def _rel_diff(value, reference):
+    if value is None or reference is None or not np.isfinite(reference) or reference == 0:
+        return None
+    return (value - reference) / abs(reference)
+
+
+def _fmt_rel(value):
+    return "" if value is None else f"{value:+.2%}"
+
+
+@dataclass
+class Target:
+    """One line of the summary: what is asked, what was measured, whether it holds."""
+
+    workload: str
+    description: str
+    measured: str
+    met: bool
+
+
+# ------------------------------------------------------------------------- data
+def _standardised(X):
+    return StandardScaler().fit_transform(X)
+
+
+@lru_cache(maxsize=None)
+def classification_data(n_samples, dtype_name):
+    """make_classification with 784 features and 10 classes, standardised."""
+    X, y = make_classification(n_samples=n_samples, n_features=784, n_informative=20,
+                               n_classes=10, random_state=0)
+    return _standardised(X).astype(dtype_name), y
+
+
+@lru_cache(maxsize=None)
+def digits_data():
+    X, y = load_digits(return_X_y=True)
+    return X / 16.0, y  # pixel values 0..16 -> [0, 1]
+
+
+@lru_cache(maxsize=None)
+def perceptron_data():
+    X, y = make_classification(n_samples=100_000, n_features=100, random_state=0)
+    return _standardised(X), y
+
+
+@lru_cache(maxsize=None)
+def regression_data():
+    X, y = make_regression(n_samples=5000, n_features=50, n_informative=20, noise=1.0,
+                           random_state=0)
+    return _standardised(X), (y - y.mean()) / y.std()
+
+
+def n_weights(n_features, hidden, n_outputs):
+    sizes = [n_features, *hidden, n_outputs]
+    return sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+# ------------------------------------------------------------------------- torch peer
+def load_torch():
+    """PyTorch, or None when it is not installed."""
+    if importlib.util.find_spec("torch") is None:
+        return None
+    import torch
+
+    return torch
+
+
+def torch_mlp_fit(torch, X, y, hidden, *, batch_size, epochs, alpha=1e-4, seed=0):
+    """The same MLP and Adam in PyTorch; returns an object with ``loss_`` and ``n_iter_``.
+
+    Weights and biases start from scikit-learn's distribution (uniform in +-sqrt(6 /
+    (fan_in + fan_out))), not the same numbers. The L2 penalty is added to each batch's
+    loss as ``0.5 * alpha * sum ||W||^2 / batch_size`` (scikit-learn's semantics, exact
+    also for a last, smaller batch), not through Adam's ``weight_decay``; the loss
+    reported is the epoch's batch-size-weighted mean of that objective, as in
+    scikit-learn.
+    """
+    nn = torch.nn
+    dtype = torch.float64 if X.dtype == np.float64 else torch.float32
+    generator = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    sizes = [X.shape[1], *hidden, int(y.max()) + 1]
+    layers = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        linear = nn.Linear(fan_in, fan_out, dtype=dtype)
+        bound = (6.0 / (fan_in + fan_out)) ** 0.5
+        with torch.no_grad():
+            linear.weight.uniform_(-bound, bound, generator=generator)
+            linear.bias.uniform_(-bound, bound, generator=generator)
+        layers += [linear, nn.ReLU()]
+    model = nn.Sequential(*layers[:-1])  # no ReLU after the output layer
+    weights = [m.weight for m in model if isinstance(m, nn.Linear)]
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
+    cross_entropy = nn.CrossEntropyLoss()
+    Xt = torch.from_numpy(X)
+    yt = torch.from_numpy(y.astype(np.int64))
+    n_samples = X.shape[0]
+    epoch_loss = np.nan
+    for _ in range(epochs):
+        order = torch.randperm(n_samples, generator=generator)
+        total = 0.0
+        for start in range(0, n_samples, batch_size):
+            rows = order[start : start + batch_size]
+            penalty = sum((w * w).sum() for w in weights)
+            loss = cross_entropy(model(Xt[rows]), yt[rows])
+            loss = loss + 0.5 * alpha * penalty / len(rows)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(rows)
+        epoch_loss = total / n_samples
+    return SimpleNamespace(loss_=epoch_loss, n_iter_=epochs)
+
+
+# ------------------------------------------------------------------------- MLP workloads
+def _mlp_candidates(X, y, hidden, batch_size, epochs, torch, extra_sklearn_1t=False):
+    kwargs = dict(MLP_COMMON, hidden_layer_sizes=hidden, batch_size=batch_size,
+                  max_iter=epochs, n_iter_no_change=epochs + 1)
+
+    def sklearn_1t():
+        with threadpool_limits(1, "blas"):
+            return SkMLPClassifier(**kwargs).fit(X, y)
+
+    candidates = {
+        OURS: lambda: MLPClassifier(**kwargs).fit(X, y),
+        SKLEARN: lambda: SkMLPClassifier(**kwargs).fit(X, y),
+    }
+    if extra_sklearn_1t:
+        candidates[SKLEARN_1T] = sklearn_1t
+    if torch is not None:
+        torch_batch = min(200, len(X)) if batch_size == "auto" else batch_size
+        candidates[TORCH] = lambda: torch_mlp_fit(
+            torch, X, y, hidden, batch_size=torch_batch, epochs=epochs)
+    return candidates
+
+
+def time_mlp(ctx, X, y, hidden, batch_size, epochs, extra_sklearn_1t=False):
+    """Alternate MLP fits and roofline GEMMs; returns (timings, roofline GFLOP/s)."""
+    candidates = _mlp_candidates(X, y, hidden, batch_size, epochs, ctx.torch,
+                                 extra_sklearn_1t)
+    candidates[ROOFLINE] = gemm_block(X.dtype.name)
+    timings = time_alternating(candidates, ctx.repeats)
+    roofline = statistics.median(timings.pop(ROOFLINE).results)
+    return timings, roofline
+
+
+def _mlp_rows(dtype_name, timings, flop, roofline):
+    """Table rows for one dtype, and per library its ratio, loss difference, GFLOP/s."""
+    ours = timings[OURS].median
+    reference_loss = timings[SKLEARN].result.loss_
+    rows, stats = [], {}
+    for name, timing in timings.items():
+        fitted = timing.result
+        gflops = flop / timing.median / 1e9
+        ratio = None if name == OURS else _ratio(timing.median, ours)
+        rel = None if name == SKLEARN else _rel_diff(fitted.loss_, reference_loss)
+        stats[name] = SimpleNamespace(ratio=ratio, loss_rel=rel, gflops=gflops,
+                                      roofline=gflops / roofline, seconds=timing.median)
+        rows.append([dtype_name, name, f"{timing.median:.3f}", timing.spread,
+                     len(timing.seconds), _fmt_ratio(ratio), f"{gflops:.1f}",
+                     f"{gflops / roofline:.0%}", fitted.n_iter_, f"{fitted.loss_:.6f}",
+                     _fmt_rel(rel)])
+    return rows, stats
+
+
+MLP_HEADER = ["dtype", "library", "median s", "min-max s", "runs", "peer/ours", "GFLOP/s",
+              "roofline", "epochs", "final loss", "vs sklearn"]
+
+
+def _roofline_notes(rooflines, n_features, hidden, n_outputs):
+    parts = (f"{d} {gflops:.1f} GFLOP/s" for d, gflops in rooflines.items())
+    m, k, n = GEMM_SHAPE
+    counted = 6 * n_weights(n_features, hidden, n_outputs)
+    # No library computes the gradient with respect to the inputs X (2 flops per
+    # weight of the first layer), which the 6 x n_weights convention counts.
+    done = counted - 2 * n_features * hidden[0]
+    return [f"roofline = ({m}x{k}) @ ({k}x{n}) GEMM (median over rounds of the median "
+            f"of {GEMM_BLOCK} products timed between the fits): " + ", ".join(parts),
+            f"GFLOP/s counts 6 flops per weight and sample; the products actually needed "
+            f"are {done / counted:.0%} of that (no gradient w.r.t. X), so 'roofline' can "
+            f"exceed 100% (up to {counted / done:.0%})"]
+
+
+def _loss_targets(workload, stats_by_dtype):
+    targets = []
+    for dtype_name, stats in stats_by_dtype.items():
+        rel = stats[OURS].loss_rel
+        targets.append(Target(workload, f"final loss within 5% of sklearn ({dtype_name})",
+                              _fmt_rel(rel), rel is not None and abs(rel) <= 0.05))
+    return targets
+
+
+def _mlp_by_dtype(ctx, n_samples, batch_size, keep_models=None):
+    """Workloads 1 and 2: the (256, 128) network in float64 and float32.
+
+    Returns (table rows, {dtype: per-library stats}, {dtype: roofline GFLOP/s}).
+    """
+    hidden, epochs = (256, 128), 3
+    flop = 6 * n_weights(784, hidden, 10) * n_samples * epochs
+    rows, stats_by_dtype, rooflines = [], {}, {}
+    for dtype_name in ("float64", "float32"):
+        X, y = classification_data(n_samples, dtype_name)
+        timings, rooflines[dtype_name] = time_mlp(ctx, X, y, hidden, batch_size, epochs)
+        if keep_models and dtype_name == "float64":
+            ctx.models[keep_models] = {OURS: timings[OURS].result,
+                                       SKLEARN: timings[SKLEARN].result, "X": X}
+        dtype_rows, stats_by_dtype[dtype_name] = _mlp_rows(
+            dtype_name, timings, flop, rooflines[dtype_name])
+        rows += dtype_rows
+    return rows, stats_by_dtype, rooflines
+
+
+def _ratio_target(workload, description, ratio, need):
+    return Target(workload, description, _fmt_ratio(ratio), ratio >= need)
+
+
+def workload_1(ctx):
+    n, batch = 20_000, 200
+    rows, stats_by_dtype, rooflines = _mlp_by_dtype(ctx, n, batch, keep_models="w1")
+    print_table(
+        f"W1  MLPClassifier (256, 128) relu adam, {n} x 784, 10 classes, 3 epochs, "
+        f"batch {batch}",
+        MLP_HEADER, rows,
+        [*_roofline_notes(rooflines, 784, (256, 128), 10),
+         "peer/ours = peer median / our median (>1: skperceptron is faster)"])
+    memory = fit_memory(ctx)
+
+    targets = []
+    for dtype_name, need in (("float64", 1.5), ("float32", 2.0)):
+        ratio = stats_by_dtype[dtype_name][SKLEARN].ratio
+        targets.append(
+            _ratio_target("W1", f">= {need}x sklearn ({dtype_name})", ratio, need))
+    for dtype_name, stats in stats_by_dtype.items():
+        if TORCH in stats:
+            targets.append(_ratio_target("W1", f">= 1.0x torch ({dtype_name})",
+                                         stats[TORCH].ratio, 1.0))
+    for dtype_name, stats in stats_by_dtype.items():
+        fraction = stats[OURS].roofline
+        targets.append(Target("W1", f">= 75% of GEMM roofline ({dtype_name})",
+                              f"{fraction:.0%}", fraction >= 0.75))
+    for dtype_name, by_library in memory.items():
+        for mode in ("warm", "cold"):
+            ours = by_library[OURS][mode]["peak_mb"]
+            theirs = by_library[SKLEARN][mode]["peak_mb"]
+            targets.append(Target("W1", f"fit memory <= sklearn's ({dtype_name}, {mode})",
+                                  f"{ours:.1f} vs {theirs:.1f} MB", ours <= theirs))
+    return targets + _loss_targets("W1", stats_by_dtype)
+
+
+def workload_2(ctx):
+    n, batch = 5000, 32
+    rows, stats_by_dtype, rooflines = _mlp_by_dtype(ctx, n, batch)
+    print_table(
+        f"W2  MLPClassifier (256, 128) relu adam, {n} x 784, 10 classes, 3 epochs, "
+        f"batch {batch}",
+        MLP_HEADER, rows, _roofline_notes(rooflines, 784, (256, 128), 10))
+    stats = stats_by_dtype["float64"]
+    targets = [_ratio_target("W2", ">= 2x sklearn (float64)", stats[SKLEARN].ratio, 2.0)]
+    if TORCH in stats:
+        targets.append(
+            _ratio_target("W2", ">= 1.3x torch (float64)", stats[TORCH].ratio, 1.3))
+    return targets + _loss_targets("W2", stats_by_dtype)
+
+
+def workload_3(ctx):
+    hidden, epochs = (64,), 50
+    X, y = digits_data()
+    flop = 6 * n_weights(X.shape[1], hidden, 10) * X.shape[0] * epochs
+    timings, roofline = time_mlp(ctx, X, y, hidden, "auto", epochs, extra_sklearn_1t=True)
+    ctx.models["w3"] = {OURS: timings[OURS].result, SKLEARN: timings[SKLEARN].result,
+                        "X": X}
+    rows, stats = _mlp_rows("float64", timings, flop, roofline)
+    print_table(
+        f"W3  MLPClassifier {hidden} relu adam on digits ({X.shape[0]} x {X.shape[1]}, "
+        f"scaled to [0, 1]), {epochs} epochs, batch 200",
+        MLP_HEADER, rows,
+        [*_roofline_notes({"float64": roofline}, X.shape[1], hidden, 10),
+         f"'{SKLEARN_1T}': scikit-learn inside threadpool_limits(1, 'blas')"])
+    targets = [
+        _ratio_target("W3", ">= 1.5x sklearn", stats[SKLEARN].ratio, 1.5),
+        _ratio_target("W3", ">= 1.0x sklearn 1-thread", stats[SKLEARN_1T].ratio, 1.0),
+    ]
+    return targets + _loss_targets("W3", {"float64": stats})
+
+
+def workload_4(ctx):
+    X, y = perceptron_data()
+    epochs = 10
+    common = dict(eta0=1.0, max_iter=epochs, tol=None, shuffle=True, random_state=0)
+    timings = time_alternating({
+        OURS: lambda: PerceptronClassifier(**common).fit(X, y),
+        SKLEARN: lambda: SkPerceptron(**common).fit(X, y),
+    }, ctx.repeats)
+    ours = timings[OURS].median
+    rows = []
+    for name, timing in timings.items():
+        ratio = None if name == OURS else _ratio(timing.median, ours)
+        fitted = timing.result
+        rows.append([name, f"{timing.median:.3f}", timing.spread, len(timing.seconds),
+                     _fmt_ratio(ratio), f"{X.shape[0] * epochs / timing.median:,.0f}",
+                     fitted.n_iter_, f"{fitted.score(X, y):.4f}"])
+    print_table(
+        f"W4  PerceptronClassifier vs sklearn Perceptron, {X.shape[0]} x {X.shape[1]}, "
+        f"binary, {epochs} epochs, eta0=1, online",
+        ["library", "median s", "min-max s", "runs", "peer/ours", "samples/s", "epochs",
+         "train accuracy"],
+        rows, text_columns=1)
+    return [_ratio_target("W4", ">= 2x sklearn Perceptron",
+                          _ratio(timings[SKLEARN].median, ours), 2.0)]
+
+
+def workload_5(ctx):
+    X, y = regression_data()
+    kwargs = dict(hidden_layer_sizes=(64,), solver="lbfgs", max_iter=100, alpha=1e-4,
+                  random_state=0)
+    timings = time_alternating({
+        OURS: lambda: MLPRegressor(**kwargs).fit(X, y),
+        SKLEARN: lambda: SkMLPRegressor(**kwargs).fit(X, y),
+    }, ctx.repeats)
+    per_iter = {name: t.median / t.result.n_iter_ for name, t in timings.items()}
+    reference_loss = timings[SKLEARN].result.loss_
+    rows = []
+    for name, timing in timings.items():
+        fitted = timing.result
+        ratio = None if name == OURS else per_iter[name] / per_iter[OURS]
+        rel = None if name == SKLEARN else _rel_diff(fitted.loss_, reference_loss)
+        rows.append([name, f"{timing.median:.3f}", timing.spread, len(timing.seconds),
+                     fitted.n_iter_, f"{per_iter[name] * 1e3:.2f}", _fmt_ratio(ratio),
+                     f"{fitted.loss_:.6g}", _fmt_rel(rel)])
+    print_table(
+        f"W5  MLPRegressor (64,) lbfgs, {X.shape[0]} x {X.shape[1]}, max_iter=100",
+        ["library", "median s", "min-max s", "runs", "iterations", "ms/iteration",
+         "peer/ours", "final loss", "vs sklearn"],
+        rows, ["peer/ours compares time per L-BFGS iteration (time / n_iter_)"],
+        text_columns=1)
+    return [_ratio_target("W5", ">= 1.3x sklearn per lbfgs iteration",
+                          per_iter[SKLEARN] / per_iter[OURS], 1.3)]
+
+
+def _fitted_for_prediction(ctx, key):
+    """The fitted models of workload 3 or 1 (float64), fitting them if not run."""
+    if key not in ctx.models:
+        if key == "w3":
+            X, y = digits_data()
+            hidden, batch, epochs = (64,), "auto", 50
+        else:
+            X, y = classification_data(20_000, "float64")
+            hidden, batch, epochs = (256, 128), 200, 3
+        candidates = _mlp_candidates(X, y, hidden, batch, epochs, torch=None)
+        ctx.models[key] = {name: fit() for name, fit in candidates.items()} | {"X": X}
+    return ctx.models[key]
+
+
+def predict_latency(estimators, row):
+    """Median seconds of ``predict(row)`` per estimator, alternating call by call."""
+    for model in estimators.values():  # warm up
+        for _ in range(20):
+            model.predict(row)
+    seconds = {name: np.empty(LATENCY_CALLS) for name in estimators}
+    for i in range(LATENCY_CALLS):
+        for name, model in estimators.items():
+            start = time.perf_counter()
+            model.predict(row)
+            seconds[name][i] = time.perf_counter() - start
+    return {name: float(np.median(t)) for name, t in seconds.items()}
+
+
+def proba_throughput(estimators, X):
+    """Rows per second of ``predict_proba(X)`` per estimator (median call, alternating)."""
+    for model in estimators.values():  # warm up
+        model.predict_proba(X)
+    calls = {name: (lambda m=model: m.predict_proba(X))
+             for name, model in estimators.items()}
+    timings = time_alternating(calls, THROUGHPUT_REPEATS)
+    return {name: X.shape[0] / t.median for name, t in timings.items()}
+
+
+def workload_6(ctx):
+    rows, targets = [], []
+    for key, label in (("w3", "digits (64,)"), ("w1", "W1 (256, 128) float64")):
+        models = _fitted_for_prediction(ctx, key)
+        X = models["X"]
+        estimators = {OURS: models[OURS], SKLEARN: models[SKLEARN]}
+        latency = predict_latency(estimators, X[:1])
+        throughput = proba_throughput(estimators, X[np.arange(THROUGHPUT_ROWS) % len(X)])
+        lat_ratio = latency[SKLEARN] / latency[OURS]
+        thr_ratio = throughput[OURS] / throughput[SKLEARN]
+        for name in estimators:
+            mine = name == OURS
+            rows.append([label, name, f"{latency[name] * 1e6:.1f}",
+                         "" if mine else _fmt_ratio(lat_ratio),
+                         f"{throughput[name]:,.0f}", "" if mine else _fmt_ratio(thr_ratio)])
+        targets += [
+            _ratio_target("W6", f">= 1.5x lower predict latency, {label}", lat_ratio, 1.5),
+            _ratio_target("W6", f">= 1.5x predict_proba throughput, {label}", thr_ratio,
+                          1.5),
+        ]
+    print_table(
+        "W6  prediction on fitted models",
+        ["model", "library", "predict(X[:1]) us", "peer/ours", "predict_proba rows/s",
+         "ours/peer"],
+        rows,
+        [f"latency: median of {LATENCY_CALLS} calls per library, alternating call by call",
+         f"throughput: {THROUGHPUT_ROWS} rows per call, median of {THROUGHPUT_REPEATS} "
+         "calls"])
+    return targets
+
+
+# ------------------------------------------------------------------------- memory
+MEMORY_METHOD = (
+    "fit memory: each library and dtype is fitted in a fresh Python process that "
+    "loads the data with np.load and imports the library first; 'peak' and 'sampled' "
+    "measure a fit that follows a small warm-up fit (50 rows), the 'cold' columns the "
+    "first fit of the process (with one-time costs such as loading compiled kernels). "
+    "'peak' = the kernel's high-water mark of the resident set (VmHWM in "
+    "/proc/self/status, reset to the current RSS just before fit by writing 5 to "
+    "/proc/self/clear_refs) after fit - RSS before fit; it cannot miss a short peak "
+    "(where the reset is not allowed, 'peak' repeats 'sampled'). (ru_maxrss cannot be "
+    "used as is: a child "
+    "process inherits its parent's high-water mark across fork and exec.) 'sampled' = "
+    "highest RSS read from /proc/self/statm every 1 ms by a thread during fit - RSS "
+    "before fit, a cross-check."
+)
+
+
+def _status_bytes(key):
+    """A 'kB' line of /proc/self/status (VmRSS, VmHWM) in bytes."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) * 1024
+    raise KeyError(key)
+
+
+def _rss_bytes():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _reset_peak_rss():
+    """Restart the kernel's high-water mark from the current RSS (Linux >= 4.0).
+
+    Returns whether that worked.
+    """
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        return False
+    return True
+
+
+def _memory_probe(library, data_dir, mode):
+    """Run in a subprocess: fit workload 1's model once and print the memory as JSON.
+
+    ``mode`` "warm" first fits the same network on 50 rows, so that one-time costs
+    (compiling or loading compiled kernels, lazy imports) are paid before measuring.
+    """
+    X = np.load(os.path.join(data_dir, "X.npy"))
+    y = np.load(os.path.join(data_dir, "y.npy"))
+    estimator = {OURS: MLPClassifier, SKLEARN: SkMLPClassifier}[library]
+    kwargs = dict(MLP_COMMON, hidden_layer_sizes=(256, 128), batch_size=200, max_iter=3,
+                  n_iter_no_change=4)
+    if mode == "warm":
+        estimator(**kwargs).fit(X[:50].copy(), y[:50])
+    model = estimator(**kwargs)
+    peak = [0]
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], _rss_bytes())
+            time.sleep(0.001)
+
+    reset = _reset_peak_rss()
+    before = _rss_bytes()
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    model.fit(X, y)
+    done.set()
+    sampler.join()
+    sampled = max(peak[0], _rss_bytes()) - before
+    high_water = _status_bytes("VmHWM") - before if reset else sampled
+    print(json.dumps({"peak_mb": high_water / 2**20, "sampled_mb": sampled / 2**20}))
+
+
+def fit_memory(ctx):
+    """Peak memory of workload 1's fit per dtype and library, each in a subprocess."""
+    results = {}
+    rows = []
+    with tempfile.TemporaryDirectory() as data_dir:
+        for dtype_name in ("float64", "float32"):
+            X, y = classification_data(20_000, dtype_name)
+            np.save(os.path.join(data_dir, "X.npy"), X)
+            np.save(os.path.join(data_dir, "y.npy"), y)
+            results[dtype_name] = {}
+            for library in (OURS, SKLEARN):
+                cold, warm = (_run_memory_probe(ctx, library, data_dir, mode)
+                              for mode in ("cold", "warm"))
+                results[dtype_name][library] = {"warm": warm, "cold": cold}
+                rows.append([dtype_name, library, f"{warm['peak_mb']:.1f}",
+                             f"{warm['sampled_mb']:.1f}", f"{cold['peak_mb']:.1f}",
+                             f"{cold['sampled_mb']:.1f}", f"{X.nbytes / 2**20:.1f}"])
+    print_table("W1  peak memory of fit (MB)",
+                ["dtype", "library", "peak", "sampled", "cold peak", "cold sampled",
+                 "size of X"], rows,
+                textwrap.wrap(MEMORY_METHOD, 88))
+    return results
+
+
+def _run_memory_probe(ctx, library, data_dir, mode):
+    command = [sys.executable, os.path.abspath(__file__),
+               "--memory-probe", library, data_dir, mode]
+    if ctx.threads is not None:
+        command += ["--threads", str(ctx.threads)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"the memory probe of {library} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# ------------------------------------------------------------------------- setup
+def _numpy_blas():
+    blas = [m for m in threadpool_info() if m["user_api"] == "blas"]
+    mine = [m for m in blas if "numpy" in m["filepath"]] or blas
+    return mine[0] if mine else None
+
+
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _load_text():
+    try:
+        return ", ".join(f"{v:.2f}" for v in os.getloadavg()) + " (1, 5, 15 min)"
+    except OSError:
+        return "unknown"
+
+
+def describe_machine(ctx):
+    blas = _numpy_blas()
+    blas_text = ("none found" if blas is None else
+                 f"{blas['internal_api']} {blas.get('version')} "
+                 f"({blas.get('architecture', '?')}, {blas.get('threading_layer', '?')})")
+    numba = importlib.util.find_spec("numba")
+    numba_text = (f"yes ({importlib.metadata.version('numba')})" if numba is not None
+                  else "no")
+    torch_text = ctx.torch.__version__ if ctx.torch is not None else "not installed"
+    print("Machine and libraries")
+    print("=====================")
+    print(f"CPU: {_cpu_model()}, {os.cpu_count()} logical cores")
+    print(f"Python {platform.python_version()}, numpy {np.__version__}, "
+          f"scikit-learn {sklearn.__version__}, skperceptron {skperceptron.__version__}, "
+          f"torch {torch_text}")
+    print(f"numpy's BLAS: {blas_text}; threads: {ctx.blas_threads}"
+          + ("" if ctx.threads is None else " (set by --threads)"))
+    if ctx.torch is not None:
+        print(f"torch threads: {ctx.torch.get_num_threads()}")
+    print(f"numba visible to skperceptron: {numba_text}")
+    print(f"repeats: {ctx.repeats} per comparison (fewer, but at least {MIN_REPEATS}, once "
+          f"a comparison has run {BUDGET_SECONDS} s)")
+    print(f"load average before the run: {_load_text()}")
+
+
+def warm_up(ctx):
+    """One small untimed fit per library, so that no workload pays for first calls
+    (lazy imports, PyTorch's kernel set-up, thread pool start)."""
+    X, y = digits_data()
+    for fit in _mlp_candidates(X[:400], y[:400], (16,), 50, 2, ctx.torch).values():
+        fit()
+
+
+def print_summary(targets, ran):
+    print("\nTargets")
+    print("=======")
+    width = max((len(t.description) for t in targets), default=0)
+    for target in targets:
+        status = "met" if target.met else "NOT MET"
+        print(f"{target.workload:<3} {target.description:<{width}}  "
+              f"{target.measured:>20}  {status}")
+    skipped = sorted(set(WORKLOADS) - set(ran))
+    if skipped:
+        print("not run: " + ", ".join(f"W{w}" for w in skipped))
+    met = sum(t.met for t in targets)
+    print(f"{met} of {len(targets)} targets met")
+
+
+WORKLOADS = {1: workload_1, 2: workload_2, 3: workload_3, 4: workload_4, 5: workload_5,
+             6: workload_6}
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Time skperceptron against scikit-learn and PyTorch.")
+    parser.add_argument("--workloads", default=",".join(map(str, WORKLOADS)),
+                        help="comma-separated workload numbers (default: all, 1-6)")
+    parser.add_argument("--repeats", type=int, default=5,
+                        help="timed fits per library and workload (default: 5; "
+                             f"at least {MIN_REPEATS} but fewer once a comparison has run "
+                             f"{BUDGET_SECONDS} s)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="BLAS/OpenMP threads for every library (default: leave as is)")
+    parser.add_argument("--no-torch", action="store_true",
+                        help="leave PyTorch out even when it is installed")
+    parser.add_argument("--memory-probe", nargs=3, metavar=("LIBRARY", "DATA_DIR", "MODE"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    try:
+        args.workloads = sorted({int(w) for w in args.workloads.split(",") if w.strip()})
+    except ValueError:
+        parser.error("--workloads takes numbers separated by commas, e.g. 1,3")
+    unknown = set(args.workloads) - set(WORKLOADS)
+    if unknown:
+        parser.error(f"unknown workloads {sorted(unknown)}; choose among 1-6")
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+    if args.threads is not None:
+        # Applies to every BLAS and OpenMP library loaded so far, until restored (never).
+        threadpool_limits(limits=args.threads)
+    if args.memory_probe:
+        _memory_probe(*args.memory_probe)
+        return
+    torch = None if args.no_torch else load_torch()
+    blas = _numpy_blas()
+    blas_threads = blas["num_threads"] if blas is not None else 1
+    if torch is not None:
+        torch.set_num_threads(args.threads or blas_threads)
+    ctx = SimpleNamespace(repeats=args.repeats, threads=args.threads, torch=torch,
+                          blas_threads=blas_threads, models={})
+    describe_machine(ctx)
+    warm_up(ctx)
+    targets = []
+    started = time.perf_counter()
+    for number in args.workloads:
+        targets += WORKLOADS[number](ctx)
+    print_summary(targets, args.workloads)
+    print(f"total wall time: {time.perf_counter() - started:.0f} s; "
+          f"load average after the run: {_load_text()}")
+    print("(a load average before the run well above 0, or wide min-max ranges, mean "
+          "that other work competed for the processors: rerun on a quiet machine)")
+
+
+if __name__ == "__main__":
+    main()
