@@ -29,7 +29,8 @@ from ._initializers import initialize_layers
 from ._losses import get_loss
 from ._network import Network, Parameters, predict_output
 from ._stopping import FixedPoint, LossThreshold, MaxIterations, NoImprovement
-from ._training import TrainingData, limit_blas_threads, train_lbfgs, train_stochastic
+from ._threads import blas_threads
+from ._training import TrainingData, train_lbfgs, train_stochastic
 
 
 class _Layers(NamedTuple):
@@ -289,7 +290,7 @@ class BaseNetwork(BaseEstimator):
 
     def _train_lbfgs(self, problem):
         data, scale = self._scaled_data(problem.data)
-        with limit_blas_threads(problem.network, data.n_samples):
+        with blas_threads(problem.network, data.n_samples):
             result = train_lbfgs(
                 problem.network,
                 problem.loss,
@@ -400,7 +401,7 @@ class BaseNetwork(BaseEstimator):
         if early and getattr(self, "_best_weights", None) is not None:
             best_so_far = (self.best_validation_score_, self._best_weights)
         batch_size = self._batch_size(data.n_samples)
-        with limit_blas_threads(problem.network, batch_size):
+        with blas_threads(problem.network, batch_size):
             return train_stochastic(
                 problem.network,
                 problem.loss,
@@ -485,7 +486,8 @@ class BaseNetwork(BaseEstimator):
         check_is_fitted(self)
         X = self._validate_X(X)
         layers = _Layers(self.coefs_, self.intercepts_)
-        return predict_output(self._net, layers, X, apply_output=apply_output)
+        with blas_threads(self._net, X.shape[0]):
+            return predict_output(self._net, layers, X, apply_output=apply_output)
 
     def _gradient_problem(self, X, y, sample_weight=None):
         """(network, loss, params, data, alpha) at the current or initial weights.

@@ -5,12 +5,11 @@ The pieces are kept apart: ``iter_batches`` cuts an epoch into mini-batches,
 compiled per-sample loop of a single layer), the stopping criteria (from ``_stopping``)
 decide after each epoch, and ``train_stochastic`` ties them together with validation
 scoring, best-weight restoring, divergence and interruption handling.
-``limit_blas_threads`` chooses how many BLAS threads a fit uses.
+``_threads.blas_threads`` chooses the number of BLAS threads of a fit.
 """
 
 import time
 import warnings
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -181,35 +180,6 @@ def make_epochs(network, loss, params, optimizer, data, batch_size, alpha):
         rule = ONLINE_RULES[loss.name]
         return OnlineEpochs(params, optimizer, data, alpha, rule, network.fit_intercept)
     return MiniBatchEpochs(network, loss, params, optimizer, data, batch_size, alpha)
-
-
-# Multiply-adds of a layer's matrix product below which a fit keeps BLAS to one thread.
-# Measured with OpenBLAS on a 2-core machine: at 200x64x64 two threads gain nothing on a
-# whole fit (0.045 s either way on the digits) and are 2-4x slower when the other core is
-# busy (0.10-0.20 s), which on shared machines is the common case.
-SMALL_PRODUCT = 4_000_000
-
-_controller = None
-
-
-@contextmanager
-def limit_blas_threads(network, rows):
-    """Run the block with one BLAS thread when the largest product is small.
-
-    It only ever lowers the number of threads, so a limit the user set stays in force.
-    """
-    units = network.layer_units
-    largest = rows * max(a * b for a, b in zip(units[:-1], units[1:]))
-    if largest >= SMALL_PRODUCT:
-        yield
-        return
-    global _controller
-    if _controller is None:
-        from threadpoolctl import ThreadpoolController
-
-        _controller = ThreadpoolController()
-    with _controller.limit(limits=1, user_api="blas"):
-        yield
 
 
 class _Snapshots:
