@@ -486,8 +486,7 @@ class BaseNetwork(BaseEstimator):
         check_is_fitted(self)
         X = self._validate_X(X)
         layers = _Layers(self.coefs_, self.intercepts_)
-        with blas_threads(self._net, X.shape[0]):
-            return predict_output(self._net, layers, X, apply_output=apply_output)
+        return predict_output(self._net, layers, X, apply_output=apply_output)
 
     def _gradient_problem(self, X, y, sample_weight=None):
         """(network, loss, params, data, alpha) at the current or initial weights.
