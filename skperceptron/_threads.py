@@ -24,6 +24,7 @@ Only ever lowers the number of threads: a limit set by the user (threadpoolctl, 
 environment variable such as OMP_NUM_THREADS) stays in force.
 """
 
+import threading
 from contextlib import contextmanager
 
 #: Weights per unit above which a step is dominated by its matrix products.
@@ -52,11 +53,33 @@ def many_threads_pay(network, rows):
     return intensity >= PRODUCT_BOUND and rows * max(products) >= LARGE_PRODUCT
 
 
+_lock = threading.Lock()
+_holders = 0  # fits currently inside a one-thread limit
+_saved = None  # the limit to restore when the last of them leaves
+
+
 @contextmanager
 def blas_threads(network, rows):
-    """Run a fit's training on one BLAS thread unless many threads pay (see above)."""
+    """Run a fit's training on one BLAS thread unless many threads pay (see above).
+
+    The BLAS thread count belongs to the whole process, so fits running in parallel
+    threads share one limit, counted: it is set by the first to enter and undone by the
+    last to leave (nested threadpoolctl contexts would each restore what they saw, and
+    the last to exit could leave the process on one thread).
+    """
+    global _holders, _saved
     if many_threads_pay(network, rows):
         yield
         return
-    with _blas().limit(limits=1):
+    with _lock:
+        if _holders == 0:
+            _saved = _blas().limit(limits=1)
+        _holders += 1
+    try:
         yield
+    finally:
+        with _lock:
+            _holders -= 1
+            if _holders == 0:
+                _saved.restore_original_limits()
+                _saved = None

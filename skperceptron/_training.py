@@ -369,36 +369,43 @@ def train_lbfgs(
             return np.inf, np.zeros_like(theta)
         return value, grads.flat.astype(np.float64)
 
+    last = {"x": params.flat.astype(np.float64), "fun": np.nan}  # last completed iteration
+
     def callback(intermediate_result):
-        result.loss_curve.append(float(intermediate_result.fun))
+        last["x"], last["fun"] = intermediate_result.x.copy(), float(intermediate_result.fun)
+        result.loss_curve.append(last["fun"])
         if verbose:
-            print(f"Iteration {len(result.loss_curve)}, loss = {intermediate_result.fun:.8f}")
-        if loss_threshold is not None and intermediate_result.fun <= loss_threshold:
+            print(f"Iteration {len(result.loss_curve)}, loss = {last['fun']:.8f}")
+        if loss_threshold is not None and last["fun"] <= loss_threshold:
             raise StopIteration
 
-    outcome = scipy.optimize.minimize(
-        value_and_gradient,
-        params.flat.astype(np.float64),
-        method="L-BFGS-B",
-        jac=True,
-        callback=callback,
-        options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol},
-    )
+    try:
+        outcome = scipy.optimize.minimize(
+            value_and_gradient,
+            last["x"],
+            method="L-BFGS-B",
+            jac=True,
+            callback=callback,
+            options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol},
+        )
+    except KeyboardInterrupt:
+        params.flat[...] = last["x"]
+        result.n_iter = len(result.loss_curve)
+        result.loss = last["fun"]
+        result.stop_reason = "interrupted"
+        warnings.warn(
+            f"Training interrupted after {result.n_iter} L-BFGS iterations; the "
+            "weights of the last completed iteration were kept.",
+            UserWarning,
+            stacklevel=_USER_LEVEL,
+        )
+        return result
     params.flat[...] = outcome.x
     result.n_iter = int(outcome.nit)
     result.loss = float(outcome.fun)
     result.n_samples_seen = data.n_samples * result.n_iter
-    if loss_threshold is not None and result.loss_curve and result.loss_curve[-1] <= loss_threshold:
-        result.stop_reason = "loss_threshold"
-    elif outcome.status == 0:
-        result.stop_reason = "converged"
-    elif outcome.nit >= max_iter:
-        result.stop_reason = "max_iter"
-    elif outcome.nfev >= max_fun:
-        result.stop_reason = "max_fun"
-    else:
-        # L-BFGS-B's line search could not decrease the objective further.
-        result.stop_reason = "converged"
+    result.stop_reason = _lbfgs_stop_reason(outcome, result.loss_curve, loss_threshold,
+                                            max_iter, max_fun)
     if result.stop_reason in ("max_iter", "max_fun"):
         budget = "iterations" if result.stop_reason == "max_iter" else "function evaluations"
         warnings.warn(
@@ -409,3 +416,16 @@ def train_lbfgs(
             stacklevel=_USER_LEVEL,
         )
     return result
+
+
+def _lbfgs_stop_reason(outcome, loss_curve, loss_threshold, max_iter, max_fun):
+    if loss_threshold is not None and loss_curve and loss_curve[-1] <= loss_threshold:
+        return "loss_threshold"
+    if outcome.status == 0:
+        return "converged"
+    if outcome.nit >= max_iter:
+        return "max_iter"
+    if outcome.nfev >= max_fun:
+        return "max_fun"
+    # L-BFGS-B's line search could not decrease the objective further.
+    return "converged"

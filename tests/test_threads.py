@@ -58,3 +58,18 @@ def test_a_user_limit_stays_in_force():
     with threadpool_limits(1, user_api="blas"):
         with blas_threads(network, 200):  # would keep all threads: keeps the user's one
             assert all(n == 1 for n in _blas_threads())
+
+
+def test_fits_in_parallel_threads_restore_the_thread_setting():
+    from concurrent.futures import ThreadPoolExecutor
+
+    before = _blas_threads()
+    X = np.random.RandomState(0).normal(size=(200, 8))
+    y = (X[:, 0] > 0).astype(int)
+
+    def fit(seed):
+        return MLPClassifier(hidden_layer_sizes=(8,), max_iter=20, random_state=seed).fit(X, y)
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(fit, range(16)))
+    assert _blas_threads() == before
