@@ -53,33 +53,18 @@ def many_threads_pay(network, rows):
     return intensity >= PRODUCT_BOUND and rows * max(products) >= LARGE_PRODUCT
 
 
-_lock = threading.Lock()
-_holders = 0  # fits currently inside a one-thread limit
-_saved = None  # the limit to restore when the last of them leaves
-
-
 @contextmanager
 def blas_threads(network, rows):
     """Run a fit's training on one BLAS thread unless many threads pay (see above).
 
-    The BLAS thread count belongs to the whole process, so fits running in parallel
-    threads share one limit, counted: it is set by the first to enter and undone by the
-    last to leave (nested threadpoolctl contexts would each restore what they saw, and
-    the last to exit could leave the process on one thread).
+    Only from the main thread: the thread count is process-wide state, and OpenBLAS
+    (0.3.31, measured) ignores a request made from another thread to raise it again, so
+    a fit in a worker thread that limited it could leave the whole process on one
+    thread. Fits run in parallel threads are left as they are: whoever runs them
+    already shares the cores out.
     """
-    global _holders, _saved
-    if many_threads_pay(network, rows):
+    if many_threads_pay(network, rows) or threading.current_thread() is not threading.main_thread():
         yield
         return
-    with _lock:
-        if _holders == 0:
-            _saved = _blas().limit(limits=1)
-        _holders += 1
-    try:
+    with _blas().limit(limits=1):
         yield
-    finally:
-        with _lock:
-            _holders -= 1
-            if _holders == 0:
-                _saved.restore_original_limits()
-                _saved = None
