@@ -26,8 +26,9 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from ._activations import get_activation
 from ._compat import Interval, Options, _check_sample_weight, _fit_context, validate_data
 from ._initializers import initialize_layers
-from ._losses import get_loss
+from ._losses import LOSSES, get_loss
 from ._network import Network, Parameters, predict_output
+from ._optimizers import SGD, Adam
 from ._stopping import FixedPoint, LossThreshold, MaxIterations, NoImprovement
 from ._threads import blas_threads
 from ._training import TrainingData, train_lbfgs, train_stochastic
@@ -85,6 +86,57 @@ def _unchanged_on_error(estimator, always=False):
         if always:
             estimator.__dict__.clear()
             estimator.__dict__.update(saved)
+
+
+# ----------------------------------------------------------------- persistence
+# A fitted estimator keeps the network, loss and optimizer objects of its last fit. It is
+# saved with them as plain data (names, numbers, arrays) and they are rebuilt on loading,
+# so that loading a file with ``skops.io.load`` has to trust only the estimator's class.
+
+_LOSS_NAMES = {cls: name for name, cls in LOSSES.items()}
+_OPTIMIZERS = {"SGD": SGD, "Adam": Adam}
+
+
+def _network_state(network):
+    return {
+        "layer_units": [int(u) for u in network.layer_units],
+        "hidden_activations": [a.name for a in network.hidden_activations],
+        "output_activation": network.output_activation.name,
+        "fit_intercept": bool(network.fit_intercept),
+    }
+
+
+def _network_from_state(state):
+    return Network(
+        layer_units=tuple(int(u) for u in state["layer_units"]),
+        hidden_activations=tuple(get_activation(a) for a in state["hidden_activations"]),
+        output_activation=get_activation(state["output_activation"]),
+        fit_intercept=bool(state["fit_intercept"]),
+    )
+
+
+def _loss_state(loss):
+    return {"name": _LOSS_NAMES[type(loss)], **vars(loss)}  # vars: parameters (huber: delta)
+
+
+def _optimizer_state(optimizer):
+    # Hyper-parameters, learning rate, step count and moment arrays: the optimizer's
+    # attributes are all numbers, strings, arrays or None.
+    return {"class": type(optimizer).__name__, **vars(optimizer)}
+
+
+def _optimizer_from_state(state):
+    state = dict(state)
+    optimizer = object.__new__(_OPTIMIZERS[state.pop("class")])
+    optimizer.__dict__.update(state)
+    return optimizer
+
+
+_PLAIN_STATES = {
+    "_net": (_network_state, _network_from_state),
+    "_loss": (_loss_state, lambda state: get_loss(**state)),
+    "_optimizer": (_optimizer_state, _optimizer_from_state),
+}
 
 
 def _column_as_1d(y):
@@ -500,6 +552,28 @@ class BaseNetwork(BaseEstimator):
             problem = self._prepare(X, y, sample_weight, incremental=hasattr(self, "coefs_"))
         data, scale = self._scaled_data(problem.data)
         return problem.network, problem.loss, problem.params, data, problem.alpha * scale
+
+    def __getstate__(self):
+        """The estimator's attributes as plain data, for pickle, copy and skops.
+
+        The objects of the last fit are stored by name and numbers (see
+        ``_PLAIN_STATES``). The random generator of the last fit is not stored: every
+        fit and partial_fit takes a new one from ``random_state``.
+        """
+        state = dict(super().__getstate__())
+        state.pop("_rng", None)
+        for name, (to_state, _) in _PLAIN_STATES.items():
+            if state.get(name) is not None:
+                state[name] = to_state(state[name])
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        for name, (_, from_state) in _PLAIN_STATES.items():
+            # (a file written before this form holds the objects: they load as they are)
+            if isinstance(state.get(name), dict):
+                state[name] = from_state(state[name])
+        super().__setstate__(state)
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "coefs_")
