@@ -53,19 +53,24 @@ class _Problem(NamedTuple):
     y: np.ndarray  # targets as given (labels for classifiers), for the validation split
 
 
-def _normalize_sample_weight(sample_weight):
-    """Rescale weights to mean 1. Returns (weights or None, scale = n / sum(w)).
+def _normalize_sample_weight(sample_weight, dtype):
+    """Rescale weights to mean 1, in ``dtype``. Returns (weights or None, n / sum(w)).
 
     The objective is sum(w l) / n; with mean-1 weights that is the weighted average loss,
     and ``alpha * scale`` keeps the L2 term at alpha / (2 sum(w)) as with raw weights.
+    Weights arrive in float64 and are divided by their largest value first, so that
+    neither 1e-300 nor 1e300 overflows on the way (or in the cast to float32).
     """
     if sample_weight is None:
         return None, 1.0
-    total = float(sample_weight.sum(dtype=np.float64))
-    if not total > 0:
+    peak = sample_weight.max()
+    if not peak > 0:
         raise ValueError("The sample weights sum to zero: there is nothing to learn from.")
-    scale = sample_weight.shape[0] / total
-    return (sample_weight * sample_weight.dtype.type(scale)), scale
+    relative = sample_weight / peak  # in [0, 1], the largest exactly 1
+    mean = relative.mean()  # at least 1 / n
+    with np.errstate(over="ignore"):
+        scale = float(np.float64(1.0) / (mean * peak))  # n / sum(w); inf for sum(w) ~ 0
+    return (relative / mean).astype(dtype, copy=False), scale
 
 
 @contextmanager
@@ -215,8 +220,9 @@ class BaseNetwork(BaseEstimator):
     def _sample_weight(self, X, y, sample_weight):
         """Validated sample weights times class weights, or None when all are 1."""
         if sample_weight is not None:
+            # float64 whatever X is: weights beyond float32's range are legitimate.
             sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True, copy=True
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True, copy=True
             )
             if not sample_weight.any():  # scikit-learn >= 1.9 says so itself
                 raise ValueError("Sample weights must contain at least one non-zero number.")
@@ -364,7 +370,7 @@ class BaseNetwork(BaseEstimator):
 
     @staticmethod
     def _scaled_data(data):
-        sw, scale = _normalize_sample_weight(data.sample_weight)
+        sw, scale = _normalize_sample_weight(data.sample_weight, data.Y.dtype)
         return TrainingData(data.X, data.Y, sw), scale
 
     def _split_validation(self, problem):
@@ -656,7 +662,7 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
         if self._target_type == "multilabel-indicator":
             raise ValueError("class_weight is not supported for multilabel targets.")
         weights = compute_class_weight(class_weight, classes=self.classes_, y=y)
-        per_sample = weights[np.searchsorted(self.classes_, y)].astype(X.dtype)
+        per_sample = weights[np.searchsorted(self.classes_, y)].astype(np.float64)
         return per_sample if sample_weight is None else sample_weight * per_sample
 
     @available_if(_check_partial_fit)
