@@ -210,7 +210,15 @@ class Softmax(Activation):
     elementwise = False
 
     def value_(self, Z):
-        Z -= Z.max(axis=1, keepdims=True)
+        top = Z.max(axis=1, keepdims=True)
+        infinite = np.isinf(top).ravel()
+        if infinite.any():
+            # The limit of softmax as the largest inputs grow without bound: their
+            # classes share the probability (inf - inf would give NaN instead).
+            rows = Z[infinite]
+            Z[infinite] = rows == top[infinite]
+            top[infinite] = 0
+        Z -= top
         np.exp(Z, out=Z)
         Z /= Z.sum(axis=1, keepdims=True)
         return Z

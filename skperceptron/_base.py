@@ -151,6 +151,11 @@ def _column_as_1d(y):
     return y
 
 
+def _scaled_alpha(alpha, scale):
+    """alpha for mean-1 weights: alpha * n / sum(w); 0 stays 0 even where the scale is inf."""
+    return alpha * scale if alpha else 0.0
+
+
 class BaseNetwork(BaseEstimator):
     """Fit machinery shared by the perceptrons and the multi-layer perceptrons.
 
@@ -354,7 +359,7 @@ class BaseNetwork(BaseEstimator):
                 problem.loss,
                 problem.params,
                 data,
-                alpha=problem.alpha * scale,
+                alpha=_scaled_alpha(problem.alpha, scale),
                 max_iter=self.max_iter,
                 max_fun=self.max_fun,
                 tol=self.tol,
@@ -446,6 +451,10 @@ class BaseNetwork(BaseEstimator):
         score = None
         if validation is not None:
             X_val, y_val, sw_val = validation
+            if sw_val is not None and not sw_val.any():
+                # Every validation sample has weight 0: a weighted score would average
+                # nothing, so score them alike rather than stop the fit.
+                sw_val = None
             network = problem.network
 
             def score(params):
@@ -467,7 +476,7 @@ class BaseNetwork(BaseEstimator):
                 self._optimizer,
                 data,
                 batch_size=batch_size,
-                alpha=problem.alpha * scale,
+                alpha=_scaled_alpha(problem.alpha, scale),
                 criteria=self._criteria(monitor_validation=early),
                 rng=self._rng if self.shuffle else None,
                 validation=score,
@@ -544,7 +553,10 @@ class BaseNetwork(BaseEstimator):
         check_is_fitted(self)
         X = self._validate_X(X)
         layers = _Layers(self.coefs_, self.intercepts_)
-        return predict_output(self._net, layers, X, apply_output=apply_output)
+        # Inputs far larger than the training data can overflow a layer to +-inf: the
+        # activations and the decision handle infinities, numpy need not warn.
+        with np.errstate(over="ignore"):
+            return predict_output(self._net, layers, X, apply_output=apply_output)
 
     def _gradient_problem(self, X, y, sample_weight=None):
         """(network, loss, params, data, alpha) at the current or initial weights.
@@ -557,7 +569,7 @@ class BaseNetwork(BaseEstimator):
             self.random_state = copy.deepcopy(self.random_state)
             problem = self._prepare(X, y, sample_weight, incremental=hasattr(self, "coefs_"))
         data, scale = self._scaled_data(problem.data)
-        return problem.network, problem.loss, problem.params, data, problem.alpha * scale
+        return problem.network, problem.loss, problem.params, data, _scaled_alpha(problem.alpha, scale)
 
     def __getstate__(self):
         """The estimator's attributes as plain data, for pickle, copy and skops.
@@ -783,6 +795,13 @@ class NetworkRegressor(RegressorMixin, BaseNetwork):
         pass
 
     def _encode_targets(self, y, dtype):
+        largest = np.abs(y).max() if y.size and y.dtype.kind == "f" else 0
+        if largest > np.finfo(dtype).max:
+            raise ValueError(
+                f"y has values up to {largest:.3g} in absolute value, beyond the range of "
+                f"X's dtype {np.dtype(dtype).name}, in which the network computes. Pass X as "
+                "float64, or rescale y."
+            )
         y = np.asarray(y, dtype=dtype)
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError(

@@ -186,9 +186,10 @@ class _Snapshots:
     """Copies of the weights that training may have to return to.
 
     ``epoch_start``: at the start of the current epoch (interruption, fixed point);
-    ``lowest_loss``: at the end of the epoch with the lowest training loss, or the
-    starting weights (divergence); ``best_score``: at the best validation score (early
-    stopping restores it).
+    ``lowest_loss``: at the start of the epoch with the lowest training loss, the
+    weights that loss was measured from (divergence: the end of that same epoch may
+    already be the step that diverged); ``best_score``: at the best validation score
+    (early stopping restores it).
     """
 
     def __init__(self, flat, best_score=None):
@@ -198,10 +199,10 @@ class _Snapshots:
         self.best_score = best_score
 
     def end_epoch(self, flat, loss):
-        self.epoch_start[...] = flat
         if loss < self.lowest_loss_value:
             self.lowest_loss_value = loss
-            self.lowest_loss[...] = flat
+            self.lowest_loss[...] = self.epoch_start
+        self.epoch_start[...] = flat
 
     def keep_best_score(self, flat):
         if self.best_score is None:
@@ -213,8 +214,8 @@ class _Snapshots:
 def _warn_diverged(epoch, hint):
     warnings.warn(
         f"Training diverged in epoch {epoch}: the loss grew without bound or became "
-        "NaN or infinite. The weights from the epoch with the lowest training loss "
-        f"were kept. Try {hint}.",
+        "NaN or infinite. The weights that gave the lowest training loss were kept. "
+        f"Try {hint}.",
         ConvergenceWarning,
         stacklevel=_USER_LEVEL + 1,
     )

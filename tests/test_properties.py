@@ -1,0 +1,678 @@
+"""Property-based tests: whatever small input arrives, a fit ends well or says why not.
+
+Hypothesis generates inputs of 1 to 60 samples and 1 to 20 features: float16/32/64,
+integer and boolean dtypes; magnitudes from 1e-300 to 1e150 in float64 (from the
+smallest subnormal to about the square root of the largest number in float32 and float16),
+per matrix, per column or per entry; negative values; constant and duplicated columns
+and rows; dense or CSR/CSC/COO; string, boolean, integer and float labels, one class,
+many classes, unbalanced classes, multilabel indicators, multi-output regression
+targets; sample weights from 1e-320 (subnormal) to 1e300.
+
+For every estimator, solver and loss, each example must either
+
+- fit, with finite weights of the working dtype (float32 for float32 input, float64
+  for everything else) and predictions of the right shape, dtype and label set
+  (``predict_proba`` rows are distributions), or
+- raise ValueError/TypeError with a message that names what is wrong. Inputs that are
+  invalid by construction (one class, negative Poisson targets, ...) must be rejected,
+  with the specific message; valid inputs must be accepted.
+
+No RuntimeWarning may escape from numpy on the way (ConvergenceWarning is expected:
+the fits are stopped after a few epochs).
+
+A second property compares fits: equal sample weights of any size train as no weights.
+The tests at the end pin down, as plain examples, inputs that these searches found.
+
+The profiles (``ci`` by default, ``long`` for a deeper search) are in conftest.py.
+"""
+
+import math
+import re
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import event, given, note
+from hypothesis import strategies as st
+from sklearn.exceptions import ConvergenceWarning
+
+from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier, PerceptronRegressor
+from skperceptron._activations import HIDDEN_ACTIVATIONS
+from skperceptron._initializers import INITIALIZERS
+
+# ----------------------------------------------------------------------------- inputs
+
+#: Decimal exponents of the generated magnitudes: from the smallest subnormals (float32:
+#: 1.4e-45, float16: 6e-8) to about the square root of the largest number (float64:
+#: 1.8e308, float32: 3.4e38, float16: 65504), so that an input times a weight of the
+#: same size is still finite.
+FLOAT_EXPONENTS = {"float64": (-300, 150), "float32": (-45, 19), "float16": (-8, 2)}
+INT_DTYPES = ("int64", "int32", "int8", "uint8")
+X_DTYPES = (*FLOAT_EXPONENTS, *INT_DTYPES, "bool")
+SPARSE_FORMATS = ("csr", "csc", "coo")
+
+
+def _rng(draw):
+    return np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+
+
+def _magnitudes(draw, rng, shape, dtype):
+    """Positive magnitudes: one scale for all, one per column, or one per entry."""
+    lo, hi = FLOAT_EXPONENTS[dtype]
+    how = draw(st.sampled_from(["matrix", "columns", "entries"]))
+    if how == "matrix":
+        return 10.0 ** draw(st.integers(lo, hi))
+    if how == "columns":
+        return 10.0 ** rng.uniform(lo, hi, size=shape[1])
+    return 10.0 ** rng.uniform(lo, hi, size=shape)
+
+
+def _to_dtype(values, dtype):
+    """Cast to a float dtype, clipping to its finite range first (no overflow to inf)."""
+    big = np.finfo(dtype).max
+    with np.errstate(all="ignore"):  # underflow to subnormals or zero is wanted here
+        return np.clip(values, -big, big).astype(dtype)
+
+
+@st.composite
+def dense_values(draw, n, p, dtype):
+    """An (n, p) array of ``dtype`` with mixed magnitudes and signs."""
+    rng = _rng(draw)
+    negative = draw(st.booleans())
+    if dtype == "bool":
+        X = rng.random((n, p)) < draw(st.sampled_from([0.0, 0.1, 0.5, 1.0]))
+    elif dtype in INT_DTYPES:
+        info = np.iinfo(dtype)
+        high = min(int(info.max), 10 ** draw(st.integers(0, 18)))
+        low = max(int(info.min), -high) if negative else 0
+        X = rng.integers(low, high, size=(n, p), endpoint=True, dtype=dtype)
+    else:
+        base = rng.standard_normal((n, p))
+        if not negative:
+            base = np.abs(base)
+        X = _to_dtype(base * _magnitudes(draw, rng, (n, p), dtype), dtype)
+        # A few entries chosen by hypothesis itself: its floats favour edge values
+        # (subnormals, the extremes of the range, 0, -0).
+        hi = 10.0 ** FLOAT_EXPONENTS[dtype][1]
+        for i, j, v in draw(
+            st.lists(
+                st.tuples(
+                    st.integers(0, n - 1),
+                    st.integers(0, p - 1),
+                    st.floats(-hi if negative else 0.0, hi, allow_nan=False),
+                ),
+                max_size=4,
+            )
+        ):
+            X[i, j] = _to_dtype(np.float64(v), dtype)
+    # Constant columns (at 0 or at one of their values), duplicated columns and rows.
+    for j in draw(st.lists(st.integers(0, p - 1), max_size=3)):
+        X[:, j] = 0 if draw(st.booleans()) else X[draw(st.integers(0, n - 1)), j]
+    for src, dst in draw(st.lists(st.tuples(st.integers(0, p - 1), st.integers(0, p - 1)),
+                                  max_size=2)):
+        X[:, dst] = X[:, src]
+    for src, dst in draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)),
+                                  max_size=4)):
+        X[dst] = X[src]
+    if draw(st.booleans()):  # make it sparse in fact, whatever the container
+        X[rng.random((n, p)) < draw(st.sampled_from([0.5, 0.9, 1.0]))] = 0
+    return X
+
+
+@st.composite
+def feature_matrices(draw, n, p):
+    """(X as passed to fit, the same values as a dense array)."""
+    dtype = draw(st.sampled_from(X_DTYPES))
+    dense = draw(dense_values(n, p, dtype))
+    # scipy.sparse has no float16.
+    container = draw(st.sampled_from(["dense", *SPARSE_FORMATS]))
+    if container == "dense" or dtype == "float16":
+        return dense, dense
+    matrix = draw(st.booleans())
+    make = getattr(sp, f"{container}_{'matrix' if matrix else 'array'}")
+    return make(dense), dense
+
+
+@dataclass
+class Target:
+    y: object
+    kind: str  # "multilabel", "labels" or "values"
+    #: Regular expressions of the error the fit must raise; empty if y is valid.
+    errors: list = field(default_factory=list)
+    n_outputs: int = 1
+
+
+@st.composite
+def class_labels(draw, n):
+    """Labels of one kind, with a drawn number of classes and class balance."""
+    rng = _rng(draw)
+    kind = draw(st.sampled_from(["int", "str", "object", "bool", "float", "multilabel"]))
+    if kind == "multilabel":
+        k = draw(st.integers(2, 5))
+        Y = rng.random((n, k)) < draw(st.sampled_from([0.0, 0.2, 0.5, 1.0]))
+        Y = Y.astype(draw(st.sampled_from([np.int64, np.bool_])))
+        return Target(Y, "multilabel", n_outputs=k)
+    how_many = draw(st.sampled_from([*["few"] * 5, *["many"] * 3, "one"]))
+    n_classes = {"one": 1, "few": draw(st.integers(2, 4)), "many": draw(st.integers(2, 60))}
+    n_classes = n_classes[how_many]
+    if kind == "bool":
+        values = [False, True][: min(n_classes, 2)]
+    elif kind == "int":
+        values = draw(st.lists(st.integers(-(2**62), 2**62), min_size=n_classes,
+                               max_size=n_classes, unique=True))
+    elif kind in ("str", "object"):
+        text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=4)
+        values = draw(st.lists(text, min_size=n_classes, max_size=n_classes, unique=True))
+    else:
+        # scikit-learn's type_of_target casts float labels to int64 to see whether they
+        # are whole numbers, which warns beyond the int64 range: stay within 2**53.
+        floats = st.one_of(
+            st.integers(-1000, 1000).map(float), st.floats(-(2.0**53), 2.0**53, allow_nan=False)
+        )
+        values = draw(st.lists(floats, min_size=n_classes, max_size=n_classes, unique=True))
+    # Dirichlet proportions: a small concentration gives very unbalanced classes.
+    k = len(values)
+    proportions = rng.dirichlet(np.full(k, draw(st.sampled_from([0.05, 1.0, 50.0]))))
+    picked = rng.choice(k, size=n, p=proportions / proportions.sum())
+    picked[: min(k, n, 2)] = np.arange(min(k, n, 2))  # two classes at least, when possible
+    dtype = object if kind == "object" else None
+    y = np.array([values[i] for i in picked], dtype=dtype)
+    errors = []
+    if kind == "float" and not np.all(np.mod(y.astype(float), 1) == 0):
+        errors.append("Unknown label type")
+    elif len(np.unique(y)) < 2:
+        errors.append("at least 2 classes")
+    return Target(y, "labels", errors)
+
+
+@st.composite
+def regression_values(draw, n):
+    """Real targets, one column or several; their magnitude and sign drawn."""
+    rng = _rng(draw)
+    n_outputs = draw(st.sampled_from([1, 1, 2, 3]))
+    shape = (n,) if n_outputs == 1 else (n, n_outputs)
+    dtype = draw(st.sampled_from(["float64", "float32", "float16", "int64", "bool"]))
+    if dtype in FLOAT_EXPONENTS:
+        lo, hi = FLOAT_EXPONENTS[dtype]
+        y = _to_dtype(rng.standard_normal(shape) * 10.0 ** draw(st.integers(lo, hi)), dtype)
+    elif dtype == "int64":
+        y = rng.integers(-(10**9), 10**9, size=shape)
+    else:
+        y = rng.random(shape) < 0.5
+    if not draw(st.booleans()):  # non-negative first: what the Poisson loss needs
+        y = np.abs(y) if dtype != "bool" else y
+    if draw(st.booleans()):  # constant target
+        y[...] = y.flat[0]
+    return Target(y, "values", n_outputs=n_outputs)
+
+
+@st.composite
+def sample_weights(draw, n):
+    """None, or float64 weights of a drawn magnitude (down to subnormals), maybe with zeros."""
+    how = draw(st.sampled_from([None, None, None, "positive", "zeros", "all_zero"]))
+    if how is None:
+        return None
+    rng = _rng(draw)
+    w = rng.random(n) * 10.0 ** draw(st.integers(-320, 300))
+    if how == "zeros":
+        w[rng.random(n) < 0.5] = 0
+    elif how == "all_zero":
+        w[:] = 0
+    return w
+
+
+# ---------------------------------------------------------------------- estimators
+
+HIDDEN = sorted(HIDDEN_ACTIVATIONS)
+WEIGHT_INITS = sorted(INITIALIZERS)
+
+
+@dataclass(frozen=True)
+class Config:
+    cls: type
+    fixed: dict
+
+    @property
+    def classifier(self):
+        return self.cls in (PerceptronClassifier, MLPClassifier)
+
+    @property
+    def id(self):
+        return "-".join([self.cls.__name__, *(str(v) for v in self.fixed.values())])
+
+
+PERCEPTRON_CLASSIFIERS = [
+    Config(PerceptronClassifier, dict(activation=a, loss=loss, batch_size=b))
+    for a, loss in [("step", "perceptron"), ("step", "hinge"), ("logistic", "log_loss")]
+    for b in (1, "full")
+]
+PERCEPTRON_REGRESSORS = [
+    Config(PerceptronRegressor, dict(loss=loss, batch_size=b))
+    for loss in ("squared_error", "absolute_error", "huber")
+    for b in (1, "full")
+]
+MLP_CLASSIFIERS = [
+    Config(MLPClassifier, dict(solver=s, loss=loss))
+    for s in ("lbfgs", "sgd", "adam")
+    for loss in ("log_loss", "hinge")
+]
+MLP_REGRESSORS = [
+    Config(MLPRegressor, dict(solver=s, loss=loss))
+    for s in ("lbfgs", "sgd", "adam")
+    for loss in ("squared_error", "absolute_error", "huber", "poisson")
+]
+CONFIGS = PERCEPTRON_CLASSIFIERS + PERCEPTRON_REGRESSORS + MLP_CLASSIFIERS + MLP_REGRESSORS
+
+
+@st.composite
+def parameters(draw, config, n):
+    """Constructor parameters around ``config.fixed``, for a fit of a few epochs."""
+    params = dict(
+        config.fixed,
+        alpha=draw(st.sampled_from([0.0, 1e-4, 10.0])),
+        max_iter=draw(st.integers(2, 5)),
+        weight_init=draw(st.sampled_from(WEIGHT_INITS)),
+        random_state=draw(st.integers(0, 3)),
+        early_stopping=draw(st.sampled_from([False, False, False, False, True])),
+    )
+    if config.classifier:
+        params["class_weight"] = draw(st.sampled_from([None, None, "balanced"]))
+    if params["loss"] == "huber":
+        params["huber_delta"] = draw(st.sampled_from([1e-3, 1.0, 1e3]))
+    if config.cls in (PerceptronClassifier, PerceptronRegressor):
+        params.update(
+            eta0=draw(st.sampled_from([1e-3, 1.0, 1e3])),
+            tol=draw(st.sampled_from([None, 1e-3])),
+            fit_intercept=draw(st.booleans()),
+            shuffle=draw(st.booleans()),
+        )
+        return params
+    sizes = draw(st.sampled_from([(), (3,), (4, 2)]))
+    activation = draw(st.one_of(
+        st.sampled_from(HIDDEN),
+        st.lists(st.sampled_from(HIDDEN), min_size=len(sizes), max_size=len(sizes)),
+    ))
+    params.update(
+        hidden_layer_sizes=sizes,
+        activation=activation,
+        learning_rate_init=draw(st.sampled_from([1e-3, 0.1, 10.0])),
+        batch_size=draw(st.sampled_from(["auto", 1, min(5, n)])),
+    )
+    if params["weight_init"] == "zeros" or draw(st.booleans()):
+        params["weight_init"] = "auto"  # zeros leaves hidden units identical
+    if config.fixed["solver"] == "sgd":
+        params.update(
+            momentum=draw(st.sampled_from([0.0, 0.9])),
+            nesterovs_momentum=draw(st.booleans()),
+            learning_rate=draw(st.sampled_from(["constant", "invscaling", "adaptive"])),
+        )
+    return params
+
+
+#: Errors a valid input may still meet: training itself broke down on extreme values.
+DATA_DEPENDENT_ERRORS = ["Solver produced non-finite parameter weights"]
+
+
+def working_dtype(X):
+    """The dtype the estimators compute in: float32 stays, everything else is float64."""
+    return np.dtype(np.float32) if X.dtype == np.float32 else np.dtype(np.float64)
+
+
+@dataclass
+class Case:
+    X: object
+    X_dense: np.ndarray
+    target: Target
+    sample_weight: object
+    params: dict
+    errors: list  # patterns of which the fit's error must match one; empty: must fit
+    allowed: list  # patterns of errors a valid input may still meet
+
+
+@st.composite
+def cases(draw, config):
+    n = draw(st.integers(1, 60))
+    p = draw(st.integers(1, 20))
+    X, X_dense = draw(feature_matrices(n, p))
+    target = draw(class_labels(n) if config.classifier else regression_values(n))
+    sample_weight = draw(sample_weights(n))
+    params = draw(parameters(config, n))
+    errors = list(target.errors)
+    y = target.y
+    dtype = working_dtype(X)
+    with np.errstate(over="ignore"):
+        y_as_fitted = np.asarray(y, dtype=dtype) if target.kind == "values" else None
+    if params.get("loss") == "poisson" and np.any(y_as_fitted < 0):  # -1e-46 is -0 in float32
+        errors.append("negative")
+    if params.get("class_weight") is not None and target.kind == "multilabel":
+        errors.append("class_weight is not supported for multilabel")
+    if sample_weight is not None and not sample_weight.any():
+        errors.append("Sample weights must contain at least one non-zero")
+    # L-BFGS has no epochs to stop early from: it ignores early_stopping.
+    early_stopping = params["early_stopping"] and params.get("solver") != "lbfgs"
+    if early_stopping and max(math.ceil(0.1 * n), 2) >= n:
+        errors.append("validation set is too small")
+    allowed = list(DATA_DEPENDENT_ERRORS)
+    if early_stopping and sample_weight is not None:
+        # The split can leave the training part with only zero weights.
+        allowed.append("sample weights sum to zero")
+    if target.kind == "values" and not np.isfinite(y_as_fitted).all():
+        # Targets beyond float32's range cannot be fitted in float32: saying so is as
+        # good as fitting.
+        allowed.append(r"\by\b|target")
+    return Case(X, X_dense, target, sample_weight, params, errors, allowed)
+
+
+# ---------------------------------------------------------------------- checks
+
+#: What an error message must mention to name the problem: the data, one of its
+#: parts, or a parameter of the estimator (added per estimator).
+_TOPICS = (
+    r"\bX\b|\by\b|class|label|target|sample|feature|input|weight|dtype|"
+    r"validation|solver|loss|parameter"
+)
+
+
+def assert_names_the_problem(exc, estimator):
+    message = str(exc)
+    names = "|".join(re.escape(name) for name in estimator.get_params())
+    assert re.search(rf"{_TOPICS}|{names}", message, flags=re.IGNORECASE), (
+        f"{type(exc).__name__} does not say what is wrong: {message!r}"
+    )
+
+
+def check_fitted(estimator, case):
+    X, target = case.X, case.target
+    n = case.X_dense.shape[0]
+    dtype = working_dtype(X)
+    for array in estimator.coefs_ + estimator.intercepts_:
+        assert array.dtype == dtype
+        assert np.isfinite(array).all(), "fit returned non-finite weights"
+
+    predictions = estimator.predict(X)
+    one_row = estimator.predict(case.X_dense[:1])
+    if target.kind == "values":
+        shape = (n,) if target.y.ndim == 1 else (n, target.n_outputs)
+        assert predictions.shape == shape
+        assert one_row.shape == (1, *shape[1:])
+        assert predictions.dtype == dtype
+        if not case.params["early_stopping"]:
+            # Weights that fit the training data cannot predict it as infinite. (Early
+            # stopping keeps the weights that scored best on the validation part,
+            # which may extrapolate to samples unlike it without bound.)
+            assert np.isfinite(predictions).all()
+        return
+
+    if target.kind == "multilabel":
+        assert predictions.shape == (n, target.n_outputs)
+        assert one_row.shape == (1, target.n_outputs)
+        assert np.isin(predictions, [0, 1]).all()
+    else:
+        np.testing.assert_array_equal(estimator.classes_, np.unique(target.y))
+        assert predictions.shape == (n,)
+        assert one_row.shape == (1,)
+        assert predictions.dtype == estimator.classes_.dtype
+        assert np.isin(predictions, estimator.classes_).all()
+        assert np.isin(one_row, estimator.classes_).all()
+
+    if hasattr(estimator, "decision_function"):
+        scores = estimator.decision_function(X)
+        k = estimator.coefs_[-1].shape[1]
+        assert scores.shape == ((n,) if k == 1 else (n, k))
+        assert scores.dtype == dtype
+
+    if hasattr(estimator, "predict_proba"):
+        proba = estimator.predict_proba(X)
+        n_columns = target.n_outputs if target.kind == "multilabel" else len(estimator.classes_)
+        assert proba.shape == (n, n_columns)
+        assert proba.dtype == dtype
+        assert np.isfinite(proba).all()
+        assert ((proba >= 0) & (proba <= 1)).all()
+        if target.kind == "labels":
+            # A sum of k numbers each rounded to relative eps is off by at most ~k eps.
+            tol = 4 * n_columns * np.finfo(dtype).eps
+            np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=tol)
+            # Where the most probable class is clear, predict agrees with it.
+            top2 = np.sort(proba, axis=1)[:, -2:]
+            clear = top2[:, 1] - top2[:, 0] > tol
+            best = estimator.classes_[np.argmax(proba, axis=1)]
+            np.testing.assert_array_equal(predictions[clear], best[clear])
+
+
+def fit_and_check(config, case):
+    """Fit on the case; check the fitted model or the error. Returns the outcome."""
+    estimator = config.cls(**case.params)
+    note(f"X: {type(case.X).__name__} {case.X.dtype} {case.X_dense.shape}; "
+         f"y: {case.target.kind} {np.asarray(case.target.y).dtype}; params: {case.params}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        # scikit-learn's hint for many classes among few samples (they are meant here),
+        # and the notice that a batch is larger than what early stopping left to train on.
+        warnings.filterwarnings("ignore", "The number of unique classes", UserWarning)
+        warnings.filterwarnings("ignore", "Got batch_size", UserWarning)
+        try:
+            estimator.fit(case.X, case.target.y, sample_weight=case.sample_weight)
+        except (ValueError, TypeError) as exc:
+            assert_names_the_problem(exc, estimator)
+            # An invalid input must be rejected for (one of) its faults, or for a
+            # fault of the data that the estimator found first; a valid one only for
+            # such a fault ("refused").
+            matched = [p for p in case.errors + case.allowed if re.search(p, str(exc))]
+            assert matched, f"unexpected {type(exc).__name__}: {exc}"
+            return f"{'rejected' if case.errors else 'refused'}: {matched[0]}"
+        assert not case.errors, f"fit accepted an input that should fail with {case.errors}"
+        check_fitted(estimator, case)
+    return "fitted"
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: c.id)
+@given(data=st.data())
+def test_any_input_fits_cleanly_or_is_rejected_clearly(config, data, examples_run):
+    case = data.draw(cases(config), label="case")
+    examples_run["tried"] += 1
+    outcome = fit_and_check(config, case)
+    event(outcome)
+    examples_run[outcome.split(":")[0]] += 1
+
+
+@st.composite
+def plain_cases(draw, config):
+    """Well-scaled data and parameters without regularisation, for a comparison of fits."""
+    rng = _rng(draw)
+    n, p = draw(st.integers(2, 30)), draw(st.integers(1, 5))
+    dtype = draw(st.sampled_from([np.float64, np.float32]))
+    X = rng.standard_normal((n, p)).astype(dtype)
+    if config.classifier:
+        y = np.arange(n) % draw(st.integers(2, 3))
+    else:
+        y = rng.standard_normal(n)
+        y = np.abs(y) if config.fixed["loss"] == "poisson" else y
+    params = draw(parameters(config, n))
+    params.update(alpha=0.0, early_stopping=False)
+    params.pop("class_weight", None)
+    return X, y, params
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: c.id)
+@given(data=st.data())
+def test_equal_sample_weights_of_any_size_train_as_no_weights(config, data, examples_run):
+    # Only the weights' ratios matter (without an L2 term, whose strength is relative to
+    # their sum): all equal, from a subnormal 1e-320 to 1e300, they must give the fit
+    # without weights. The weights are rescaled to mean 1, exactly 1.0 here, so the
+    # arithmetic is the same; 1e-6 leaves room for a different order of summation.
+    X, y, params = data.draw(plain_cases(config), label="case")
+    weight = 10.0 ** data.draw(st.integers(-320, 300), label="log10(weight)")
+    examples_run["tried"] += 1
+    plain = fit_quietly(config.cls(**params), X, y)
+    weighted = fit_quietly(config.cls(**params), X, y, sample_weight=np.full(len(y), weight))
+    examples_run["fitted"] += 1
+    assert weighted.n_iter_ == plain.n_iter_
+    for a, b in zip(weighted.coefs_ + weighted.intercepts_, plain.coefs_ + plain.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+
+
+# --------------------------------------------------- inputs the search above has found
+
+
+def fit_quietly(estimator, X, y, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return estimator.fit(X, y, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        PerceptronRegressor(batch_size=1, max_iter=3, tol=None, fit_intercept=False),
+        PerceptronRegressor(batch_size="full", max_iter=3, tol=None, fit_intercept=False),
+        MLPRegressor(hidden_layer_sizes=(), solver="sgd", momentum=0.0, max_iter=3,
+                     weight_init="zeros", shuffle=False),
+    ],
+    ids=["online", "full-batch", "mlp-sgd"],
+)
+def test_weights_kept_after_divergence_have_the_lowest_recorded_loss(estimator):
+    # From zero weights the first epoch's loss is 1/2 (prediction 0, target 1); its step
+    # takes w to 1e-2 * 1e200 (1e-3 for the MLP), whose prediction overflows in the next
+    # epoch. Training stops as diverged and must keep weights whose loss it saw finite.
+    X, y = np.array([[1e200]]), np.array([1.0])
+    fit_quietly(estimator, X, y)
+    assert estimator.stop_reason_ == "diverged"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        prediction = estimator.predict(X)
+    assert np.isfinite(prediction).all()
+    with np.errstate(over="ignore"):
+        kept_loss = 0.5 * np.square(prediction[0] - y[0])
+    assert kept_loss <= min(estimator.loss_curve_)
+
+
+@pytest.mark.parametrize("scale", [1e-46, 1e39], ids=["below-float32", "above-float32"])
+@pytest.mark.parametrize("cls", [PerceptronRegressor, MLPClassifier], ids=lambda c: c.__name__)
+def test_float32_fit_takes_equal_float64_sample_weights_of_any_magnitude(cls, scale):
+    # Weights only count relative to each other (without an L2 term): equal weights
+    # train as no weights, also where float32 cannot hold them (1e-46 underflows to 0,
+    # 1e39 overflows).
+    X = np.array([[0.0], [1.0], [2.0], [3.0]], dtype=np.float32)
+    y = np.array([0, 0, 1, 1])
+    params = dict(max_iter=3, random_state=0, alpha=0.0)
+    if cls is MLPClassifier:
+        params.update(hidden_layer_sizes=(2,), solver="lbfgs")
+    plain = fit_quietly(cls(**params), X, y)
+    weighted = fit_quietly(cls(**params), X, y, sample_weight=np.full(4, scale))
+    # Mean-1 weights may differ from 1 by a rounding: a few float32 ulps over 3 steps.
+    for a, b in zip(weighted.coefs_, plain.coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_float32_fit_with_targets_beyond_float32_range_is_refused_or_finite():
+    X = np.ones((2, 1), dtype=np.float32)
+    y = np.array([1e39, 0.0])  # float32 ends at 3.4e38
+    reg = MLPRegressor(hidden_layer_sizes=(), solver="lbfgs", max_iter=2)
+    try:
+        fit_quietly(reg, X, y)
+    except ValueError as exc:
+        assert re.search(r"\by\b|target", str(exc)), str(exc)
+    else:
+        assert all(np.isfinite(W).all() for W in reg.coefs_ + reg.intercepts_)
+
+
+@pytest.mark.parametrize(
+    "cls", [PerceptronClassifier, PerceptronRegressor, MLPClassifier, MLPRegressor],
+    ids=lambda c: c.__name__,
+)
+def test_subnormal_sample_weights_without_l2_term_train_as_no_weights(cls):
+    # 1e-320 is a subnormal: their sum, 4e-320, has no finite reciprocal.
+    X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    y = np.array([0, 0, 1, 1])
+    params = dict(max_iter=3, random_state=0, alpha=0.0)
+    if cls in (MLPClassifier, MLPRegressor):
+        params.update(hidden_layer_sizes=(2,))
+    plain = fit_quietly(cls(**params), X, y)
+    weighted = fit_quietly(cls(**params), X, y, sample_weight=np.full(4, 1e-320))
+    assert weighted.loss_curve_ == plain.loss_curve_
+    for a, b in zip(weighted.coefs_, plain.coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "cls", [PerceptronClassifier, PerceptronRegressor, MLPClassifier, MLPRegressor],
+    ids=lambda c: c.__name__,
+)
+def test_early_stopping_when_the_validation_samples_have_zero_weight(cls):
+    # Half of the samples have weight 0; a validation split of 2 samples falls among them
+    # for about a quarter of the seeds (and the training part always keeps weight).
+    # Scoring such a split has nothing to average, which must not end the fit.
+    rng = np.random.RandomState(0)
+    X = rng.randn(20, 2)
+    y = (X[:, 0] > 0).astype(int) if cls in (PerceptronClassifier, MLPClassifier) else X[:, 0]
+    sample_weight = np.tile([1.0, 0.0], 10)
+    params = dict(early_stopping=True, max_iter=3)
+    if cls in (MLPClassifier, MLPRegressor):
+        params["hidden_layer_sizes"] = (2,)
+    for seed in range(20):
+        estimator = fit_quietly(
+            cls(random_state=seed, **params), X, y, sample_weight=sample_weight
+        )
+        assert len(estimator.validation_scores_) == estimator.n_iter_
+
+
+@pytest.mark.parametrize("batch_size", [1, "full"])
+def test_perceptron_trained_on_huge_inputs_predicts_them_without_overflow(batch_size):
+    # One mistake sets w = 1e200; then each sample is classified right with a score of
+    # +-1e400, which is +-inf in float64. The labels are right, the arithmetic must
+    # not spill a RuntimeWarning into the user's code.
+    X, y = np.array([[-1e200], [1e200]]), np.array([0, 1])
+    clf = fit_quietly(PerceptronClassifier(batch_size=batch_size), X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        np.testing.assert_array_equal(clf.predict(X), y)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open defect: weights can grow until the outputs overflow while the clipped "
+    "training loss stays finite, and training does not detect it yet",
+)
+def test_weights_growing_under_a_saturated_log_loss_do_not_give_nan_probabilities():
+    # Inputs of 6e17 through two identity layers: every step multiplies the weights'
+    # growth, while the log-loss, clipped at -log(eps), stays constant (so training
+    # never sees a divergence); after three epochs the weights are about 1e99 and the
+    # output layer's input overflows: inf, or inf - inf = NaN.
+    X = np.array([[636961687321454339, 269786713763870410],
+                  [40973523936194699, 16527635528529095]])
+    y = np.array([0, 1])
+    clf = MLPClassifier(hidden_layer_sizes=(4, 2), activation="identity", solver="sgd",
+                        momentum=0.0, alpha=0.0, max_iter=3,
+                        weight_init="glorot_normal", random_state=0)
+    fit_quietly(clf, X, y)
+    for rows in (X, X[:1], X[1:]):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            proba = clf.predict_proba(rows)
+        assert np.isfinite(proba).all()
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open defect: weights can grow until the outputs overflow while the clipped "
+    "training loss stays finite, and training does not detect it yet",
+)
+def test_training_that_explodes_in_its_last_epoch_keeps_usable_weights():
+    # At w = 0 the loss is 0 (a target of 1e-162 squared underflows) but its gradient is
+    # not. With one sample of weight 6e-178 the L2 term counts alpha / sum(w) ~ 2e178,
+    # and the second step takes w to about -2e161. Divergence is judged against the first
+    # non-zero loss, which is already the exploding one, and the weights after the last
+    # step are never evaluated: the model would predict 1.3e149 * -2e161 = -inf.
+    X, y = np.array([[1.29e149]]), np.array([1e-162])
+    reg = PerceptronRegressor(loss="huber", huber_delta=1e-3, alpha=10.0, batch_size="full",
+                              max_iter=2, tol=None, fit_intercept=False)
+    fit_quietly(reg, X, y, sample_weight=np.array([6e-178]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        prediction = reg.predict(X)
+    assert np.isfinite(prediction).all()
