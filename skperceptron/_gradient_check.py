@@ -69,17 +69,32 @@ def check_gradients(
         rng = check_random_state(random_state)
         indices = np.sort(rng.choice(size, size=max_params, replace=False))
 
-    numeric = np.empty(indices.shape[0])
-    theta = params.flat
-    for j, k in enumerate(indices):
-        original = theta[k]
-        theta[k] = original + epsilon
-        upper = objective(network, loss, params, X, Y, sw, alpha)
-        theta[k] = original - epsilon
-        lower = objective(network, loss, params, X, Y, sw, alpha)
-        theta[k] = original
-        numeric[j] = (upper - lower) / (2 * epsilon)
-
+    numeric = finite_difference_gradient(
+        network, loss, params, X, Y, sw, alpha, indices=indices, epsilon=epsilon
+    )
     analytic = analytic[indices]
     denominator = max(np.linalg.norm(analytic) + np.linalg.norm(numeric), np.finfo(float).tiny)
     return float(np.linalg.norm(analytic - numeric) / denominator)
+
+
+def finite_difference_gradient(
+    network, loss, params, X, Y, sample_weight=None, alpha=0.0, *, indices=None,
+    epsilon=1e-6,
+):
+    """Central differences of the objective for the parameters ``indices`` (all if None).
+
+    Each parameter is moved by +-epsilon in place and put back exactly as it was.
+    """
+    theta = params.flat
+    if indices is None:
+        indices = np.arange(theta.shape[0])
+    numeric = np.empty(len(indices))
+    for j, k in enumerate(indices):
+        original = theta[k]
+        theta[k] = original + epsilon
+        upper = objective(network, loss, params, X, Y, sample_weight, alpha)
+        theta[k] = original - epsilon
+        lower = objective(network, loss, params, X, Y, sample_weight, alpha)
+        theta[k] = original
+        numeric[j] = (upper - lower) / (2 * epsilon)
+    return numeric

@@ -12,6 +12,7 @@ from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.neural_network import MLPRegressor as SkMLPRegressor
 
 from skperceptron._activations import get_activation
+from skperceptron._gradient_check import finite_difference_gradient
 from skperceptron._losses import get_loss
 from skperceptron._network import (
     Network,
@@ -214,17 +215,7 @@ def _random_problem(units, hidden, output, loss_name, fit_intercept=True, seed=0
 
 
 def _numeric_gradient(net, loss, params, X, Y, sw, alpha, h=1e-6):
-    theta = params.flat
-    numeric = np.empty_like(theta)
-    for k in range(theta.size):
-        original = theta[k]
-        theta[k] = original + h
-        upper = objective(net, loss, params, X, Y, sw, alpha)
-        theta[k] = original - h
-        lower = objective(net, loss, params, X, Y, sw, alpha)
-        theta[k] = original
-        numeric[k] = (upper - lower) / (2 * h)
-    return numeric
+    return finite_difference_gradient(net, loss, params, X, Y, sw, alpha, epsilon=h)
 
 
 def _relative_error(a, b):
