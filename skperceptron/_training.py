@@ -17,7 +17,7 @@ import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
 from ._kernels import ONLINE_RULES, gather_rows, online_epoch
-from ._network import Workspace, loss_and_gradients
+from ._network import Workspace, forward, loss_and_gradients
 from ._stopping import Divergence, EpochRecord, NoImprovement
 
 # Warnings point at the user's call: a training loop runs five frames below it
@@ -127,6 +127,14 @@ class MiniBatchEpochs:
             # Checked until the first non-zero gradient only: one scan per epoch for MLPs.
             all_zero = all_zero and not grads.flat.any()
             self.optimizer.step(params.flat, grads.flat)
+        # The loss of each batch was measured before its step. A clipped loss (log-loss)
+        # stays finite while weights grow without bound, so look once more at the last
+        # batch with the weights the epoch ends on: NaN outputs there mean the epoch
+        # diverged, and so do infinite ones, except raw scores of the perceptron and
+        # hinge losses (an infinite score still says which side a sample is on).
+        out = forward(network, params, X, workspace)[-1]
+        if np.isnan(out).any() or (not loss.on_scores and np.isinf(out).any()):
+            return EpochStats(np.nan, start_loss, False)
         return EpochStats(total / data.n_samples, start_loss, all_zero)
 
 
