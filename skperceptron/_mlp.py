@@ -9,7 +9,6 @@ threshold and a validation set of your own.
 import warnings
 from numbers import Integral, Real
 
-import numpy as np
 
 from ._activations import HIDDEN_ACTIVATIONS
 from ._base import NetworkClassifier, NetworkRegressor
