@@ -127,15 +127,29 @@ class MiniBatchEpochs:
             # Checked until the first non-zero gradient only: one scan per epoch for MLPs.
             all_zero = all_zero and not grads.flat.any()
             self.optimizer.step(params.flat, grads.flat)
-        # The loss of each batch was measured before its step. A clipped loss (log-loss)
-        # stays finite while weights grow without bound, so look once more at the last
-        # batch with the weights the epoch ends on: NaN outputs there mean the epoch
-        # diverged, and so do infinite ones, except raw scores of the perceptron and
-        # hinge losses (an infinite score still says which side a sample is on).
-        out = forward(network, params, X, workspace)[-1]
-        if np.isnan(out).any() or (not loss.on_scores and np.isinf(out).any()):
+        if _overflows(network, loss, params, X, workspace):
             return EpochStats(np.nan, start_loss, False)
         return EpochStats(total / data.n_samples, start_loss, all_zero)
+
+
+def _overflows(network, loss, params, X, workspace):
+    """Whether the weights overflow a layer on the batch ``X``.
+
+    The loss of each batch was measured before its step, and a clipped loss (log-loss)
+    or a saturating output stays finite while weights grow without bound. So the last
+    batch goes forward once more with the weights the epoch ends on: an infinite or NaN
+    hidden output, or output-layer net input, means the epoch diverged; infinite raw
+    scores of the perceptron and hinge losses are allowed (they still say which side a
+    sample is on), NaN ones are not.
+    """
+    activations = forward(network, params, X, workspace)
+    if any(not np.isfinite(A).all() for A in activations[1:-1]):
+        return True
+    scores = activations[-2] @ params.coefs[-1]  # (n_samples, n_outputs)
+    scores += params.intercepts[-1]
+    if loss.on_scores:
+        return bool(np.isnan(scores).any())
+    return not np.isfinite(scores).all()
 
 
 class OnlineEpochs:

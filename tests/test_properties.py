@@ -632,11 +632,6 @@ def test_perceptron_trained_on_huge_inputs_predicts_them_without_overflow(batch_
         np.testing.assert_array_equal(clf.predict(X), y)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open defect: under a saturated (clipped) log-loss the weights grow to ~1e99 "
-    "while every training output stays finite; a later prediction on one row gives NaN",
-)
 def test_weights_growing_under_a_saturated_log_loss_do_not_give_nan_probabilities():
     # Inputs of 6e17 through two identity layers: every step multiplies the weights'
     # growth, while the log-loss, clipped at -log(eps), stays constant (so training
