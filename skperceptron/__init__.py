@@ -1,5 +1,6 @@
 """Perceptrons and multi-layer perceptrons for scikit-learn, on a readable numpy engine."""
 
+from ._chunks import fit_chunks
 from ._gradient_check import check_gradients
 from ._mlp import MLPClassifier, MLPRegressor
 from ._perceptron import PerceptronClassifier, PerceptronRegressor
@@ -12,5 +13,6 @@ __all__ = [
     "PerceptronClassifier",
     "PerceptronRegressor",
     "check_gradients",
+    "fit_chunks",
     "__version__",
 ]
