@@ -441,8 +441,6 @@ class BaseNetwork(BaseEstimator):
             data, validation = problem.data, problem.validation
         else:
             data, validation = self._split_validation(problem)
-        if data.n_samples == 0:
-            raise ValueError("No training samples are left after the validation split.")
         data, scale = self._scaled_data(data)
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = self._make_optimizer(
