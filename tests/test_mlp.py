@@ -88,6 +88,15 @@ def test_one_small_hidden_layer_learns_xor(seed):
     assert np.all(proba[np.arange(4), XOR_Y] > 0.9)
 
 
+def _assert_stopped_at_threshold(estimator, threshold):
+    assert estimator.stop_reason_ == "loss_threshold"
+    assert estimator.n_iter_ < estimator.max_iter
+    assert estimator.loss_ <= threshold
+    assert estimator.loss_curve_[-1] <= threshold
+    # It stopped at the first epoch or iteration that reached the threshold.
+    assert all(loss > threshold for loss in estimator.loss_curve_[:-1])
+
+
 @pytest.mark.parametrize(
     "solver, params",
     [
@@ -107,12 +116,7 @@ def test_loss_threshold_stops_mlp_classifier(solver, params):
         loss_threshold=threshold,
         **params,
     ).fit(X, y)
-    assert clf.stop_reason_ == "loss_threshold"
-    assert clf.n_iter_ < clf.max_iter
-    assert clf.loss_ <= threshold
-    assert clf.loss_curve_[-1] <= threshold
-    # It stopped at the first epoch or iteration that reached the threshold.
-    assert all(loss > threshold for loss in clf.loss_curve_[:-1])
+    _assert_stopped_at_threshold(clf, threshold)
     if solver == "lbfgs":
         # loss_ is the objective at the final weights: mean log-loss + L2 term.
         proba = clf.predict_proba(X)
@@ -134,10 +138,7 @@ def test_loss_threshold_stops_mlp_regressor(solver):
         random_state=0,
         loss_threshold=threshold,
     ).fit(X, y)
-    assert reg.stop_reason_ == "loss_threshold"
-    assert reg.n_iter_ < reg.max_iter
-    assert reg.loss_ <= threshold
-    assert all(loss > threshold for loss in reg.loss_curve_[:-1])
+    _assert_stopped_at_threshold(reg, threshold)
 
 
 # --------------------------------------------------------------- scikit-learn's API
