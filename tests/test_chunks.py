@@ -1,9 +1,15 @@
 """Out-of-core training: epochs of partial_fit over chunks of a memory map."""
 
+import os
+import re
+import tracemalloc
+
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
+from sklearn.base import clone
 from sklearn.datasets import make_classification, make_regression
+from sklearn.linear_model import SGDClassifier
 from sklearn.preprocessing import StandardScaler
 
 from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier, fit_chunks
@@ -28,8 +34,11 @@ def classification():
     "make",
     [
         # The logistic neuron: the step perceptron's last iterate on non-separable data
-        # jumps by several points from one epoch to the next, in memory or not.
-        lambda: PerceptronClassifier(activation="logistic", loss="log_loss", eta0=0.01,
+        # jumps by several points from one epoch to the next, in memory or not. A small
+        # step keeps the logistic neuron's last iterate steady (with eta0=0.01 it moves
+        # by about 1 point between orders of the same data; with 0.001, 0.4 at most
+        # over 8 seeds).
+        lambda: PerceptronClassifier(activation="logistic", loss="log_loss", eta0=0.001,
                                      random_state=0),
         lambda: MLPClassifier(hidden_layer_sizes=(32,), random_state=0),
     ],
@@ -40,7 +49,9 @@ def test_chunked_training_of_a_memmap_matches_in_memory_accuracy(make, classific
     X, y = classification
     X_train, X_test, y_train, y_test = X[:5000], X[5000:], y[:5000], y[5000:]
     epochs = 5
-    chunked = fit_chunks(make(), _memmap(tmp_path, X_train), y_train, chunk_size=700,
+    # Chunks of a multiple of the MLP's 200-row batches, so that both take the same
+    # number of steps (chunks of 700 would end each in a short batch: 16% more steps).
+    chunked = fit_chunks(make(), _memmap(tmp_path, X_train), y_train, chunk_size=1000,
                          epochs=epochs)
     in_memory = make().set_params(max_iter=epochs, tol=0.0).fit(X_train, y_train)
     assert chunked.t_ == epochs * 5000
@@ -88,7 +99,100 @@ def test_chunk_arguments_are_checked():
     X, y = np.zeros((10, 2)), np.zeros(10)
     with pytest.raises(ValueError, match="chunk_size must be a positive integer"):
         fit_chunks(MLPRegressor(), X, y, chunk_size=0)
+    with pytest.raises(ValueError, match="chunk_size must be a positive integer"):
+        fit_chunks(MLPRegressor(), X, y, chunk_size=True)
+    with pytest.raises(ValueError, match="chunk_size is required unless X is a dask array"):
+        fit_chunks(MLPRegressor(), X, y)
     with pytest.raises(ValueError, match="epochs must be a positive integer"):
         fit_chunks(MLPRegressor(), X, y, chunk_size=5, epochs=0)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         fit_chunks(MLPRegressor(), X, y[:5], chunk_size=5)
+    with pytest.raises(ValueError, match=r"inconsistent numbers of samples.*sample_weight"):
+        fit_chunks(MLPRegressor(), X, y, chunk_size=5, sample_weight=np.ones(3))
+    with pytest.raises(ValueError, match="Expected a 2D array"):
+        fit_chunks(MLPRegressor(), np.zeros(10), y, chunk_size=5)
+    with pytest.raises(TypeError, match="partial_fit.*solver='sgd' or 'adam'"):
+        fit_chunks(MLPRegressor(solver="lbfgs"), X, y, chunk_size=5)
+
+
+def test_the_row_blocks_of_a_dask_array_are_the_default_chunks():
+    da = pytest.importorskip("dask.array")
+    X, y = make_classification(n_samples=1000, n_features=5, random_state=0)
+    seen = []
+    clf = PerceptronClassifier(random_state=0)
+    fit_partially = clf.partial_fit
+
+    def recording(X_chunk, *args, **kwargs):
+        seen.append(X_chunk.shape[0])
+        return fit_partially(X_chunk, *args, **kwargs)
+
+    clf.partial_fit = recording
+    blocks = (300, 100, 450, 150)
+    fit_chunks(clf, da.from_array(X, chunks=(blocks, 5)), y, epochs=2)
+    assert sorted(seen) == sorted(2 * blocks)
+    assert clf.t_ == 2 * 1000
+
+
+def _resident_bytes(path):
+    """Bytes of the file at ``path`` mapped into this process and resident in memory."""
+    total, inside = 0, False
+    with open("/proc/self/smaps") as smaps:
+        for line in smaps:
+            if re.match(r"[0-9a-f]+-[0-9a-f]+ ", line):  # a mapping's header line
+                inside = line.rstrip().endswith(str(path))
+            elif inside and line.startswith("Rss:"):
+                total += int(line.split()[1]) * 1024
+    return total
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/smaps"), reason="reads Linux's smaps")
+@pytest.mark.parametrize(
+    "estimator, shuffle",
+    [
+        (MLPClassifier(hidden_layer_sizes=(8,), random_state=0), True),  # shuffles itself
+        (MLPClassifier(hidden_layer_sizes=(8,), random_state=0), False),
+        (SGDClassifier(random_state=0), True),  # is given a shuffled copy
+    ],
+    ids=["shuffling-itself", "in-order", "shuffled-copy"],
+)
+def test_a_memmap_larger_than_the_budget_keeps_about_one_chunk_in_memory(
+    estimator, shuffle, tmp_path
+):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((100_000, 80))  # 64 MB of float64
+    y = (X[:, 0] + X[:, 1] > 0).astype(np.int8)
+    path = tmp_path / "X.npy"
+    np.save(path, X)
+    del X
+    X_map = np.load(path, mmap_mode="r")
+    chunk_bytes = 10_000 * 80 * 8  # 6.4 MB
+    # The kernel maps a file in folios of up to 2 MiB (a huge page), so the pages
+    # resident around a chunk may reach up to 2 MiB past either end of it.
+    budget = chunk_bytes + 2 * 2**21
+    assert path.stat().st_size > 5 * budget
+    # The first fit of a process loads compiled code; that is not data: load it first.
+    clone(estimator).partial_fit(X_map[:10], y[:10], classes=[0, 1])
+    resident = []
+    fit_partially = estimator.partial_fit
+
+    def recording(*args, **kwargs):
+        result = fit_partially(*args, **kwargs)
+        resident.append(_resident_bytes(path))  # every page of the chunk has been read
+        return result
+
+    estimator.partial_fit = recording
+    tracemalloc.start()
+    try:
+        fit_chunks(estimator, X_map, y, chunk_size=10_000, epochs=2, shuffle=shuffle)
+        allocated = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(resident) == 2 * 10
+    # Without releasing the pages read, the map would end the epoch 64 MB resident.
+    assert max(resident) <= budget
+    # Memory allocated besides: a shuffled copy of one chunk for the estimator that
+    # does not shuffle by itself; otherwise no copy at all (the largest allocation is
+    # the sorted copy of y that np.unique makes, 100 kB).
+    copies = 1 if isinstance(estimator, SGDClassifier) else 0
+    assert allocated <= copies * chunk_bytes + chunk_bytes / 4
+    assert estimator.score(X_map[:5000], y[:5000]) > 0.9
