@@ -103,13 +103,16 @@ def fit_chunks(estimator, X, y, *, chunk_size=None, epochs=1, classes=None, shuf
         Targets, read whole (they are small next to ``X``).
     chunk_size : int, default=None
         Rows per chunk. Required unless ``X`` is a dask array; then its row blocks are the
-        chunks.
+        chunks. A multiple of the estimator's ``batch_size`` keeps its mini-batches
+        whole, so that an epoch takes as many steps as one of ``fit``.
     epochs : int, default=1
         Passes over all chunks.
     classes : array-like, default=None
         Every class label, for classifiers; found from ``y`` when None.
     shuffle : bool, default=True
-        Shuffle the chunk order and the rows within each chunk every epoch.
+        Shuffle the order of the chunks every epoch, and the rows within each chunk
+        (into a copy). An estimator of this library with ``shuffle=True`` shuffles the
+        rows of each chunk itself, whatever this says, and is given them uncopied.
     sample_weight : array-like of shape (n_samples,), default=None
         Weight of each sample.
 
