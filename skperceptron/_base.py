@@ -662,6 +662,15 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
                     f"`y` has classes not in `self.classes_`. `self.classes_` has "
                     f"{self.classes_}. 'y' has {np.unique(y)}; unseen: {unseen}."
                 )
+        if self._target_type in ("binary", "multiclass") and np.ndim(y) == 1:
+            # One-hot rows built in the training dtype at once: the label binarizer
+            # builds them as int64 first, a copy 2-8 times larger than needed.
+            index = np.searchsorted(self.classes_, y)  # every label is a known class
+            if len(self.classes_) == 2:
+                return (index == 1).astype(dtype)[:, np.newaxis]
+            Y = np.zeros((index.shape[0], len(self.classes_)), dtype=dtype)
+            Y[np.arange(index.shape[0]), index] = 1
+            return Y
         return self._label_binarizer.transform(y).astype(dtype, copy=False)
 
     def _sample_weight(self, X, y, sample_weight):
