@@ -66,6 +66,8 @@ from threadpoolctl import threadpool_info, threadpool_limits
 import skperceptron
 from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier
 
+from _report import load_text, print_table  # beside this script
+
 OURS, SKLEARN, TORCH = "skperceptron", "scikit-learn", "torch"
 SKLEARN_1T = "sklearn 1-thread"  # scikit-learn with its BLAS limited to one thread
 ROOFLINE = "GEMM"
@@ -165,27 +167,6 @@ def gemm_block(dtype_name):
 
 
 # ------------------------------------------------------------------------- tables
-def print_table(title, header, rows, notes=(), text_columns=2):
-    """A plain-text table: the first ``text_columns`` left-aligned, the rest right."""
-    rows = [[str(cell) for cell in row] for row in rows]
-    widths = [max(len(str(h)), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-
-    def line(cells):
-        return "  ".join(
-            f"{c:<{w}}" if i < text_columns else f"{c:>{w}}"
-            for i, (c, w) in enumerate(zip(cells, widths))
-        ).rstrip()
-
-    print(f"\n{title}\n{'=' * len(title)}")
-    print(line(header))
-    print(line(["-" * w for w in widths]))
-    for row in rows:
-        print(line(row))
-    for note in notes:
-        print(f"  {note}")
-    sys.stdout.flush()
-
-
 def _ratio(peer_seconds, our_seconds):
     return peer_seconds / our_seconds
 
@@ -733,13 +714,6 @@ def _cpu_model():
     return platform.processor() or "unknown"
 
 
-def _load_text():
-    try:
-        return ", ".join(f"{v:.2f}" for v in os.getloadavg()) + " (1, 5, 15 min)"
-    except OSError:
-        return "unknown"
-
-
 def describe_machine(ctx):
     blas = _numpy_blas()
     blas_text = ("none found" if blas is None else
@@ -762,7 +736,7 @@ def describe_machine(ctx):
     print(f"numba visible to skperceptron: {numba_text}")
     print(f"repeats: {ctx.repeats} per comparison (fewer, but at least {MIN_REPEATS}, once "
           f"a comparison has run {BUDGET_SECONDS} s)")
-    print(f"load average before the run: {_load_text()}")
+    print(f"load average before the run: {load_text()}")
 
 
 def warm_up(ctx):
@@ -844,7 +818,7 @@ def main(argv=None):
         targets += WORKLOADS[number](ctx)
     print_summary(targets, args.workloads)
     print(f"total wall time: {time.perf_counter() - started:.0f} s; "
-          f"load average after the run: {_load_text()}")
+          f"load average after the run: {load_text()}")
     print("(a load average before the run well above 0, or wide min-max ranges, mean "
           "that other work competed for the processors: rerun on a quiet machine)")
 

@@ -52,6 +52,8 @@ from threadpoolctl import threadpool_info
 import skperceptron
 from skperceptron import MLPClassifier, PerceptronClassifier, fit_chunks
 
+from _report import load_text, print_table  # beside this script
+
 MB = 10**6  # sizes are in decimal megabytes: 2,000,000 x 100 float32 = 800 MB
 OUT_OF_CORE, IN_MEMORY = "out-of-core", "in-memory"
 #: The teacher: classes, hidden units, and the standard deviation of the noise added to
@@ -310,38 +312,9 @@ def _meminfo():
     return values
 
 
-def _load_text():
-    try:
-        return ", ".join(f"{v:.2f}" for v in os.getloadavg()) + " (1, 5, 15 min)"
-    except OSError:
-        return "unknown"
-
-
 def _blas_threads():
     blas = [m for m in threadpool_info() if m["user_api"] == "blas"]
     return ", ".join(f"{m['internal_api']} {m['num_threads']}" for m in blas) or "none"
-
-
-def print_table(title, header, rows, notes=(), text_columns=1):
-    """A plain-text table: the first ``text_columns`` left-aligned, the rest right."""
-    rows = [[str(cell) for cell in row] for row in rows]
-    widths = [max(len(str(h)), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-
-    def line(cells):
-        return "  ".join(
-            f"{c:<{w}}" if i < text_columns else f"{c:>{w}}"
-            for i, (c, w) in enumerate(zip(cells, widths))
-        ).rstrip()
-
-    print(f"\n{title}\n{'=' * len(title)}")
-    print(line(header))
-    print(line(["-" * w for w in widths]))
-    for row in rows:
-        print(line(row))
-    for note in notes:
-        for part in textwrap.wrap(note, 90, subsequent_indent="  "):
-            print(f"  {part}")
-    sys.stdout.flush()
 
 
 def report(runs, args, file_bytes):
@@ -380,7 +353,8 @@ def report(runs, args, file_bytes):
           "compiled kernels: "
           f"{_mb(statistics.median(r['warm_up_bytes'] for r in ooc))} MB here, once per "
           "process); 'in-memory' counts its copy of the rows above its baseline"),
-         f"accuracy on the last {HELD_OUT:,} rows, never trained on (median)"])
+         f"accuracy on the last {HELD_OUT:,} rows, never trained on (median)"],
+        text_columns=1, wrap=90)
 
     model = max(r["model_bytes"] for r in ooc)
     limit = args.budget_mb * MB + model
@@ -478,7 +452,7 @@ def main(argv=None):
     print(f"{os.cpu_count()} logical cores; Python {platform.python_version()}, numpy "
           f"{np.__version__}, scipy {scipy.__version__}, scikit-learn {sklearn.__version__}, "
           f"skperceptron {skperceptron.__version__}; BLAS threads: {_blas_threads()}")
-    print(f"load average before the run: {_load_text()}")
+    print(f"load average before the run: {load_text()}")
     started = time.perf_counter()
     try:
         print(f"\nwriting {args.rows:,} x {args.features} float32 ({_mb(file_bytes)} MB) to "
@@ -514,7 +488,7 @@ def main(argv=None):
     report(runs, args, file_bytes)
     kept = f"; data kept in {x_path} and {y_path}" if args.keep else ""
     print(f"\ntotal wall time: {time.perf_counter() - started:.0f} s; load average after "
-          f"the run: {_load_text()}{kept}")
+          f"the run: {load_text()}{kept}")
 
 
 if __name__ == "__main__":

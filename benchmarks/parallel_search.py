@@ -54,6 +54,8 @@ from threadpoolctl import threadpool_info
 import skperceptron
 from skperceptron import MLPClassifier
 
+from _report import load_text, print_table  # beside this script
+
 OURS, SKLEARN = "skperceptron", "scikit-learn"
 SEQUENTIAL, LOKY, DASK = "n_jobs=1", "n_jobs=2 loky", "n_jobs=2 dask"
 
@@ -149,34 +151,6 @@ def probe_workers(mode):
 
 
 # ------------------------------------------------------------------------- output
-def print_table(title, header, rows, notes=(), text_columns=2):
-    """A plain-text table: the first ``text_columns`` left-aligned, the rest right."""
-    rows = [[str(cell) for cell in row] for row in rows]
-    widths = [max(len(str(h)), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-
-    def line(cells):
-        return "  ".join(
-            f"{c:<{w}}" if i < text_columns else f"{c:>{w}}"
-            for i, (c, w) in enumerate(zip(cells, widths))
-        ).rstrip()
-
-    print(f"\n{title}\n{'=' * len(title)}")
-    print(line(header))
-    print(line(["-" * w for w in widths]))
-    for row in rows:
-        print(line(row))
-    for note in notes:
-        print(f"  {note}")
-    sys.stdout.flush()
-
-
-def _load_text():
-    try:
-        return ", ".join(f"{v:.2f}" for v in os.getloadavg()) + " (1, 5, 15 min)"
-    except OSError:
-        return "unknown"
-
-
 def _params_text(params):
     return ", ".join(f"{k.split('__')[-1]}={v}" for k, v in sorted(params.items()))
 
@@ -317,7 +291,7 @@ def main(argv=None):
         import distributed
 
         print(f"dask {dask.__version__}, distributed {distributed.__version__}")
-    print(f"load average before the run: {_load_text()}")
+    print(f"load average before the run: {load_text()}")
     print(f"repeats: {args.repeats}; cases: " + "; ".join(f"{lib} {m}" for lib, m in keys))
 
     cluster = client = None
@@ -352,7 +326,7 @@ def main(argv=None):
     report_times(seconds, results, n_candidates, args.epochs)
     identical = report_identity(results)
     print(f"\ntotal wall time: {time.perf_counter() - started:.0f} s; load average after "
-          f"the run: {_load_text()}")
+          f"the run: {load_text()}")
     print("(a load average before the run well above 0, or wide min-max ranges, mean that "
           "other work competed for the processors: rerun on a quiet machine)")
     return 0 if identical else 1
