@@ -1,0 +1,104 @@
+"""Write the saved-model files that ``tests/test_saved_models.py`` loads.
+
+The files in this folder were written by skperceptron 0.1.0 (the version before the
+engine was split into layers and its state rebuilt on loading): a model saved then must
+keep loading, predicting and training on. Rerun this script only to add files for a new
+version, under a new name; never overwrite the old ones.
+
+    python tests/data/write_saved_models.py
+"""
+
+import pickle
+import warnings
+from pathlib import Path
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+import skperceptron
+from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier, PerceptronRegressor
+
+HERE = Path(__file__).parent
+
+
+def data():
+    """Inputs and targets of every saved model: small, and built without randomness."""
+    grid = np.linspace(-1.0, 1.0, 40)
+    X = np.column_stack([grid, np.sin(3 * grid), grid**2 - 0.3, np.cos(5 * grid)])
+    labels = (X[:, 0] + X[:, 1] > 0).astype(int) + (X[:, 2] > 0.1).astype(int)
+    values = np.column_stack([X @ [1.0, -2.0, 0.5, 0.3], X[:, 1] * X[:, 2]])
+    return X, labels, values
+
+
+def models():
+    """One fitted model of each estimator, in states that exercise the saved optimizer."""
+    X, labels, values = data()
+    return {
+        "mlp_classifier_adam": MLPClassifier(
+            hidden_layer_sizes=(6, 4), activation=["tanh", "relu"], max_iter=15,
+            early_stopping=True, validation_fraction=0.25, random_state=0,
+        ).fit(X, labels),
+        "mlp_regressor_sgd": MLPRegressor(
+            hidden_layer_sizes=(5,), solver="sgd", learning_rate="invscaling",
+            learning_rate_init=0.05, max_iter=10, random_state=0,
+        ).fit(X, values),
+        "mlp_regressor_lbfgs_huber": MLPRegressor(
+            loss="huber", hidden_layer_sizes=(5,), solver="lbfgs", max_iter=20,
+            random_state=0,
+        ).fit(X, values[:, 0]),
+        "perceptron_classifier": PerceptronClassifier(
+            max_iter=8, random_state=0
+        ).fit(X, labels),
+        "perceptron_classifier_logistic": PerceptronClassifier(
+            activation="logistic", loss="log_loss", eta0=0.1, max_iter=8, random_state=0
+        ).fit(X.astype(np.float32), labels == 1),
+        "perceptron_regressor": PerceptronRegressor(
+            eta0=0.01, max_iter=8, random_state=0
+        ).fit(X, values),
+    }
+
+
+def outputs(estimator, X):
+    """Everything a saved model answers, for comparison after loading."""
+    result = {"predict": estimator.predict(X.astype(estimator.coefs_[0].dtype))}
+    for method in ("predict_proba", "decision_function"):
+        if hasattr(estimator, method):
+            result[method] = getattr(estimator, method)(X.astype(estimator.coefs_[0].dtype))
+    return result
+
+
+def continued(estimator, X, labels, values):
+    """The weights after one more partial_fit (or a warm-started fit for L-BFGS)."""
+    y = values if not hasattr(estimator, "classes_") else labels
+    if estimator.coefs_[0].dtype == np.float32:
+        X, y = X.astype(np.float32), labels == 1
+    if getattr(estimator, "solver", "sgd") == "lbfgs":
+        estimator.set_params(warm_start=True, max_iter=3).fit(X, y[:, 0] if y.ndim == 2 else y)
+    elif hasattr(estimator, "classes_"):
+        estimator.partial_fit(X, y)
+    else:
+        estimator.partial_fit(X, y)
+    return [*estimator.coefs_, *estimator.intercepts_]
+
+
+def main():
+    import skops.io as sio
+
+    X, labels, values = data()
+    version = skperceptron.__version__
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fitted = models()
+        (HERE / f"models_v{version}.pkl").write_bytes(pickle.dumps(fitted, protocol=4))
+        sio.dump(fitted, HERE / f"models_v{version}.skops")
+        expected = {}
+        for name, estimator in fitted.items():
+            for method, value in outputs(estimator, X).items():
+                expected[f"{name}/{method}"] = value
+            for k, array in enumerate(continued(estimator, X, labels, values)):
+                expected[f"{name}/continued/{k}"] = array
+    np.savez(HERE / f"models_v{version}_expected.npz", **expected)
+
+
+if __name__ == "__main__":
+    main()
