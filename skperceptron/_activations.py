@@ -27,8 +27,6 @@ class Activation:
     """Base class: ``value(Z)`` is the forward map, ``derivative(A)`` the local gradient."""
 
     name = ""
-    #: True when f'(Z) is defined element-wise (all but softmax).
-    elementwise = True
 
     def value_(self, Z):
         """Overwrite ``Z`` with ``f(Z)`` and return it."""
@@ -75,7 +73,8 @@ class Step(Activation):
 
     Its derivative is 0 wherever it exists, so backpropagation through a step learns
     nothing. The perceptron does not backpropagate through it: Rosenblatt's rule uses the
-    error ``step(z) - t`` directly on the net input ``z`` (see ``_losses.Perceptron``).
+    error ``step(z) - t`` directly on the net input ``z`` (see ``_losses.Perceptron``),
+    and the step decides the predicted label (``_targets.decode_labels``).
     """
 
     name = "step"
@@ -207,7 +206,6 @@ class Softmax(Activation):
     """
 
     name = "softmax"
-    elementwise = False
 
     def value_(self, Z):
         top = Z.max(axis=1, keepdims=True)

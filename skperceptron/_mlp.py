@@ -6,17 +6,18 @@ add more losses and activations, weight initialisers, class weights, an absolute
 threshold and a validation set of your own.
 """
 
-import warnings
 from numbers import Integral, Real
 
-
 from ._activations import HIDDEN_ACTIVATIONS
-from ._base import NetworkClassifier, NetworkRegressor
+from ._base import OutputSpec
+from ._classifier import NetworkClassifier
 from ._compat import Interval, StrOptions
 from ._docstrings import fill_doc
 from ._initializers import INITIALIZERS
 from ._losses import get_loss
 from ._optimizers import SGD, Adam
+from ._regressor import NetworkRegressor
+from ._warnings import warn_user
 
 _MLP_CONSTRAINTS = {
     "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
@@ -152,18 +153,28 @@ class _MLPMixin:
     def _fit_intercept(self):
         return True
 
-    def _weight_init(self):
-        return self.weight_init
+    def _weight_init(self, network):
+        """(initializer, logistic layers): scikit-learn's scheme ('auto') uses its
+        factor 2 for every layer of a logistic network; with one activation per hidden
+        layer, each layer follows the hidden layer it feeds (the output layer follows
+        the last one). Without a hidden layer scikit-learn still reads ``activation``.
+        """
+        hidden = [a.name for a in network.hidden_activations]
+        if not hidden:
+            hidden = [self.activation]
+        logistic = {
+            i for i in range(network.n_layers) if hidden[min(i, len(hidden) - 1)] == "logistic"
+        }
+        return self.weight_init, logistic
 
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
             return min(200, n_samples)
         if self.batch_size > n_samples:
-            warnings.warn(
+            warn_user(
                 f"Got batch_size={self.batch_size} larger than the number of training "
                 f"samples ({n_samples}); it is clipped to {n_samples}.",
                 UserWarning,
-                stacklevel=6,
             )
         return min(self.batch_size, n_samples)
 
@@ -305,12 +316,12 @@ class MLPClassifier(_MLPMixin, NetworkClassifier):
         self.loss_threshold = loss_threshold
 
     def _output_spec(self):
-        """(network output activation, loss, out_activation_)."""
+        """Raw scores for the hinge; softmax over classes, else logistic units."""
         if self.loss == "hinge":
-            return "identity", get_loss("hinge"), "identity"
+            return OutputSpec("identity", get_loss("hinge"), "identity")
         if self._target_type == "multiclass":
-            return "softmax", get_loss("log_loss"), "softmax"
-        return "logistic", get_loss("binary_log_loss"), "logistic"
+            return OutputSpec("softmax", get_loss("log_loss"), "softmax")
+        return OutputSpec("logistic", get_loss("binary_log_loss"), "logistic")
 
 
 @fill_doc(**_MLP_DOC_DEFAULTS)
@@ -424,9 +435,9 @@ default='squared_error'
         self.huber_delta = huber_delta
 
     def _output_spec(self):
-        """(network output activation, loss, out_activation_)."""
+        """exp(z) for the Poisson loss (its log link), the identity otherwise."""
         if self.loss == "poisson":
-            return "exp", get_loss("poisson"), "exp"
+            return OutputSpec("exp", get_loss("poisson"), "exp")
         if self.loss == "huber":
-            return "identity", get_loss("huber", delta=self.huber_delta), "identity"
-        return "identity", get_loss(self.loss), "identity"
+            return OutputSpec("identity", get_loss("huber", delta=self.huber_delta), "identity")
+        return OutputSpec("identity", get_loss(self.loss), "identity")

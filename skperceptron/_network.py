@@ -6,7 +6,8 @@ weight matrix and one bias vector per pair of consecutive layers. Layer ``l`` co
     Z_l = A_{l-1} @ W_l + b_l      # (n_samples, units[l])
     A_l = f_l(Z_l)                 # f_l: a hidden activation, or the output activation
 
-with ``A_0 = X``. Training minimises::
+with ``A_0 = X``: as a sequence of layers (``_layers``), a ``Dense`` layer computing Z
+and an ``Activate`` layer computing A, for each l. Training minimises::
 
     J = (sum_i w_i loss(y_i, A_L[i]) + alpha / 2 * sum_l ||W_l||^2) / n_samples
 
@@ -14,11 +15,12 @@ Everything here is a pure function of (network, parameters, X, Y, sample_weight)
 optimizers, L-BFGS and the finite-difference check all call ``loss_and_gradients``.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ._kernels import add_scaled
+from ._layers import Activate, Dense
 
 
 class Parameters:
@@ -75,16 +77,37 @@ class Parameters:
 
 @dataclass(frozen=True)
 class Network:
-    """The architecture: layer sizes and the activation of every non-input layer."""
+    """The architecture: layer sizes and the activation of every non-input layer.
+
+    ``layers`` is the network as a sequence of layer objects, built from these: for each
+    weight layer a ``Dense`` layer and its ``Activate`` layer, the last one the output.
+    ``slots[k]`` says where layer k's input and output are in the cache of the forward
+    pass (a layer that works in place keeps its input's slot).
+    """
 
     layer_units: tuple
     hidden_activations: tuple
     output_activation: object
     fit_intercept: bool = True
+    layers: tuple = field(init=False, repr=False, compare=False)
+    slots: tuple = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         if len(self.hidden_activations) != len(self.layer_units) - 2:
             raise ValueError("need one activation per hidden layer")
+        layers = []
+        units = self.layer_units
+        for i in range(self.n_layers):
+            layers.append(Dense(i, units[i], units[i + 1], fit_intercept=self.fit_intercept,
+                                input_gradient=i > 0))
+            layers.append(Activate(self.activation(i)))
+        slots, position = [], 0
+        for layer in layers:
+            output = position + 1 if layer.writes_new_output else position
+            slots.append((position, output))
+            position = output
+        object.__setattr__(self, "layers", tuple(layers))
+        object.__setattr__(self, "slots", tuple(slots))
 
     @property
     def n_layers(self):
@@ -101,47 +124,57 @@ class Network:
 class Workspace:
     """Buffers for one fit, reused by every mini-batch (up to ``max_rows`` samples).
 
-    ``outputs[l]`` holds layer l's output A (written over its net input Z), and
-    ``gradients[l]`` the gradient at that layer's net input, dJ/dZ. A batch of n rows
-    uses the first n rows of each: slices of C-ordered arrays, so still contiguous.
-    ``rows`` receives a shuffled batch of dense inputs (``np.take`` into it instead of
-    allocating a new array per batch).
+    ``outputs[k]`` receives the output of layer k when the layer writes a new array
+    (a dense layer's Z, which its activation then overwrites with A), and
+    ``gradients[k]`` the gradient at layer k's input when the layer computes one. The
+    gradient at the output layer's net input, dJ/dZ_L, goes to ``output_gradient``.
+    A batch of n rows uses the first n rows of each: slices of C-ordered arrays, so
+    still contiguous. ``rows`` receives a shuffled batch of dense inputs (``np.take``
+    into it instead of allocating a new array per batch).
     """
 
     def __init__(self, network, max_rows, dtype, n_features=None):
-        units = network.layer_units
-        self.outputs = [np.empty((max_rows, u), dtype=dtype) for u in units[1:]]
-        self.gradients = [np.empty((max_rows, u), dtype=dtype) for u in units[1:]]
+        def buffer(width, needed):
+            return np.empty((max_rows, width), dtype=dtype) if needed else None
+
+        self.outputs = [buffer(getattr(layer, "n_out", 0), layer.writes_new_output)
+                        for layer in network.layers]
+        self.gradients = [buffer(getattr(layer, "n_in", 0),
+                                 getattr(layer, "input_gradient", False))
+                          for layer in network.layers]
+        self.output_gradient = buffer(network.layer_units[-1], True)
         self.rows = None if n_features is None else np.empty((max_rows, n_features), dtype)
 
 
-def _product(A, W, out):
-    """A @ W into ``out`` (a new array when out is None); A may be scipy.sparse."""
-    if out is None:
-        return A @ W
-    if isinstance(A, np.ndarray):
-        return np.matmul(A, W, out=out)
-    out[...] = A @ W
-    return out
+def _rows(buffers, k, n_samples):
+    """The first n_samples rows of buffer k, or None (no workspace, or no buffer)."""
+    if buffers is None or buffers[k] is None:
+        return None
+    return buffers[k][:n_samples]
 
 
-def forward(network, params, X, workspace=None):
-    """Forward pass. Returns ``[X, A_1, ..., A_L]``: every layer's output.
+def forward(network, params, X, workspace=None, *, apply_output=True, cache=True):
+    """Forward pass through every layer. Returns ``[X, A_1, ..., A_L]``.
 
-    This list is the cache of the backward pass: each ``A_l`` is what the next layer's
-    weight gradient needs, and each local derivative f_l'(Z_l) is a function of ``A_l``.
-    With a ``workspace`` the outputs are written into its buffers.
+    This list is the cache of the backward pass: each dense layer's weight gradient
+    needs its input A_{l-1}, and each local derivative f_l'(Z_l) is a function of the
+    output A_l. A layer that works in place (an activation overwriting its Z) replaces
+    its input's entry instead of adding one (``Network.slots``). With a ``workspace``
+    the outputs are written into its buffers. With ``apply_output=False`` the last
+    entry is the output layer's net input Z_L (a classifier's decision function); with
+    ``cache=False`` only the last output is kept (prediction).
     """
     n_samples = X.shape[0]
-    activations = [X]
-    A = X
-    for layer, (W, b) in enumerate(zip(params.coefs, params.intercepts)):
-        out = None if workspace is None else workspace.outputs[layer][:n_samples]
-        Z = _product(A, W, out)  # (n_samples, units[l]); X may be a scipy.sparse matrix
-        Z += b
-        A = network.activation(layer).value_(Z)  # Z is overwritten by A
-        activations.append(A)
-    return activations
+    buffers = None if workspace is None else workspace.outputs
+    layers = network.layers if apply_output else network.layers[:-1]
+    outputs = [X]
+    for k, layer in enumerate(layers):
+        A = layer.forward(params, outputs[-1], _rows(buffers, k, n_samples))
+        if cache and layer.writes_new_output:
+            outputs.append(A)
+        else:
+            outputs[-1] = A
+    return outputs
 
 
 def predict_output(network, params, X, apply_output=True):
@@ -150,15 +183,7 @@ def predict_output(network, params, X, apply_output=True):
     With ``apply_output=False`` the output layer's net input Z_L is returned instead
     (the decision function of a classifier).
     """
-    A = X
-    last = network.n_layers - 1
-    for layer, (W, b) in enumerate(zip(params.coefs, params.intercepts)):
-        Z = A @ W
-        Z += b
-        if layer == last and not apply_output:
-            return Z
-        A = network.activation(layer).value_(Z)
-    return A
+    return forward(network, params, X, apply_output=apply_output, cache=False)[-1]
 
 
 def output_gradient(network, loss, Y, P, sample_weight=None, out=None):
@@ -175,33 +200,28 @@ def output_gradient(network, loss, Y, P, sample_weight=None, out=None):
     return activation.backward_(dP, P)
 
 
-def backward(network, params, activations, dZ, grads, workspace=None):
+def backward(network, params, outputs, dZ, grads, workspace=None):
     """Backward pass: fill ``grads`` with dJ/dW_l and dJ/db_l for every layer.
 
-    ``dZ`` is dJ/dZ_L at the output. Going down, each layer turns the gradient at its
-    net input into its parameter gradients and into the gradient at its own input::
+    ``dZ`` is dJ/dZ_L at the output layer's net input: the output activation has been
+    taken into account with the loss (``output_gradient``). Going down, each layer
+    turns the gradient at its output into the gradient at its input, filling its
+    parameter gradients on the way::
 
-        dJ/dW_l     = A_{l-1}^T @ dJ/dZ_l            # (units[l-1], units[l])
-        dJ/db_l     = sum over samples of dJ/dZ_l     # (units[l],)
-        dJ/dA_{l-1} = dJ/dZ_l @ W_l^T                 # (n_samples, units[l-1]): global
-        dJ/dZ_{l-1} = dJ/dA_{l-1} * f'(Z_{l-1})       # global x local (chain rule)
+        dense:       dJ/dW_l = A_{l-1}^T @ dJ/dZ_l,  dJ/db_l = sum of dJ/dZ_l,
+                     dJ/dA_{l-1} = dJ/dZ_l @ W_l^T      # the global gradient
+        activation:  dJ/dZ_l = dJ/dA_l * f'(Z_l)        # global x local (chain rule)
 
     The input layer's gradient dJ/dX is never needed and not computed. The L2 term is
     not added here (see ``loss_and_gradients``).
     """
     n_samples = dZ.shape[0]
-    for layer in range(network.n_layers - 1, -1, -1):
-        A_prev = activations[layer]
-        _product(A_prev.T, dZ, grads.coefs[layer])
-        if network.fit_intercept:
-            np.sum(dZ, axis=0, out=grads.intercepts[layer])
-        else:
-            grads.intercepts[layer].fill(0)
-        if layer == 0:
-            break
-        out = None if workspace is None else workspace.gradients[layer - 1][:n_samples]
-        dA_prev = _product(dZ, params.coefs[layer].T, out)  # global gradient at A_{l-1}
-        dZ = network.activation(layer - 1).backward_(dA_prev, A_prev)
+    buffers = None if workspace is None else workspace.gradients
+    gradient = dZ
+    for k in range(len(network.layers) - 2, -1, -1):  # the output activation is done
+        inputs, output = network.slots[k]
+        gradient = network.layers[k].backward(params, outputs[inputs], outputs[output],
+                                              gradient, grads, _rows(buffers, k, n_samples))
     return grads
 
 
@@ -216,15 +236,15 @@ def loss_and_gradients(
     if grads is None:
         grads = params.zeros_like()
     n_samples = X.shape[0]
-    activations = forward(network, params, X, workspace)
-    P = activations[-1]
+    outputs = forward(network, params, X, workspace)
+    P = outputs[-1]
     value = loss.value(Y, P, sample_weight)
     weights = params.weights
     if alpha:
         value += 0.5 * alpha * float(np.dot(weights, weights)) / n_samples
-    out = None if workspace is None else workspace.gradients[-1][:n_samples]
+    out = None if workspace is None else workspace.output_gradient[:n_samples]
     dZ = output_gradient(network, loss, Y, P, sample_weight, out)
-    backward(network, params, activations, dZ, grads, workspace)
+    backward(network, params, outputs, dZ, grads, workspace)
     if alpha:
         # d/dW of alpha / (2 n) ||W||^2 = (alpha / n) W; biases are not penalised.
         add_scaled(grads.weights, weights.dtype.type(alpha / n_samples), weights)

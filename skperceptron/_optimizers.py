@@ -2,7 +2,14 @@
 
 Each optimizer's ``step(theta, grad)`` updates ``theta`` in place from the gradient of the
 current mini-batch. Working on the whole flat vector (one array for all layers) turns
-the update into one fused pass (``_kernels``) instead of a Python loop over layers.
+the update into one pass instead of a Python loop over layers.
+
+Each update is written once below as a rule on numbers (``_adam_rule`` and the like).
+With numba installed a compiled loop applies it element by element in one pass with no
+temporary arrays; without it numpy applies the same rule to the whole vector at once.
+As separate numpy operations Adam makes about ten passes over the parameters: on a
+(784, 256, 128, 10) network at batch 32 that took as long as the forward and backward
+passes together.
 
 Learning-rate schedules are pure functions of the training time ``t`` (the number of
 samples seen), in the spirit of ``lr = get_lr(t)``.
@@ -10,9 +17,86 @@ samples seen), in the spirit of ``lr = get_lr(t)``.
 
 import numpy as np
 
-from ._kernels import adam_step, momentum_step, sgd_step
+from ._kernels import HAVE_NUMBA, jit
+
+# ----------------------------------------------------------------- the update rules
+# Each rule works the same on one number and on a whole array. Element by element, the
+# compiled loop and numpy's whole-array expression perform the same IEEE operations, so
+# the results are identical. (A vectorised expression compiled by numba would allocate a
+# new array for every assignment: at 235,000 parameters the Adam step then took 1 ms,
+# against 0.09 ms for the loop.)
 
 
+@jit
+def _adam_rule(theta, g, m, v, lr, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2,
+               epsilon):
+    m = beta_1 * m + one_minus_beta_1 * g
+    v = beta_2 * v + one_minus_beta_2 * (g * g)
+    return theta - lr * m / (np.sqrt(v) + epsilon), m, v
+
+
+@jit
+def _adam_loop(theta, grad, m, v, lr, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2,
+               epsilon):
+    for i in range(theta.shape[0]):
+        theta[i], m[i], v[i] = _adam_rule(
+            theta[i], grad[i], m[i], v[i], lr, beta_1, one_minus_beta_1, beta_2,
+            one_minus_beta_2, epsilon,
+        )
+
+
+def adam_step(theta, grad, m, v, lr, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2,
+              epsilon):
+    """One Adam update in place; ``lr`` already carries the bias correction.
+
+    ``1 - beta`` comes precomputed: numba and numpy would type ``1 - float32`` apart.
+    """
+    hyper = (lr, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, epsilon)
+    if HAVE_NUMBA:
+        _adam_loop(theta, grad, m, v, *hyper)
+    else:
+        theta[:], m[:], v[:] = _adam_rule(theta, grad, m, v, *hyper)
+
+
+@jit
+def _momentum_rule(theta, g, velocity, lr, momentum, nesterov):
+    velocity = momentum * velocity - lr * g
+    if nesterov:
+        return theta + (momentum * velocity - lr * g), velocity
+    return theta + velocity, velocity
+
+
+@jit
+def _momentum_loop(theta, grad, velocity, lr, momentum, nesterov):
+    for i in range(theta.shape[0]):
+        theta[i], velocity[i] = _momentum_rule(
+            theta[i], grad[i], velocity[i], lr, momentum, nesterov
+        )
+
+
+def momentum_step(theta, grad, velocity, lr, momentum, nesterov):
+    """Heavy-ball or Nesterov momentum in place (see ``SGD``)."""
+    if HAVE_NUMBA:
+        _momentum_loop(theta, grad, velocity, lr, momentum, nesterov)
+    else:
+        theta[:], velocity[:] = _momentum_rule(theta, grad, velocity, lr, momentum, nesterov)
+
+
+@jit
+def _sgd_loop(theta, grad, lr):
+    for i in range(theta.shape[0]):
+        theta[i] = theta[i] - lr * grad[i]
+
+
+def sgd_step(theta, grad, lr):
+    """Plain gradient descent in place: theta <- theta - lr * g."""
+    if HAVE_NUMBA:
+        _sgd_loop(theta, grad, lr)
+    else:
+        theta[:] = theta - lr * grad
+
+
+# ----------------------------------------------------------------- schedules
 def constant_schedule(learning_rate_init, t, power_t=0.5):
     """lr(t) = lr_0."""
     return learning_rate_init
@@ -23,14 +107,17 @@ def invscaling_schedule(learning_rate_init, t, power_t=0.5):
     return learning_rate_init / (t + 1) ** power_t
 
 
+#: The learning rate of each schedule after an epoch, as a function of the samples seen.
+#: 'adaptive' has none: it stays where it is until a plateau, when the training loop
+#: divides it by 5 (``SGD.reduce_learning_rate``).
 SCHEDULES = {
     "constant": constant_schedule,
     "invscaling": invscaling_schedule,
-    # 'adaptive' starts constant; the training loop divides the rate by 5 on plateaus.
-    "adaptive": constant_schedule,
+    "adaptive": None,
 }
 
 
+# ----------------------------------------------------------------- optimizers
 class SGD:
     """Stochastic gradient descent with optional (Nesterov) momentum.
 
@@ -73,10 +160,9 @@ class SGD:
 
     def end_epoch(self, t):
         """Update the learning rate from the schedule; ``t`` = samples seen so far."""
-        if self.schedule == "invscaling":
-            self.learning_rate = invscaling_schedule(
-                self.learning_rate_init, t, self.power_t
-            )
+        schedule = SCHEDULES[self.schedule]
+        if schedule is not None:
+            self.learning_rate = schedule(self.learning_rate_init, t, self.power_t)
 
     def reduce_learning_rate(self):
         """On a plateau under 'adaptive': divide the rate by 5. False if it cannot."""

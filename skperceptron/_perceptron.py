@@ -7,12 +7,14 @@ a time in a shuffled order each epoch (``batch_size=1``), as in the original alg
 
 from numbers import Integral, Real
 
-from ._base import NetworkClassifier, NetworkRegressor
+from ._base import OutputSpec
+from ._classifier import NetworkClassifier
 from ._compat import Interval, StrOptions
 from ._docstrings import fill_doc
 from ._initializers import INITIALIZERS
 from ._losses import get_loss
 from ._optimizers import SGD
+from ._regressor import NetworkRegressor
 
 _PERCEPTRON_CONSTRAINTS = {
     "eta0": [Interval(Real, 0, None, closed="neither")],
@@ -88,8 +90,8 @@ class _SingleLayerMixin:
     def _fit_intercept(self):
         return self.fit_intercept
 
-    def _weight_init(self):
-        return self.weight_init
+    def _weight_init(self, network):
+        return self.weight_init, ()  # no "auto" scheme: no logistic factor to choose
 
     def _batch_size(self, n_samples):
         if self.batch_size == "full":
@@ -236,17 +238,16 @@ class PerceptronClassifier(_SingleLayerMixin, NetworkClassifier):
             )
 
     def _output_spec(self):
-        """(network output activation, loss, out_activation_).
-
-        A step unit is trained on its net input z (the perceptron criterion or the
-        hinge), so the network's output during training is z itself; the step is the
-        decision rule applied when predicting.
+        """A step unit is trained on its net input z (the perceptron criterion or the
+        hinge: their gradient is the perceptron rule, and the step's zero derivative
+        never enters), so the network trains with the identity as output; the step is
+        the decision rule applied when predicting (``_targets.decode_labels``).
         """
         if self.activation == "step":
-            return "identity", get_loss(self.loss), "step"
+            return OutputSpec("identity", get_loss(self.loss), "step")
         if self._target_type == "multiclass":
-            return "softmax", get_loss("log_loss"), "softmax"
-        return "logistic", get_loss("binary_log_loss"), "logistic"
+            return OutputSpec("softmax", get_loss("log_loss"), "softmax")
+        return OutputSpec("logistic", get_loss("binary_log_loss"), "logistic")
 
     def decision_function(self, X):
         """Net input ``z = X @ coef_.T + intercept_`` of each unit.
@@ -362,7 +363,7 @@ class PerceptronRegressor(_SingleLayerMixin, NetworkRegressor):
         self.verbose = verbose
 
     def _output_spec(self):
-        """(network output activation, loss, out_activation_)."""
+        """A linear unit: the identity as output activation."""
         if self.loss == "huber":
-            return "identity", get_loss("huber", delta=self.huber_delta), "identity"
-        return "identity", get_loss(self.loss), "identity"
+            return OutputSpec("identity", get_loss("huber", delta=self.huber_delta), "identity")
+        return OutputSpec("identity", get_loss(self.loss), "identity")

@@ -1,9 +1,12 @@
 """Stopping criteria: after each epoch, each one looks at what happened and decides.
 
 A criterion's ``observe(record)`` returns True when training should stop; its ``reason``
-is then recorded in the estimator's ``stop_reason_``. Criteria keep only their own
-bookkeeping (a best value, a counter): they never print, touch the weights or the
-optimizer. The training loop asks them in order and acts on the first that fires.
+is then recorded in the estimator's ``stop_reason_``. A criterion also says which
+weights training should end on (``restore``: None for the current ones, or a snapshot
+the loop keeps, see ``_training``) and what to warn the user about (``warning``).
+Criteria keep only their own bookkeeping (a best value, a counter): they never print,
+touch the weights or the optimizer. The training loop asks them in order and acts on
+the first that fires. ``stopping_criteria`` builds the list for an estimator's settings.
 
 Reasons, as found in ``stop_reason_``:
 
@@ -15,13 +18,15 @@ Reasons, as found in ``stop_reason_``:
 - ``"converged"``: every gradient of an epoch was zero and nothing moved (the perceptron
   rule makes no more mistakes), or L-BFGS converged;
 - ``"diverged"``: the loss became NaN or infinite, or grew 10^4-fold;
-- and, set by the training loop itself: ``"interrupted"``, ``"max_fun"`` (L-BFGS
-  function budget), ``"partial_fit"`` (one pass done).
+- ``"interrupted"``: KeyboardInterrupt during an epoch (``Interrupted``);
+- ``"partial_fit"``: one pass done (``SinglePass``);
+- and, set by L-BFGS (``_lbfgs``): ``"max_fun"``, its function evaluation budget.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 
 
 @dataclass(frozen=True)
@@ -46,18 +51,41 @@ class EpochRecord:
         return self.loss == 0 and not self.fixed_point
 
 
-class Divergence:
+class Criterion:
+    """What every criterion has: a reason, the weights to end on, a warning or None."""
+
+    reason = ""
+    #: Snapshot of the weights to restore when this criterion fires (None: keep them).
+    restore = None
+
+    def observe(self, record):
+        raise NotImplementedError
+
+    def warning(self, record):
+        """(category, message) for the user when this criterion ended training, or None."""
+        return None
+
+
+class Divergence(Criterion):
     """Stop when the loss is no longer finite, or has grown ``factor``-fold.
 
     The reference is the first non-zero loss seen: the first batch's loss at the
     starting weights, usually. Healthy training does not multiply it by 10^4; a step
     size that is too large does within a few epochs, long before the weights overflow.
+    The weights that gave the lowest training loss are restored: the end of that same
+    epoch may already be the step that diverged, so they are the weights the epoch with
+    the lowest loss started from (``_training``'s ``lowest_loss`` snapshot).
+
+    Divergence is judged on each epoch before it is recorded: a diverged epoch does not
+    count in ``n_iter_`` or ``loss_curve_``.
     """
 
     reason = "diverged"
+    restore = "lowest_loss"
 
-    def __init__(self, factor=1e4):
+    def __init__(self, factor=1e4, hint="a smaller learning rate"):
         self.factor = factor
+        self.hint = hint
         self.reference = None
 
     def observe(self, record):
@@ -70,8 +98,40 @@ class Divergence:
                     break
         return self.reference is not None and record.loss > self.factor * self.reference
 
+    def warning(self, record):
+        return ConvergenceWarning, (
+            f"Training diverged in epoch {record.epoch}: the loss grew without bound or "
+            "became NaN or infinite. The weights that gave the lowest training loss were "
+            f"kept. Try {self.hint}."
+        )
 
-class MaxIterations:
+
+class Interrupted(Criterion):
+    """Fires when the user interrupted an epoch (KeyboardInterrupt): keep the last whole one."""
+
+    reason = "interrupted"
+    restore = "epoch_start"
+
+    def observe(self, record):
+        return True
+
+    def warning(self, record):
+        return UserWarning, (
+            f"Training interrupted in epoch {record.epoch}; the weights of the last "
+            "completed epoch were kept."
+        )
+
+
+class SinglePass(Criterion):
+    """Stop after one epoch: ``partial_fit``."""
+
+    reason = "partial_fit"
+
+    def observe(self, record):
+        return True
+
+
+class MaxIterations(Criterion):
     reason = "max_iter"
 
     def __init__(self, max_iter):
@@ -80,8 +140,15 @@ class MaxIterations:
     def observe(self, record):
         return record.epoch >= self.max_iter
 
+    def warning(self, record):
+        return ConvergenceWarning, (
+            f"Maximum number of epochs ({record.epoch}) reached before any other "
+            "stopping criterion was met: training has not converged. Increase max_iter "
+            "or adjust the learning rate."
+        )
 
-class LossThreshold:
+
+class LossThreshold(Criterion):
     """Stop as soon as the training loss is at or below an absolute threshold."""
 
     reason = "loss_threshold"
@@ -95,7 +162,7 @@ class LossThreshold:
         return record.loss <= self.threshold
 
 
-class NoImprovement:
+class NoImprovement(Criterion):
     """Stop after ``patience`` consecutive epochs that do not improve the best by ``tol``.
 
     ``monitor="loss"`` watches the training loss (lower is better: an epoch improves when
@@ -134,7 +201,7 @@ class NoImprovement:
         self.count = 0
 
 
-class FixedPoint:
+class FixedPoint(Criterion):
     """Stop when every gradient of an epoch was exactly zero and no parameter moved.
 
     Further epochs would compute the same zero updates again: for the perceptron rule
@@ -147,3 +214,23 @@ class FixedPoint:
 
     def observe(self, record):
         return record.fixed_point
+
+
+def stopping_criteria(*, max_iter, tol, patience, loss_threshold=None,
+                      monitor_validation=False, best=None):
+    """The criteria of a fit, in the order they are asked.
+
+    ``tol=None`` disables the plateau rule. ``patience`` counts the non-improving
+    epochs that stop training. ``monitor_validation`` watches the validation score
+    instead of the training loss (early stopping); ``best`` is the best value of that
+    measure in earlier calls (warm start), or None.
+    """
+    criteria = []
+    if loss_threshold is not None:
+        criteria.append(LossThreshold(loss_threshold))
+    criteria.append(FixedPoint())
+    if tol is not None:
+        monitor = "validation_score" if monitor_validation else "loss"
+        criteria.append(NoImprovement(tol, patience, monitor, best=best))
+    criteria.append(MaxIterations(max_iter))
+    return criteria

@@ -6,7 +6,7 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from skperceptron import PerceptronClassifier, PerceptronRegressor
-from skperceptron import _kernels, _training
+from skperceptron import _epochs, _online, _optimizers, _training
 from skperceptron._kernels import HAVE_NUMBA
 
 needs_numba = pytest.mark.skipif(not HAVE_NUMBA, reason="numba is not installed")
@@ -26,7 +26,7 @@ def _data(dtype, n=60, d=7, k=3, seed=0):
 
 @needs_numba
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("rule", sorted(_kernels.ONLINE_RULES.values()))
+@pytest.mark.parametrize("rule", sorted(_online.ONLINE_RULES.values()))
 @pytest.mark.parametrize("alpha", [0.0, 0.01])
 def test_online_epoch_compiled_equals_plain_python(dtype, rule, alpha):
     X, Y = _data(dtype)
@@ -34,7 +34,7 @@ def test_online_epoch_compiled_equals_plain_python(dtype, rule, alpha):
     sw = np.random.RandomState(1).uniform(0.5, 1.5, X.shape[0]).astype(dtype)
     order = np.random.RandomState(2).permutation(X.shape[0])
     results = []
-    for kernel in (_kernels.online_epoch, _python(_kernels.online_epoch)):
+    for kernel in (_online.online_epoch, _python(_online.online_epoch)):
         W_t = np.full((Y.shape[1], X.shape[1]), 0.1, dtype=dtype)
         b = np.zeros(Y.shape[1], dtype=dtype)
         for _ in range(3):
@@ -56,11 +56,11 @@ def test_optimizer_kernels_compiled_equal_plain_python(dtype, monkeypatch):
     rng = np.random.RandomState(0)
     typ = np.dtype(dtype).type
     grad = rng.normal(size=50).astype(dtype)
-    compiled = (_kernels.adam_step, _kernels.momentum_step, _kernels.sgd_step)
+    compiled = (_optimizers.adam_step, _optimizers.momentum_step, _optimizers.sgd_step)
 
     outputs = []
     for have_numba in (True, False):
-        monkeypatch.setattr(_kernels, "HAVE_NUMBA", have_numba)
+        monkeypatch.setattr(_optimizers, "HAVE_NUMBA", have_numba)
         adam, momentum, sgd = compiled
         theta = np.linspace(-1, 1, 50).astype(dtype)
         m, v, vel = np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta)
@@ -97,7 +97,7 @@ def test_online_loop_matches_the_generic_mini_batch_path(estimator, monkeypatch)
     fast = estimator.fit(X, y, sample_weight=sw)
     W_fast = fast.coef_.copy()
     b_fast = fast.intercept_.copy()
-    monkeypatch.setattr(_training.OnlineEpochs, "applies", staticmethod(lambda *a: False))
+    monkeypatch.setattr(_epochs.OnlineEpochs, "applies", staticmethod(lambda *a: False))
     slow = type(estimator)(**estimator.get_params()).fit(X, y, sample_weight=sw)
     # The same operations in the same order, except that the compiled loop sums each
     # dot product in its own fixed order (float64 partial sums) where the mini-batch
@@ -122,4 +122,6 @@ def test_online_loop_is_used_for_the_classic_rules(monkeypatch):
     PerceptronClassifier(max_iter=3, tol=None).fit(X, y)
     PerceptronClassifier(batch_size=5, max_iter=3, tol=None).fit(X, y)
     PerceptronClassifier(activation="logistic", loss="log_loss", max_iter=3).fit(X, y)
-    assert seen == ["OnlineEpochs", "MiniBatchEpochs", "MiniBatchEpochs"]
+    PerceptronClassifier(activation="logistic", loss="log_loss", batch_size=2,
+                         max_iter=3).fit(X, y)
+    assert seen == ["OnlineEpochs", "MiniBatchEpochs", "OnlineEpochs", "MiniBatchEpochs"]

@@ -2,6 +2,7 @@
 
 import pickle
 import threading
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -12,7 +13,7 @@ from sklearn.datasets import load_digits, load_diabetes
 from sklearn.exceptions import ConvergenceWarning
 
 from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier, PerceptronRegressor
-from skperceptron import _network
+from skperceptron import _network, fit_chunks
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -71,7 +72,7 @@ def test_interrupted_fit_keeps_the_weights_of_the_last_completed_epoch(solver, m
     kwargs = dict(hidden_layer_sizes=(8,), solver=solver, batch_size=100, random_state=0,
                   shuffle=False)
     reference = MLPClassifier(max_iter=2, **kwargs).fit(X, y)
-    monkeypatch.setattr("skperceptron._training.loss_and_gradients", _Interrupt(after=7))
+    monkeypatch.setattr("skperceptron._epochs.loss_and_gradients", _Interrupt(after=7))
     with pytest.warns(UserWarning, match="interrupted in epoch 3.*last completed epoch"):
         clf = MLPClassifier(max_iter=10, **kwargs).fit(X, y)
     assert clf.stop_reason_ == "interrupted"
@@ -88,7 +89,7 @@ def test_interrupted_fit_keeps_the_weights_of_the_last_completed_epoch(solver, m
 def test_interrupted_lbfgs_keeps_the_last_completed_iteration(monkeypatch):
     X, y = _diabetes()
     kwargs = dict(hidden_layer_sizes=(8,), solver="lbfgs", random_state=0)
-    monkeypatch.setattr("skperceptron._training.loss_and_gradients", _Interrupt(after=12))
+    monkeypatch.setattr("skperceptron._lbfgs.loss_and_gradients", _Interrupt(after=12))
     with pytest.warns(UserWarning, match="interrupted after .* L-BFGS iterations"):
         reg = MLPRegressor(max_iter=100, **kwargs).fit(X, y)
     monkeypatch.undo()
@@ -199,3 +200,27 @@ def test_a_thousand_partial_fits_do_not_grow_memory():
     # allocator noise (a few MB) would be a leak of about 1 KB or more per call.
     assert growth < 5, f"RSS grew by {growth:.1f} MB over 1000 partial_fit calls"
     assert len(clf.loss_curve_) == 1051
+
+
+@pytest.mark.parametrize(
+    "fit",
+    [
+        lambda X, y: MLPClassifier(hidden_layer_sizes=(4,), max_iter=1).fit(X, y),
+        lambda X, y: MLPClassifier(hidden_layer_sizes=(4,), batch_size=10_000,
+                                   max_iter=1).fit(X, y),
+        lambda X, y: MLPClassifier(hidden_layer_sizes=(4,), solver="lbfgs",
+                                   max_iter=1).fit(X, y),
+        lambda X, y: PerceptronRegressor(eta0=1e3, max_iter=5).fit(X, y * 1e3),
+        lambda X, y: fit_chunks(MLPClassifier(hidden_layer_sizes=(4,), batch_size=1000), X, y,
+                                chunk_size=100, epochs=1, classes=np.unique(y)),
+    ],
+    ids=["max_iter", "batch_size", "lbfgs", "divergence", "fit_chunks"],
+)
+def test_warnings_point_at_the_line_of_the_users_call(fit):
+    # However deep in the package a warning arises, it names the user's line: here.
+    X, y = _digits()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit(X, y)
+    assert caught
+    assert {w.filename for w in caught} == {__file__}

@@ -1,0 +1,119 @@
+"""Training data as the training loops see it: arrays, sample weights, validation split.
+
+The estimators validate and encode ``X`` and ``y``; what happens to them between that and
+the first weight update is here: sample weights are checked and rescaled to mean 1 (with
+``alpha`` rescaled to match), a validation set is held out for early stopping, and
+rows are taken out for each mini-batch.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from ._compat import _check_sample_weight
+from ._kernels import gather_rows
+
+
+@dataclass
+class TrainingData:
+    """Encoded training arrays: X, targets Y (n_samples, n_outputs), weights or None."""
+
+    X: object
+    Y: np.ndarray
+    sample_weight: np.ndarray | None = None
+
+    @property
+    def n_samples(self):
+        return self.X.shape[0]
+
+    @property
+    def dense(self):
+        return isinstance(self.X, np.ndarray)
+
+    def take(self, index, rows=None):
+        """The rows ``index`` (a slice or an array of positions) of X, Y and the weights.
+
+        ``rows`` is a buffer for a shuffled batch of dense X (avoids an allocation).
+        """
+        sw = None if self.sample_weight is None else self.sample_weight[index]
+        if rows is not None and not isinstance(index, slice):
+            X = gather_rows(self.X, index, rows[: index.shape[0]])
+        else:
+            X = self.X[index]
+        return X, self.Y[index], sw
+
+
+def check_sample_weight(sample_weight, X):
+    """Validated sample weights in float64 (whatever X is), or None."""
+    if sample_weight is None:
+        return None
+    # float64 whatever X is: weights beyond float32's range are legitimate.
+    sample_weight = _check_sample_weight(
+        sample_weight, X, dtype=np.float64, ensure_non_negative=True, copy=True
+    )
+    if not sample_weight.any():  # scikit-learn >= 1.9 says so itself
+        raise ValueError("Sample weights must contain at least one non-zero number.")
+    return sample_weight
+
+
+def normalize_sample_weight(sample_weight, dtype):
+    """Rescale weights to mean 1, in ``dtype``. Returns (weights or None, n / sum(w)).
+
+    The objective is sum(w l) / n; with mean-1 weights that is the weighted average loss,
+    and ``alpha * scale`` keeps the L2 term at alpha / (2 sum(w)) as with raw weights.
+    Weights arrive in float64 and are divided by their largest value first, so that
+    neither 1e-300 nor 1e300 overflows on the way (or in the cast to float32).
+    """
+    if sample_weight is None:
+        return None, 1.0
+    peak = sample_weight.max()
+    if not peak > 0:
+        raise ValueError("The sample weights sum to zero: there is nothing to learn from.")
+    relative = sample_weight / peak  # in [0, 1], the largest exactly 1
+    mean = relative.mean()  # at least 1 / n
+    with np.errstate(over="ignore"):
+        scale = float(np.float64(1.0) / (mean * peak))  # n / sum(w); inf for sum(w) ~ 0
+    return (relative / mean).astype(dtype, copy=False), scale
+
+
+def scaled(data, alpha):
+    """(data with mean-1 sample weights, alpha for them): what the loops minimise.
+
+    alpha becomes alpha * n / sum(w); 0 stays 0 even where that scale is inf.
+    """
+    sw, scale = normalize_sample_weight(data.sample_weight, data.Y.dtype)
+    return TrainingData(data.X, data.Y, sw), (alpha * scale if alpha else 0.0)
+
+
+def validation_split(y, n_samples, fraction, rng, stratify):
+    """Indices (train, validation) for early stopping.
+
+    The validation set gets ``ceil(fraction * n_samples)`` samples, but at least 2 (a
+    score on one sample is 0 or 1 and says little). With ``stratify`` (single-output
+    classification) the split is stratified when every class has 2 members or more and
+    both sets can hold one of each; otherwise it is plain random.
+    """
+    n_val = max(int(np.ceil(fraction * n_samples)), 2)
+    if n_val >= n_samples:
+        raise ValueError(
+            f"The validation set is too small: {n_samples} samples cannot be split "
+            f"into training data and a validation set of {n_val}. Increase "
+            "'validation_fraction', add data, or pass X_val and y_val."
+        )
+    labels = None
+    if stratify:
+        _, counts = np.unique(y, return_counts=True)
+        if counts.min() >= 2 and n_val >= counts.shape[0]:
+            if n_samples - n_val >= counts.shape[0]:
+                labels = y
+    return train_test_split(
+        np.arange(n_samples), test_size=n_val, random_state=rng, stratify=labels
+    )
+
+
+def hold_out(data, y, idx_train, idx_val):
+    """(training data, validation (X, y, sample_weight)) for a split of ``data``."""
+    X_train, Y_train, sw_train = data.take(idx_train)
+    X_val, _, sw_val = data.take(idx_val)
+    return TrainingData(X_train, Y_train, sw_train), (X_val, y[idx_val], sw_val)

@@ -1,0 +1,153 @@
+"""Epochs: one pass over the training data, cut into mini-batches or taken one sample at a time.
+
+An epoch runner's ``run(rng)`` makes one pass (shuffled by ``rng``, or in order when it
+is None) and returns what it measured (``EpochStats``). ``MiniBatchEpochs`` runs the
+forward pass, the backward pass and an optimizer step per mini-batch; ``OnlineEpochs``
+runs the compiled per-sample loop of a single layer (``_online``) when its rule applies.
+``make_epochs`` chooses between them.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._network import Workspace, forward, loss_and_gradients
+from ._online import online_epoch, online_rule
+
+
+def iter_batches(n_samples, batch_size, rng=None):
+    """Yield the rows of each mini-batch: slices in order, or shuffled index arrays."""
+    if rng is None:
+        for start in range(0, n_samples, batch_size):
+            yield slice(start, min(start + batch_size, n_samples))
+        return
+    order = rng.permutation(n_samples)
+    for start in range(0, n_samples, batch_size):
+        yield order[start : start + batch_size]
+
+
+@dataclass
+class EpochStats:
+    """What an epoch runner measured."""
+
+    loss: float  # mean objective over the epoch's batches, NaN once non-finite
+    start_loss: float  # objective of the first batch, at the epoch's starting weights
+    all_zero: bool  # every batch's gradient was exactly zero
+
+
+class MiniBatchEpochs:
+    """Epochs of forward pass, backward pass and optimizer step per mini-batch.
+
+    The gradient and every intermediate array live in buffers made once here, for the
+    whole fit.
+    """
+
+    def __init__(self, network, loss, params, optimizer, data, batch_size, alpha):
+        self.network, self.loss, self.params = network, loss, params
+        self.optimizer, self.data = optimizer, data
+        self.batch_size, self.alpha = batch_size, alpha
+        self.grads = params.zeros_like()
+        n_features = data.X.shape[1] if data.dense else None
+        self.workspace = Workspace(network, batch_size, params.dtype, n_features)
+
+    def run(self, rng):
+        """One pass over the data, shuffled by ``rng`` (None keeps the order).
+
+        The epoch's loss weights each batch's objective by its size; it stops early,
+        with a NaN loss, as soon as a batch's objective is not finite.
+        """
+        network, loss, params, grads = self.network, self.loss, self.params, self.grads
+        workspace, data = self.workspace, self.data
+        total = 0.0
+        start_loss = np.nan
+        all_zero = True
+        for rows in iter_batches(data.n_samples, self.batch_size, rng):
+            X, Y, sw = data.take(rows, workspace.rows)
+            value, _ = loss_and_gradients(
+                network, loss, params, X, Y, sw, self.alpha, grads, workspace
+            )
+            if np.isnan(start_loss):
+                start_loss = value
+            if not np.isfinite(value):
+                return EpochStats(np.nan, start_loss, False)
+            total += value * X.shape[0]
+            # Checked until the first non-zero gradient only: one scan per epoch for MLPs.
+            all_zero = all_zero and not grads.flat.any()
+            self.optimizer.step(params.flat, grads.flat)
+        if overflows(network, loss, params, X, workspace):
+            return EpochStats(np.nan, start_loss, False)
+        return EpochStats(total / data.n_samples, start_loss, all_zero)
+
+
+def overflows(network, loss, params, X, workspace=None):
+    """Whether the weights overflow a layer on the batch ``X``.
+
+    The loss of each batch was measured before its step, and a clipped loss (log-loss)
+    or a saturating output stays finite while weights grow without bound. So the last
+    batch goes forward once more with the weights the epoch ends on: an infinite or NaN
+    hidden output, or output-layer net input, means the epoch diverged; infinite raw
+    scores of the perceptron and hinge losses are allowed (they still say which side a
+    sample is on), NaN ones are not.
+    """
+    *hidden, scores = forward(network, params, X, workspace, apply_output=False)[1:]  # A_l, Z_L
+    if any(not np.isfinite(A).all() for A in hidden):
+        return True
+    if loss.on_scores:  # scores: (n_samples, n_outputs), the output layer's net input
+        return bool(np.isnan(scores).any())
+    return not np.isfinite(scores).all()
+
+
+class OnlineEpochs:
+    """Epochs of the per-sample rule of a single layer, in one compiled loop.
+
+    The same arithmetic as ``MiniBatchEpochs`` with batches of one sample and plain
+    SGD (see ``_online``), without a Python round trip per sample.
+    """
+
+    def __init__(self, params, optimizer, data, alpha, rule, network, loss):
+        self.params, self.data = params, data
+        self.network, self.loss = network, loss
+        dtype = params.dtype.type
+        self.eta, self.alpha = dtype(optimizer.learning_rate), dtype(alpha)
+        self.rule, self.fit_intercept = rule, network.fit_intercept
+        self.delta = float(getattr(loss, "delta", 1.0))  # Huber's
+        self.eps = float(np.finfo(params.dtype).eps)  # the log-loss's probability clip
+        sw = data.sample_weight
+        self.sample_weight = np.ones(data.n_samples, params.dtype) if sw is None else sw
+        self.X = np.ascontiguousarray(data.X)
+
+    @staticmethod
+    def applies(network, loss, optimizer, data, batch_size):
+        return (
+            network.n_layers == 1
+            and batch_size == 1
+            and data.dense
+            and online_rule(loss, network.output_activation) is not None
+            and getattr(optimizer, "velocity", True) is None  # plain SGD, no momentum
+            and optimizer.schedule == "constant"
+        )
+
+    def run(self, rng):
+        n = self.data.n_samples
+        order = np.arange(n) if rng is None else rng.permutation(n)
+        # One contiguous row of weights per unit for the loop; copied back after.
+        W = self.params.coefs[0]
+        W_t = np.ascontiguousarray(W.T)
+        loss, all_zero = online_epoch(
+            W_t, self.params.intercepts[0], self.X, self.data.Y, self.sample_weight,
+            order, self.eta, self.alpha, self.rule, self.fit_intercept, self.delta,
+            self.eps,
+        )
+        W[...] = W_t.T
+        last = self.X[order[-1:]]  # the overflow check of MiniBatchEpochs, on one sample
+        if not np.isfinite(loss) or overflows(self.network, self.loss, self.params, last):
+            loss = np.nan
+        return EpochStats(float(loss), np.nan, bool(all_zero))
+
+
+def make_epochs(network, loss, params, optimizer, data, batch_size, alpha):
+    """The epoch runner for this problem: the compiled online loop when it applies."""
+    if OnlineEpochs.applies(network, loss, optimizer, data, batch_size):
+        rule = online_rule(loss, network.output_activation)
+        return OnlineEpochs(params, optimizer, data, alpha, rule, network, loss)
+    return MiniBatchEpochs(network, loss, params, optimizer, data, batch_size, alpha)

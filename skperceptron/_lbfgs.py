@@ -1,0 +1,130 @@
+"""Full-batch training with scipy's L-BFGS-B and the backpropagated gradient.
+
+L-BFGS minimises the same objective J as the stochastic solvers, over the whole
+training set at once: it needs J and dJ/dtheta at the points it chooses
+(``loss_and_gradients`` on the flat parameter vector, written in place), and decides
+itself when it has converged. ``Progress`` keeps what each completed iteration reached,
+so that an interruption or a loss threshold ends on it.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.optimize
+from sklearn.exceptions import ConvergenceWarning
+
+from ._network import Workspace, loss_and_gradients
+from ._training import TrainingResult
+from ._warnings import warn_user
+
+
+@dataclass
+class LbfgsSettings:
+    """How ``train_lbfgs`` runs."""
+
+    alpha: float  # L2 strength for mean-1 sample weights
+    max_iter: int
+    max_fun: int
+    tol: float  # scipy's gtol
+    loss_threshold: float | None = None
+    verbose: bool = False
+
+
+class Progress:
+    """The last completed iteration (its point and objective), and the loss curve.
+
+    scipy calls ``after_iteration`` once per iteration; raising StopIteration there
+    ends the minimisation (the loss threshold).
+    """
+
+    def __init__(self, x, settings):
+        self.x, self.fun = x, np.nan
+        self.loss_curve = []
+        self.settings = settings
+
+    def after_iteration(self, intermediate_result):
+        self.x, self.fun = intermediate_result.x.copy(), float(intermediate_result.fun)
+        self.loss_curve.append(self.fun)
+        if self.settings.verbose:
+            print(f"Iteration {len(self.loss_curve)}, loss = {self.fun:.8f}")
+        threshold = self.settings.loss_threshold
+        if threshold is not None and self.fun <= threshold:
+            raise StopIteration
+
+
+def objective_and_gradient(network, loss, params, data, alpha):
+    """theta -> (J, dJ/dtheta in float64), for scipy; J is inf where it is not finite."""
+    grads = params.zeros_like()
+    workspace = Workspace(network, data.n_samples, params.dtype)
+    X, Y, sw = data.X, data.Y, data.sample_weight
+
+    def value_and_gradient(theta):
+        params.flat[...] = theta
+        value, _ = loss_and_gradients(network, loss, params, X, Y, sw, alpha, grads,
+                                      workspace)
+        if not np.isfinite(value):
+            return np.inf, np.zeros_like(theta)
+        return value, grads.flat.astype(np.float64)
+
+    return value_and_gradient
+
+
+def train_lbfgs(network, loss, params, data, settings):
+    """Minimise the full-batch objective; ``params`` ends on L-BFGS's answer."""
+    progress = Progress(params.flat.astype(np.float64), settings)
+    try:
+        outcome = scipy.optimize.minimize(
+            objective_and_gradient(network, loss, params, data, settings.alpha),
+            progress.x,
+            method="L-BFGS-B",
+            jac=True,
+            callback=progress.after_iteration,
+            options={"maxiter": settings.max_iter, "maxfun": settings.max_fun,
+                     "gtol": settings.tol},
+        )
+    except KeyboardInterrupt:
+        return _interrupted(params, progress)
+    params.flat[...] = outcome.x
+    result = TrainingResult(
+        n_iter=int(outcome.nit),
+        loss=float(outcome.fun),
+        loss_curve=progress.loss_curve,
+        n_samples_seen=data.n_samples * int(outcome.nit),
+        stop_reason=_stop_reason(outcome, progress.loss_curve, settings),
+    )
+    if result.stop_reason in ("max_iter", "max_fun"):
+        budget = "iterations" if result.stop_reason == "max_iter" else "function evaluations"
+        warn_user(
+            f"lbfgs stopped after reaching its budget of {budget} "
+            f"(max_iter={settings.max_iter}, max_fun={settings.max_fun}) before "
+            "converging. Increase the budget or scale the data.",
+            ConvergenceWarning,
+        )
+    return result
+
+
+def _interrupted(params, progress):
+    """Keep the last completed iteration after a KeyboardInterrupt."""
+    params.flat[...] = progress.x
+    n_iter = len(progress.loss_curve)
+    warn_user(
+        f"Training interrupted after {n_iter} L-BFGS iterations; the weights of the "
+        "last completed iteration were kept.",
+        UserWarning,
+    )
+    return TrainingResult(n_iter=n_iter, loss=progress.fun, loss_curve=progress.loss_curve,
+                          stop_reason="interrupted")
+
+
+def _stop_reason(outcome, loss_curve, settings):
+    threshold = settings.loss_threshold
+    if threshold is not None and loss_curve and loss_curve[-1] <= threshold:
+        return "loss_threshold"
+    if outcome.status == 0:
+        return "converged"
+    if outcome.nit >= settings.max_iter:
+        return "max_iter"
+    if outcome.nfev >= settings.max_fun:
+        return "max_fun"
+    # L-BFGS-B's line search could not decrease the objective further.
+    return "converged"

@@ -1,0 +1,79 @@
+"""Saving a fitted estimator as plain data, and rebuilding it on loading.
+
+A fitted estimator keeps the network, loss and optimizer objects of its last fit. It is
+saved with them as plain data (names, numbers, arrays) and they are rebuilt on loading,
+so that loading a file with ``skops.io.load`` has to trust only the estimator's class.
+The same state serves pickle and ``copy``. The random generator of the last fit is not
+saved: every fit and partial_fit takes a new one from ``random_state``.
+"""
+
+from ._activations import get_activation
+from ._losses import LOSSES, get_loss
+from ._network import Network
+from ._optimizers import SGD, Adam
+
+_LOSS_NAMES = {cls: name for name, cls in LOSSES.items()}
+_OPTIMIZERS = {"SGD": SGD, "Adam": Adam}
+
+
+def _network_state(network):
+    return {
+        "layer_units": [int(u) for u in network.layer_units],
+        "hidden_activations": [a.name for a in network.hidden_activations],
+        "output_activation": network.output_activation.name,
+        "fit_intercept": bool(network.fit_intercept),
+    }
+
+
+def _network_from_state(state):
+    return Network(
+        layer_units=tuple(int(u) for u in state["layer_units"]),
+        hidden_activations=tuple(get_activation(a) for a in state["hidden_activations"]),
+        output_activation=get_activation(state["output_activation"]),
+        fit_intercept=bool(state["fit_intercept"]),
+    )
+
+
+def _loss_state(loss):
+    return {"name": _LOSS_NAMES[type(loss)], **vars(loss)}  # vars: parameters (huber: delta)
+
+
+def _optimizer_state(optimizer):
+    # Hyper-parameters, learning rate, step count and moment arrays: the optimizer's
+    # attributes are all numbers, strings, arrays or None.
+    return {"class": type(optimizer).__name__, **vars(optimizer)}
+
+
+def _optimizer_from_state(state):
+    state = dict(state)
+    optimizer = object.__new__(_OPTIMIZERS[state.pop("class")])
+    optimizer.__dict__.update(state)
+    return optimizer
+
+
+#: attribute -> (object to plain data, plain data to object)
+PLAIN_STATES = {
+    "_net": (_network_state, _network_from_state),
+    "_loss": (_loss_state, lambda state: get_loss(**state)),
+    "_optimizer": (_optimizer_state, _optimizer_from_state),
+}
+
+
+class PlainStateMixin:
+    """``__getstate__``/``__setstate__`` that store the fit's objects as plain data."""
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        state.pop("_rng", None)
+        for name, (to_state, _) in PLAIN_STATES.items():
+            if state.get(name) is not None:
+                state[name] = to_state(state[name])
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        for name, (_, from_state) in PLAIN_STATES.items():
+            # (a file written before this form holds the objects: they load as they are)
+            if isinstance(state.get(name), dict):
+                state[name] = from_state(state[name])
+        super().__setstate__(state)
