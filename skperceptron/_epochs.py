@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._network import Workspace, forward, loss_and_gradients
-from ._online import online_epoch, online_rule
+from ._network import Workspace, forward, l2_step, loss_and_gradients
+from ._online import online_epoch, online_epoch_sparse, online_rule
 
 
 def iter_batches(n_samples, batch_size, rng=None):
@@ -42,13 +42,22 @@ class MiniBatchEpochs:
     whole fit.
     """
 
-    def __init__(self, network, loss, params, optimizer, data, batch_size, alpha):
+    def __init__(self, network, loss, params, optimizer, data, batch_size, alpha,
+                 cache=None):
         self.network, self.loss, self.params = network, loss, params
         self.optimizer, self.data = optimizer, data
         self.batch_size, self.alpha = batch_size, alpha
-        self.grads = params.zeros_like()
         n_features = data.X.shape[1] if data.dense else None
-        self.workspace = Workspace(network, batch_size, params.dtype, n_features)
+        # ``cache`` (a dict kept by the estimator) hands the buffers of one call to
+        # the next one of the same shapes: partial_fit on small batches.
+        key = (network.layer_units, params.dtype, batch_size, n_features)
+        if cache is not None and cache.get("key") == key:
+            self.grads, self.workspace = cache["buffers"]
+        else:
+            self.grads = params.zeros_like()
+            self.workspace = Workspace(network, batch_size, params.dtype, n_features)
+            if cache is not None:
+                cache.update(key=key, buffers=(self.grads, self.workspace))
 
     def run(self, rng):
         """One pass over the data, shuffled by ``rng`` (None keeps the order).
@@ -61,10 +70,12 @@ class MiniBatchEpochs:
         total = 0.0
         start_loss = np.nan
         all_zero = True
+        alpha, n_coef = self.alpha, params.n_coef
         for rows in iter_batches(data.n_samples, self.batch_size, rng):
             X, Y, sw = data.take(rows, workspace.rows)
+            # The optimizer adds the L2 term's gradient in its own pass over the weights.
             value, _ = loss_and_gradients(
-                network, loss, params, X, Y, sw, self.alpha, grads, workspace
+                network, loss, params, X, Y, sw, alpha, grads, workspace, l2_gradient=False
             )
             if np.isnan(start_loss):
                 start_loss = value
@@ -72,8 +83,10 @@ class MiniBatchEpochs:
                 return EpochStats(np.nan, start_loss, False)
             total += value * X.shape[0]
             # Checked until the first non-zero gradient only: one scan per epoch for MLPs.
-            all_zero = all_zero and not grads.flat.any()
-            self.optimizer.step(params.flat, grads.flat)
+            all_zero = all_zero and not grads.flat.any() and not (
+                alpha and params.weights.any())
+            l2 = l2_step(alpha, X.shape[0], params.dtype) if alpha else 0.0
+            self.optimizer.step(params.flat, grads.flat, l2, n_coef)
         if overflows(network, loss, params, X, workspace):
             return EpochStats(np.nan, start_loss, False)
         return EpochStats(total / data.n_samples, start_loss, all_zero)
@@ -114,14 +127,16 @@ class OnlineEpochs:
         self.eps = float(np.finfo(params.dtype).eps)  # the log-loss's probability clip
         sw = data.sample_weight
         self.sample_weight = np.ones(data.n_samples, params.dtype) if sw is None else sw
-        self.X = np.ascontiguousarray(data.X)
+        if data.dense:
+            self.X = np.ascontiguousarray(data.X)
+        else:  # CSR rows: CSC (or another format) is converted once, here
+            self.X = data.X if data.X.format == "csr" else data.X.tocsr()
 
     @staticmethod
     def applies(network, loss, optimizer, data, batch_size):
         return (
             network.n_layers == 1
             and batch_size == 1
-            and data.dense
             and online_rule(loss, network.output_activation) is not None
             and getattr(optimizer, "velocity", True) is None  # plain SGD, no momentum
             and optimizer.schedule == "constant"
@@ -130,24 +145,30 @@ class OnlineEpochs:
     def run(self, rng):
         n = self.data.n_samples
         order = np.arange(n) if rng is None else rng.permutation(n)
-        # One contiguous row of weights per unit for the loop; copied back after.
-        W = self.params.coefs[0]
-        W_t = np.ascontiguousarray(W.T)
-        loss, all_zero = online_epoch(
-            W_t, self.params.intercepts[0], self.X, self.data.Y, self.sample_weight,
-            order, self.eta, self.alpha, self.rule, self.fit_intercept, self.delta,
-            self.eps,
-        )
-        W[...] = W_t.T
+        W, b = self.params.coefs[0], self.params.intercepts[0]
+        settings = (self.eta, self.alpha, self.rule, self.fit_intercept, self.delta,
+                    self.eps)
+        if self.data.dense:
+            # One contiguous row of weights per unit for the loop; copied back after.
+            W_t = np.ascontiguousarray(W.T)
+            loss, all_zero = online_epoch(W_t, b, self.X, self.data.Y,
+                                          self.sample_weight, order, *settings)
+            W[...] = W_t.T
+        else:
+            X = self.X
+            loss, all_zero = online_epoch_sparse(W, b, X.data, X.indices, X.indptr,
+                                                 self.data.Y, self.sample_weight, order,
+                                                 *settings)
         last = self.X[order[-1:]]  # the overflow check of MiniBatchEpochs, on one sample
         if not np.isfinite(loss) or overflows(self.network, self.loss, self.params, last):
             loss = np.nan
         return EpochStats(float(loss), np.nan, bool(all_zero))
 
 
-def make_epochs(network, loss, params, optimizer, data, batch_size, alpha):
+def make_epochs(network, loss, params, optimizer, data, batch_size, alpha, cache=None):
     """The epoch runner for this problem: the compiled online loop when it applies."""
     if OnlineEpochs.applies(network, loss, optimizer, data, batch_size):
         rule = online_rule(loss, network.output_activation)
         return OnlineEpochs(params, optimizer, data, alpha, rule, network, loss)
-    return MiniBatchEpochs(network, loss, params, optimizer, data, batch_size, alpha)
+    return MiniBatchEpochs(network, loss, params, optimizer, data, batch_size, alpha,
+                           cache)

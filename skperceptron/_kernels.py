@@ -39,36 +39,53 @@ if HAVE_NUMBA:
     from numba.core import cgutils, types
     from numba.extending import intrinsic
 
+    def _emit_prefetch(builder, address):
+        """A prefetch of the byte at ``address``: read access, keep in all cache levels."""
+        byte = ir.IntType(8).as_pointer()
+        int32 = ir.IntType(32)
+        prefetch = cgutils.get_or_insert_function(
+            builder.module,
+            ir.FunctionType(ir.VoidType(), [byte, int32, int32, int32]),
+            "llvm.prefetch.p0i8",
+        )
+        builder.call(prefetch, [builder.bitcast(address, byte), int32(0), int32(3), int32(1)])
+
+    def _item_pointer(context, builder, signature, args, index):
+        array_type = signature.args[0]
+        array = context.make_array(array_type)(context, builder, args[0])
+        return cgutils.get_item_pointer(
+            context, builder, array_type, array, index, wraparound=False
+        )
+
     @intrinsic
     def _prefetch(typingctx, rows, i, offset):
         """Ask the processor to start loading byte ``offset`` of row ``i`` of ``rows``."""
 
         def codegen(context, builder, signature, args):
-            array_type = signature.args[0]
-            array = context.make_array(array_type)(context, builder, args[0])
             zero = context.get_constant(types.intp, 0)
-            start = cgutils.get_item_pointer(
-                context, builder, array_type, array, [args[1], zero], wraparound=False
-            )
+            start = _item_pointer(context, builder, signature, args, [args[1], zero])
             byte = ir.IntType(8).as_pointer()
-            address = builder.gep(builder.bitcast(start, byte), [args[2]])
-            int32 = ir.IntType(32)
-            prefetch = cgutils.get_or_insert_function(
-                builder.module,
-                ir.FunctionType(ir.VoidType(), [byte, int32, int32, int32]),
-                "llvm.prefetch.p0i8",
-            )
-            # read access, keep in all cache levels, data (not instruction) cache
-            builder.call(
-                prefetch, [address, int32(0), int32(3), int32(1)]
-            )
+            _emit_prefetch(builder, builder.gep(builder.bitcast(start, byte), [args[2]]))
             return context.get_dummy_value()
 
         return types.void(rows, i, offset), codegen
 
+    @intrinsic
+    def _prefetch_item(typingctx, array, i):
+        """Ask the processor to start loading the cache line of ``array[i]`` (1-d)."""
+
+        def codegen(context, builder, signature, args):
+            _emit_prefetch(builder, _item_pointer(context, builder, signature, args, [args[1]]))
+            return context.get_dummy_value()
+
+        return types.void(array, i), codegen
+
 else:  # pragma: no cover
 
     def _prefetch(rows, i, offset):
+        pass
+
+    def _prefetch_item(array, i):
         pass
 
 
@@ -83,6 +100,14 @@ def prefetch_row(X, i):
     """Ask for row ``i`` of ``X``, one cache line at a time (a no-op uncompiled)."""
     for offset in range(0, X.shape[1] * X.itemsize, 64):
         _prefetch(X, i, offset)
+
+
+@jit
+def prefetch_span(array, start, end):
+    """Ask for ``array[start:end]`` (1-d), one cache line at a time (a no-op uncompiled)."""
+    if PREFETCH:
+        for i in range(start, end, max(64 // array.itemsize, 1)):
+            _prefetch_item(array, i)
 
 
 @jit

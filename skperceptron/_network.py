@@ -226,12 +226,15 @@ def backward(network, params, outputs, dZ, grads, workspace=None):
 
 
 def loss_and_gradients(
-    network, loss, params, X, Y, sample_weight=None, alpha=0.0, grads=None, workspace=None
+    network, loss, params, X, Y, sample_weight=None, alpha=0.0, grads=None, workspace=None,
+    *, l2_gradient=True,
 ):
     """The objective J and its gradient with respect to every parameter.
 
     Returns ``(J, grads)``; ``grads`` is a ``Parameters`` (filled in place when given).
     ``workspace`` (optional) provides the buffers of the forward and backward passes.
+    With ``l2_gradient=False`` the L2 term's gradient, ``l2_step(alpha, n) * W``, is left
+    out of ``grads``: the optimizers add it in their own pass over the weights.
     """
     if grads is None:
         grads = params.zeros_like()
@@ -245,10 +248,15 @@ def loss_and_gradients(
     out = None if workspace is None else workspace.output_gradient[:n_samples]
     dZ = output_gradient(network, loss, Y, P, sample_weight, out)
     backward(network, params, outputs, dZ, grads, workspace)
-    if alpha:
+    if alpha and l2_gradient:
         # d/dW of alpha / (2 n) ||W||^2 = (alpha / n) W; biases are not penalised.
-        add_scaled(grads.weights, weights.dtype.type(alpha / n_samples), weights)
+        add_scaled(grads.weights, l2_step(alpha, n_samples, weights.dtype), weights)
     return value, grads
+
+
+def l2_step(alpha, n_samples, dtype):
+    """The factor of W in the L2 term's gradient, alpha / n, in the weights' dtype."""
+    return np.dtype(dtype).type(alpha / n_samples)
 
 
 def objective(network, loss, params, X, Y, sample_weight=None, alpha=0.0):

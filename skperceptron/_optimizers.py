@@ -27,6 +27,21 @@ from ._kernels import HAVE_NUMBA, jit
 # against 0.09 ms for the loop.)
 
 
+# The L2 term enters here, in the same pass: the gradient of alpha / (2 n) ||W||^2 is
+# (alpha / n) W for the first ``n_penalised`` entries of the flat vector (the weights;
+# biases are not penalised), so each rule sees g = grad + l2 * theta there. Adding it
+# in a separate pass first cost a read and a write of every weight per step.
+
+
+def _penalised_gradient(theta, grad, l2, n_penalised):
+    """grad with l2 * theta added to its first n_penalised entries (plain numpy)."""
+    if not n_penalised:
+        return grad
+    g = grad.copy()
+    g[:n_penalised] = grad[:n_penalised] + l2 * theta[:n_penalised]
+    return g
+
+
 @jit
 def _adam_rule(theta, g, m, v, lr, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2,
                epsilon):
@@ -36,9 +51,14 @@ def _adam_rule(theta, g, m, v, lr, beta_1, one_minus_beta_1, beta_2, one_minus_b
 
 
 @jit
-def _adam_loop(theta, grad, m, v, lr, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2,
-               epsilon):
-    for i in range(theta.shape[0]):
+def _adam_loop(theta, grad, m, v, l2, n_penalised, lr, beta_1, one_minus_beta_1, beta_2,
+               one_minus_beta_2, epsilon):
+    for i in range(n_penalised):
+        theta[i], m[i], v[i] = _adam_rule(
+            theta[i], grad[i] + l2 * theta[i], m[i], v[i], lr, beta_1, one_minus_beta_1,
+            beta_2, one_minus_beta_2, epsilon,
+        )
+    for i in range(n_penalised, theta.shape[0]):
         theta[i], m[i], v[i] = _adam_rule(
             theta[i], grad[i], m[i], v[i], lr, beta_1, one_minus_beta_1, beta_2,
             one_minus_beta_2, epsilon,
@@ -46,16 +66,18 @@ def _adam_loop(theta, grad, m, v, lr, beta_1, one_minus_beta_1, beta_2, one_minu
 
 
 def adam_step(theta, grad, m, v, lr, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2,
-              epsilon):
+              epsilon, l2=0.0, n_penalised=0):
     """One Adam update in place; ``lr`` already carries the bias correction.
 
     ``1 - beta`` comes precomputed: numba and numpy would type ``1 - float32`` apart.
     """
     hyper = (lr, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, epsilon)
+    n_penalised = n_penalised if l2 else 0
     if HAVE_NUMBA:
-        _adam_loop(theta, grad, m, v, *hyper)
+        _adam_loop(theta, grad, m, v, l2, n_penalised, *hyper)
     else:
-        theta[:], m[:], v[:] = _adam_rule(theta, grad, m, v, *hyper)
+        g = _penalised_gradient(theta, grad, l2, n_penalised)
+        theta[:], m[:], v[:] = _adam_rule(theta, g, m, v, *hyper)
 
 
 @jit
@@ -67,33 +89,42 @@ def _momentum_rule(theta, g, velocity, lr, momentum, nesterov):
 
 
 @jit
-def _momentum_loop(theta, grad, velocity, lr, momentum, nesterov):
-    for i in range(theta.shape[0]):
+def _momentum_loop(theta, grad, velocity, l2, n_penalised, lr, momentum, nesterov):
+    for i in range(n_penalised):
+        theta[i], velocity[i] = _momentum_rule(
+            theta[i], grad[i] + l2 * theta[i], velocity[i], lr, momentum, nesterov
+        )
+    for i in range(n_penalised, theta.shape[0]):
         theta[i], velocity[i] = _momentum_rule(
             theta[i], grad[i], velocity[i], lr, momentum, nesterov
         )
 
 
-def momentum_step(theta, grad, velocity, lr, momentum, nesterov):
+def momentum_step(theta, grad, velocity, lr, momentum, nesterov, l2=0.0, n_penalised=0):
     """Heavy-ball or Nesterov momentum in place (see ``SGD``)."""
+    n_penalised = n_penalised if l2 else 0
     if HAVE_NUMBA:
-        _momentum_loop(theta, grad, velocity, lr, momentum, nesterov)
+        _momentum_loop(theta, grad, velocity, l2, n_penalised, lr, momentum, nesterov)
     else:
-        theta[:], velocity[:] = _momentum_rule(theta, grad, velocity, lr, momentum, nesterov)
+        g = _penalised_gradient(theta, grad, l2, n_penalised)
+        theta[:], velocity[:] = _momentum_rule(theta, g, velocity, lr, momentum, nesterov)
 
 
 @jit
-def _sgd_loop(theta, grad, lr):
-    for i in range(theta.shape[0]):
+def _sgd_loop(theta, grad, l2, n_penalised, lr):
+    for i in range(n_penalised):
+        theta[i] = theta[i] - lr * (grad[i] + l2 * theta[i])
+    for i in range(n_penalised, theta.shape[0]):
         theta[i] = theta[i] - lr * grad[i]
 
 
-def sgd_step(theta, grad, lr):
+def sgd_step(theta, grad, lr, l2=0.0, n_penalised=0):
     """Plain gradient descent in place: theta <- theta - lr * g."""
+    n_penalised = n_penalised if l2 else 0
     if HAVE_NUMBA:
-        _sgd_loop(theta, grad, lr)
+        _sgd_loop(theta, grad, l2, n_penalised, lr)
     else:
-        theta[:] = theta - lr * grad
+        theta[:] = theta - lr * _penalised_gradient(theta, grad, l2, n_penalised)
 
 
 # ----------------------------------------------------------------- schedules
@@ -148,14 +179,15 @@ class SGD:
         self.power_t = float(power_t)
         self.velocity = np.zeros(size, dtype=dtype) if self.momentum > 0 else None
 
-    def step(self, theta, grad):
+    def step(self, theta, grad, l2=0.0, n_penalised=0):
+        """Update theta in place; the first n_penalised entries also by ``l2 * theta``."""
         typ = theta.dtype.type
         if self.velocity is None:
-            sgd_step(theta, grad, typ(self.learning_rate))
+            sgd_step(theta, grad, typ(self.learning_rate), typ(l2), n_penalised)
         else:
             momentum_step(
                 theta, grad, self.velocity, typ(self.learning_rate), typ(self.momentum),
-                self.nesterov,
+                self.nesterov, typ(l2), n_penalised,
             )
 
     def end_epoch(self, t):
@@ -194,14 +226,15 @@ class Adam:
         self.m = np.zeros(size, dtype=dtype)
         self.v = np.zeros(size, dtype=dtype)
 
-    def step(self, theta, grad):
+    def step(self, theta, grad, l2=0.0, n_penalised=0):
+        """Update theta in place; the first n_penalised entries also by ``l2 * theta``."""
         self.n_steps += 1
         k = self.n_steps
         typ = theta.dtype.type
         lr_k = self.learning_rate_init * np.sqrt(1 - self.beta_2**k) / (1 - self.beta_1**k)
         adam_step(
             theta, grad, self.m, self.v, typ(lr_k), typ(self.beta_1), typ(1 - self.beta_1),
-            typ(self.beta_2), typ(1 - self.beta_2), typ(self.epsilon),
+            typ(self.beta_2), typ(1 - self.beta_2), typ(self.epsilon), typ(l2), n_penalised,
         )
         self.learning_rate = lr_k
 
