@@ -38,6 +38,10 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
         self.classes_ = self._label_binarizer.classes_
         self._target_type = self._label_binarizer.y_type_
 
+    def _is_plain_y(self, y):
+        """Integer labels of a single-output target (``_targets`` checks them)."""
+        return y.dtype.kind in "iub" and self._target_type in ("binary", "multiclass")
+
     def _encode_targets(self, y, dtype):
         return encode_labels(y, self.classes_, self._target_type, self._label_binarizer, dtype)
 

@@ -4,7 +4,8 @@ A fitted estimator keeps the network, loss and optimizer objects of its last fit
 saved with them as plain data (names, numbers, arrays) and they are rebuilt on loading,
 so that loading a file with ``skops.io.load`` has to trust only the estimator's class.
 The same state serves pickle and ``copy``. The random generator of the last fit is not
-saved: every fit and partial_fit takes a new one from ``random_state``.
+saved: every fit and partial_fit takes a new one from ``random_state``; nor are the
+buffers that partial_fit keeps between calls.
 """
 
 from ._activations import get_activation
@@ -65,6 +66,7 @@ class PlainStateMixin:
     def __getstate__(self):
         state = dict(super().__getstate__())
         state.pop("_rng", None)
+        state.pop("_buffers", None)  # partial_fit's reusable buffers
         for name, (to_state, _) in PLAIN_STATES.items():
             if state.get(name) is not None:
                 state[name] = to_state(state[name])

@@ -33,16 +33,17 @@ PRODUCT_BOUND = 200
 #: has enough to do (a 200 x 64 x 64 product: 1.0x with two threads, measured).
 LARGE_PRODUCT = 1_000_000
 
-_controller = None
+_blas_pools = None
 
 
 def _blas():
-    global _controller
-    if _controller is None:
+    """The BLAS thread pools of the process, found once (about 1 ms) and kept."""
+    global _blas_pools
+    if _blas_pools is None:
         from threadpoolctl import ThreadpoolController
 
-        _controller = ThreadpoolController()
-    return _controller.select(user_api="blas")
+        _blas_pools = ThreadpoolController().select(user_api="blas")
+    return _blas_pools
 
 
 def many_threads_pay(network, rows):

@@ -37,6 +37,8 @@ class StochasticSettings:
     best_so_far: tuple | None = None
     verbose: bool = False
     samples_seen: int = 0  # training time before this call, for learning-rate schedules
+    #: A dict in which the epoch runner leaves its buffers for the next call, or None.
+    cache: dict | None = None
 
 
 @dataclass
@@ -93,7 +95,7 @@ def train_stochastic(network, loss, params, optimizer, data, settings):
     """
     result = TrainingResult()
     epochs = make_epochs(network, loss, params, optimizer, data, settings.batch_size,
-                         settings.alpha)
+                         settings.alpha, settings.cache)
     snapshots = Snapshots(params.flat, settings.best_so_far)
     for epoch in itertools.count(1):
         started = time.perf_counter()
