@@ -49,8 +49,9 @@ def test_online_epoch_compiled_equals_plain_python(dtype, rule, alpha):
 
 
 @needs_numba
+@pytest.mark.parametrize("l2, n_penalised", [(0.0, 0), (1e-3, 30)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_optimizer_kernels_compiled_equal_plain_python(dtype, monkeypatch):
+def test_optimizer_kernels_compiled_equal_plain_python(dtype, l2, n_penalised, monkeypatch):
     # Compiled, each step loops over elements; without numba it is one vectorised
     # expression of the same rule.
     rng = np.random.RandomState(0)
@@ -66,9 +67,9 @@ def test_optimizer_kernels_compiled_equal_plain_python(dtype, monkeypatch):
         m, v, vel = np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta)
         for _ in range(3):
             adam(theta, grad, m, v, typ(1e-3), typ(0.9), typ(0.1), typ(0.999), typ(0.001),
-                 typ(1e-8))
-            momentum(theta, grad, vel, typ(0.01), typ(0.9), True)
-            sgd(theta, grad, typ(0.01))
+                 typ(1e-8), typ(l2), n_penalised)
+            momentum(theta, grad, vel, typ(0.01), typ(0.9), True, typ(l2), n_penalised)
+            sgd(theta, grad, typ(0.01), typ(l2), n_penalised)
         outputs.append((theta, m, v, vel))
     for a, b in zip(*outputs):
         assert a.dtype == dtype
