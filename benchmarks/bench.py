@@ -15,19 +15,26 @@ Workloads (see ``benchmarks/README.md`` for the details):
 5. MLPRegressor with L-BFGS, 5000 x 50, (64,), 100 iterations: time per iteration.
 6. ``predict`` latency for one row and ``predict_proba`` throughput on the fitted
    models of workloads 3 and 1 (float64).
+7. Sparse, text-shaped data: 50000 x 50000 CSR, density 0.002, binary and 20 classes:
+   PerceptronClassifier against ``Perceptron`` and ``SGDClassifier(loss="hinge")``,
+   and MLPClassifier (64,) against scikit-learn's MLP.
+8. Streaming: ``partial_fit`` over 20000 x 50 in batches of 10 and of 100 rows,
+   PerceptronClassifier and MLPClassifier (32,) against scikit-learn's.
 
 Measures:
 
-- GFLOP/s = 6 x n_weights x n_samples x n_epochs / time (forward, and backward to the
-  weights and to the activations, each one multiply-add per weight and sample; biases
-  are not counted), and that as a fraction of the "roofline": the GFLOP/s of one
-  (200 x 784) @ (784 x 256) product in the same dtype, measured in the same run. No
-  library computes the gradient with respect to the inputs, which this convention
-  counts, so the fraction can exceed 100% (the tables say by how much at most).
+- Matrix-product share (workloads 1 to 3): the time of exactly the matrix products one
+  epoch of the fit performs (forward, backward to the weights and to the hidden
+  activations, never to X; the same shapes, dtype and BLAS threads as our fit), timed
+  alone between the fits of every round, divided by each library's time per epoch.
+  What is left is the work around the products: the optimizer step, gathering the
+  batch, activations, losses.
 - Peak memory of workload 1's ``fit``: see ``MEMORY_METHOD`` below.
 - Final training loss (``loss_``, the last epoch's mean objective including the L2
   term) of every library and its relative difference to scikit-learn's, so that speed
   is never bought with wrong maths.
+- Workload 4: bytes of X read per second by our epochs, against the bandwidth of a
+  memory copy of the same size measured in the same run.
 
 Run from the repository root::
 
@@ -54,10 +61,12 @@ from functools import lru_cache
 from types import SimpleNamespace
 
 import numpy as np
+import scipy.sparse as sp
 import sklearn
 from sklearn.datasets import load_digits, make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Perceptron as SkPerceptron
+from sklearn.linear_model import SGDClassifier
 from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.neural_network import MLPRegressor as SkMLPRegressor
 from sklearn.preprocessing import StandardScaler
@@ -70,7 +79,7 @@ from _report import load_text, print_table  # beside this script
 
 OURS, SKLEARN, TORCH = "skperceptron", "scikit-learn", "torch"
 SKLEARN_1T = "sklearn 1-thread"  # scikit-learn with its BLAS limited to one thread
-ROOFLINE = "GEMM"
+PRODUCTS = "epoch products"  # the matrix products of one epoch, timed alone
 
 #: A timed comparison stops adding repeats once it has run this long and has at least
 #: MIN_REPEATS (the median of 3 still discards one outlier). This keeps a full run
@@ -82,9 +91,6 @@ MIN_REPEATS = 3
 LATENCY_CALLS = 2000
 THROUGHPUT_ROWS = 10_000
 THROUGHPUT_REPEATS = 20
-#: The roofline product, and how many of them are timed before each round of fits.
-GEMM_SHAPE = (200, 784, 256)
-GEMM_BLOCK = 50
 
 MLP_COMMON = dict(activation="relu", solver="adam", alpha=1e-4, learning_rate_init=1e-3,
                   beta_1=0.9, beta_2=0.999, epsilon=1e-8, shuffle=True, random_state=0,
@@ -146,24 +152,41 @@ def _median_call_seconds(function, calls):
     return float(np.median(times))
 
 
-def gemm_block(dtype_name):
-    """A callable returning the GFLOP/s of ``A @ B`` (roofline shape), median of a block.
+def epoch_products(X, hidden, n_outputs, batch_size):
+    """A callable running the matrix products of one epoch of our fit, and nothing else.
 
-    It is timed like a library, between the fits of every round, so that the roofline
-    is measured under the same machine conditions; the workload's roofline is the median
-    over the rounds.
+    Per mini-batch: the forward products of every layer, the weight gradient of every
+    layer and the gradient at every hidden activation (not at X), each into a reused
+    buffer with the same transposes as ``_layers.Dense``, under the BLAS thread limit
+    our fit chooses for this network and batch.
     """
-    m, k, n = GEMM_SHAPE
+    from skperceptron._activations import get_activation
+    from skperceptron._network import Network
+    from skperceptron._threads import blas_threads
+
+    dtype = X.dtype
+    units = [X.shape[1], *hidden, n_outputs]
     rng = np.random.default_rng(0)
-    A = rng.standard_normal((m, k)).astype(dtype_name)
-    B = rng.standard_normal((k, n)).astype(dtype_name)
+    Ws = [rng.standard_normal((a, b)).astype(dtype) for a, b in zip(units[:-1], units[1:])]
+    As = [X[:batch_size].copy()] + [np.ones((batch_size, u), dtype) for u in units[1:]]
+    dZs = [np.ones((batch_size, u), dtype) for u in units[1:]]
+    grads = [np.empty_like(W) for W in Ws]
+    dAs = [np.empty((batch_size, u), dtype) for u in units[1:-1]]
+    network = Network(tuple(units), tuple(get_activation("relu") for _ in hidden),
+                      get_activation("identity"))
+    n_batches = -(-X.shape[0] // batch_size)
 
-    def gflops():
-        for _ in range(3):  # wake the BLAS threads
-            A @ B
-        return 2 * m * k * n / _median_call_seconds(lambda: A @ B, GEMM_BLOCK) / 1e9
+    def one_epoch():
+        with blas_threads(network, batch_size):
+            for _ in range(n_batches):
+                for layer, W in enumerate(Ws):
+                    np.matmul(As[layer], W, out=As[layer + 1])
+                for layer in range(len(Ws) - 1, -1, -1):
+                    np.matmul(As[layer].T, dZs[layer], out=grads[layer])
+                    if layer:
+                        np.matmul(dZs[layer], Ws[layer].T, out=dAs[layer - 1])
 
-    return gflops
+    return one_epoch
 
 
 # ------------------------------------------------------------------------- tables
@@ -225,11 +248,6 @@ def regression_data():
     X, y = make_regression(n_samples=5000, n_features=50, n_informative=20, noise=1.0,
                            random_state=0)
     return _standardised(X), (y - y.mean()) / y.std()
-
-
-def n_weights(n_features, hidden, n_outputs):
-    sizes = [n_features, *hidden, n_outputs]
-    return sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
 
 
 # ------------------------------------------------------------------------- torch peer
@@ -312,50 +330,42 @@ def _mlp_candidates(X, y, hidden, batch_size, epochs, torch, extra_sklearn_1t=Fa
 
 
 def time_mlp(ctx, X, y, hidden, batch_size, epochs, extra_sklearn_1t=False):
-    """Alternate MLP fits and roofline GEMMs; returns (timings, roofline GFLOP/s)."""
+    """Alternate MLP fits and one epoch of their products; returns (timings, seconds of
+    the products per epoch)."""
     candidates = _mlp_candidates(X, y, hidden, batch_size, epochs, ctx.torch,
                                  extra_sklearn_1t)
-    candidates[ROOFLINE] = gemm_block(X.dtype.name)
+    batch = min(200, len(X)) if batch_size == "auto" else batch_size
+    candidates[PRODUCTS] = epoch_products(X, hidden, int(y.max()) + 1, batch)
     timings = time_alternating(candidates, ctx.repeats)
-    roofline = statistics.median(timings.pop(ROOFLINE).results)
-    return timings, roofline
+    return timings, timings.pop(PRODUCTS).median
 
 
-def _mlp_rows(dtype_name, timings, flop, roofline):
-    """Table rows for one dtype, and per library its ratio, loss difference, GFLOP/s."""
+def _mlp_rows(dtype_name, timings, products, epochs):
+    """Table rows for one dtype, and per library its ratio, loss difference, product share."""
     ours = timings[OURS].median
     reference_loss = timings[SKLEARN].result.loss_
     rows, stats = [], {}
     for name, timing in timings.items():
         fitted = timing.result
-        gflops = flop / timing.median / 1e9
+        share = products / (timing.median / epochs)
         ratio = None if name == OURS else _ratio(timing.median, ours)
         rel = None if name == SKLEARN else _rel_diff(fitted.loss_, reference_loss)
-        stats[name] = SimpleNamespace(ratio=ratio, loss_rel=rel, gflops=gflops,
-                                      roofline=gflops / roofline, seconds=timing.median)
+        stats[name] = SimpleNamespace(ratio=ratio, loss_rel=rel, share=share,
+                                      seconds=timing.median)
         rows.append([dtype_name, name, f"{timing.median:.3f}", timing.spread,
-                     len(timing.seconds), _fmt_ratio(ratio), f"{gflops:.1f}",
-                     f"{gflops / roofline:.0%}", fitted.n_iter_, f"{fitted.loss_:.6f}",
-                     _fmt_rel(rel)])
+                     len(timing.seconds), _fmt_ratio(ratio), f"{share:.0%}",
+                     fitted.n_iter_, f"{fitted.loss_:.6f}", _fmt_rel(rel)])
     return rows, stats
 
 
-MLP_HEADER = ["dtype", "library", "median s", "min-max s", "runs", "peer/ours", "GFLOP/s",
-              "roofline", "epochs", "final loss", "vs sklearn"]
+MLP_HEADER = ["dtype", "library", "median s", "min-max s", "runs", "peer/ours",
+              "product share", "epochs", "final loss", "vs sklearn"]
 
 
-def _roofline_notes(rooflines, n_features, hidden, n_outputs):
-    parts = (f"{d} {gflops:.1f} GFLOP/s" for d, gflops in rooflines.items())
-    m, k, n = GEMM_SHAPE
-    counted = 6 * n_weights(n_features, hidden, n_outputs)
-    # No library computes the gradient with respect to the inputs X (2 flops per
-    # weight of the first layer), which the 6 x n_weights convention counts.
-    done = counted - 2 * n_features * hidden[0]
-    return [f"roofline = ({m}x{k}) @ ({k}x{n}) GEMM (median over rounds of the median "
-            f"of {GEMM_BLOCK} products timed between the fits): " + ", ".join(parts),
-            f"GFLOP/s counts 6 flops per weight and sample; the products actually needed "
-            f"are {done / counted:.0%} of that (no gradient w.r.t. X), so 'roofline' can "
-            f"exceed 100% (up to {counted / done:.0%})"]
+def _product_notes(products):
+    parts = ", ".join(f"{d} {seconds * 1e3:.1f} ms" for d, seconds in products.items())
+    return [f"product share = the matrix products of one epoch timed alone ({parts}) / "
+            "the library's time per epoch; the rest is the work around the products"]
 
 
 def _loss_targets(workload, stats_by_dtype):
@@ -370,21 +380,20 @@ def _loss_targets(workload, stats_by_dtype):
 def _mlp_by_dtype(ctx, n_samples, batch_size, keep_models=None):
     """Workloads 1 and 2: the (256, 128) network in float64 and float32.
 
-    Returns (table rows, {dtype: per-library stats}, {dtype: roofline GFLOP/s}).
+    Returns (table rows, {dtype: per-library stats}, {dtype: product seconds per epoch}).
     """
     hidden, epochs = (256, 128), 3
-    flop = 6 * n_weights(784, hidden, 10) * n_samples * epochs
-    rows, stats_by_dtype, rooflines = [], {}, {}
+    rows, stats_by_dtype, products = [], {}, {}
     for dtype_name in ("float64", "float32"):
         X, y = classification_data(n_samples, dtype_name)
-        timings, rooflines[dtype_name] = time_mlp(ctx, X, y, hidden, batch_size, epochs)
+        timings, products[dtype_name] = time_mlp(ctx, X, y, hidden, batch_size, epochs)
         if keep_models and dtype_name == "float64":
             ctx.models[keep_models] = {OURS: timings[OURS].result,
                                        SKLEARN: timings[SKLEARN].result, "X": X}
         dtype_rows, stats_by_dtype[dtype_name] = _mlp_rows(
-            dtype_name, timings, flop, rooflines[dtype_name])
+            dtype_name, timings, products[dtype_name], epochs)
         rows += dtype_rows
-    return rows, stats_by_dtype, rooflines
+    return rows, stats_by_dtype, products
 
 
 def _ratio_target(workload, description, ratio, need):
@@ -393,12 +402,12 @@ def _ratio_target(workload, description, ratio, need):
 
 def workload_1(ctx):
     n, batch = 20_000, 200
-    rows, stats_by_dtype, rooflines = _mlp_by_dtype(ctx, n, batch, keep_models="w1")
+    rows, stats_by_dtype, products = _mlp_by_dtype(ctx, n, batch, keep_models="w1")
     print_table(
         f"W1  MLPClassifier (256, 128) relu adam, {n} x 784, 10 classes, 3 epochs, "
         f"batch {batch}",
         MLP_HEADER, rows,
-        [*_roofline_notes(rooflines, 784, (256, 128), 10),
+        [*_product_notes(products),
          "peer/ours = peer median / our median (>1: skperceptron is faster)"])
     memory = fit_memory(ctx)
 
@@ -412,9 +421,9 @@ def workload_1(ctx):
             targets.append(_ratio_target("W1", f">= 1.0x torch ({dtype_name})",
                                          stats[TORCH].ratio, 1.0))
     for dtype_name, stats in stats_by_dtype.items():
-        fraction = stats[OURS].roofline
-        targets.append(Target("W1", f">= 75% of GEMM roofline ({dtype_name})",
-                              f"{fraction:.0%}", fraction >= 0.75))
+        share = stats[OURS].share
+        targets.append(Target("W1", f">= 85% matrix-product share ({dtype_name})",
+                              f"{share:.0%}", share >= 0.85))
     for dtype_name, by_library in memory.items():
         for mode in ("warm", "cold"):
             ours = by_library[OURS][mode]["peak_mb"]
@@ -426,11 +435,11 @@ def workload_1(ctx):
 
 def workload_2(ctx):
     n, batch = 5000, 32
-    rows, stats_by_dtype, rooflines = _mlp_by_dtype(ctx, n, batch)
+    rows, stats_by_dtype, products = _mlp_by_dtype(ctx, n, batch)
     print_table(
         f"W2  MLPClassifier (256, 128) relu adam, {n} x 784, 10 classes, 3 epochs, "
         f"batch {batch}",
-        MLP_HEADER, rows, _roofline_notes(rooflines, 784, (256, 128), 10))
+        MLP_HEADER, rows, _product_notes(products))
     stats = stats_by_dtype["float64"]
     targets = [_ratio_target("W2", ">= 2x sklearn (float64)", stats[SKLEARN].ratio, 2.0)]
     if TORCH in stats:
@@ -442,22 +451,32 @@ def workload_2(ctx):
 def workload_3(ctx):
     hidden, epochs = (64,), 50
     X, y = digits_data()
-    flop = 6 * n_weights(X.shape[1], hidden, 10) * X.shape[0] * epochs
-    timings, roofline = time_mlp(ctx, X, y, hidden, "auto", epochs, extra_sklearn_1t=True)
+    timings, products = time_mlp(ctx, X, y, hidden, "auto", epochs, extra_sklearn_1t=True)
     ctx.models["w3"] = {OURS: timings[OURS].result, SKLEARN: timings[SKLEARN].result,
                         "X": X}
-    rows, stats = _mlp_rows("float64", timings, flop, roofline)
+    rows, stats = _mlp_rows("float64", timings, products, epochs)
     print_table(
         f"W3  MLPClassifier {hidden} relu adam on digits ({X.shape[0]} x {X.shape[1]}, "
         f"scaled to [0, 1]), {epochs} epochs, batch 200",
         MLP_HEADER, rows,
-        [*_roofline_notes({"float64": roofline}, X.shape[1], hidden, 10),
+        [*_product_notes({"float64": products}),
          f"'{SKLEARN_1T}': scikit-learn inside threadpool_limits(1, 'blas')"])
     targets = [
         _ratio_target("W3", ">= 1.5x sklearn", stats[SKLEARN].ratio, 1.5),
         _ratio_target("W3", ">= 1.0x sklearn 1-thread", stats[SKLEARN_1T].ratio, 1.0),
     ]
     return targets + _loss_targets("W3", {"float64": stats})
+
+
+def copy_bandwidth(nbytes):
+    """A callable returning bytes per second of a memory copy of ``nbytes`` (read side)."""
+    src = np.ones(nbytes // 8)
+    dst = np.empty_like(src)
+
+    def measure():
+        return src.nbytes / _median_call_seconds(lambda: np.copyto(dst, src), 5)
+
+    return measure
 
 
 def workload_4(ctx):
@@ -467,21 +486,29 @@ def workload_4(ctx):
     timings = time_alternating({
         OURS: lambda: PerceptronClassifier(**common).fit(X, y),
         SKLEARN: lambda: SkPerceptron(**common).fit(X, y),
+        "copy": copy_bandwidth(X.nbytes),
     }, ctx.repeats)
+    copy = statistics.median(timings.pop("copy").results)
     ours = timings[OURS].median
     rows = []
     for name, timing in timings.items():
         ratio = None if name == OURS else _ratio(timing.median, ours)
         fitted = timing.result
+        read = X.nbytes * epochs / timing.median  # X is read once per epoch
         rows.append([name, f"{timing.median:.3f}", timing.spread, len(timing.seconds),
                      _fmt_ratio(ratio), f"{X.shape[0] * epochs / timing.median:,.0f}",
-                     fitted.n_iter_, f"{fitted.score(X, y):.4f}"])
+                     f"{read / 1e9:.2f}", f"{read / copy:.0%}", fitted.n_iter_,
+                     f"{fitted.score(X, y):.4f}"])
     print_table(
         f"W4  PerceptronClassifier vs sklearn Perceptron, {X.shape[0]} x {X.shape[1]}, "
         f"binary, {epochs} epochs, eta0=1, online",
-        ["library", "median s", "min-max s", "runs", "peer/ours", "samples/s", "epochs",
-         "train accuracy"],
-        rows, text_columns=1)
+        ["library", "median s", "min-max s", "runs", "peer/ours", "samples/s",
+         "X GB/s", "of copy", "epochs", "train accuracy"],
+        rows,
+        [f"X GB/s = bytes of X read per second (X once per epoch); 'of copy' = that over "
+         f"the read bandwidth of np.copyto on {X.nbytes / 1e6:.0f} MB measured in the "
+         f"same run ({copy / 1e9:.2f} GB/s)"],
+        text_columns=1)
     return [_ratio_target("W4", ">= 2x sklearn Perceptron",
                           _ratio(timings[SKLEARN].median, ours), 2.0)]
 
@@ -580,6 +607,124 @@ def workload_6(ctx):
         [f"latency: median of {LATENCY_CALLS} calls per library, alternating call by call",
          f"throughput: {THROUGHPUT_ROWS} rows per call, median of {THROUGHPUT_REPEATS} "
          "calls"])
+    return targets
+
+
+# ------------------------------------------------------------------------- sparse, streams
+@lru_cache(maxsize=None)
+def text_data(n_samples=50_000, n_features=50_000, density=0.002, n_classes=2):
+    """Text-shaped CSR data: ~density * n_features terms per row, tf-idf-like values.
+
+    Each row draws its terms uniformly and gives them exponential weights, normalised
+    to unit length as TfidfVectorizer does; the labels come from a random linear model
+    (the class of highest score), so that the perceptron has something to learn.
+    """
+    rng = np.random.default_rng(0)
+    per_row = int(round(density * n_features))
+    columns = rng.integers(0, n_features, size=(n_samples, per_row)).astype(np.int32)
+    values = rng.exponential(size=(n_samples, per_row))
+    indptr = np.arange(0, n_samples * per_row + 1, per_row)
+    X = sp.csr_matrix((values.ravel(), columns.ravel(), indptr),
+                      shape=(n_samples, n_features))
+    X.sum_duplicates()  # a term drawn twice in a row counts once, with both weights
+    X = sp.csr_matrix(X.multiply(1 / np.sqrt(X.multiply(X).sum(axis=1))))
+    scores = X @ rng.standard_normal((n_features, max(n_classes, 2)))
+    if n_classes == 2:
+        y = (scores[:, 0] > np.median(scores[:, 0])).astype(int)
+    else:
+        y = np.argmax(scores, axis=1)
+    return X, y
+
+
+def _ratio_rows(label, timings, extra=lambda fitted: []):
+    ours = timings[OURS].median
+    rows = []
+    for name, timing in timings.items():
+        ratio = None if name == OURS else _ratio(timing.median, ours)
+        rows.append([label, name, f"{timing.median:.3f}", timing.spread,
+                     len(timing.seconds), _fmt_ratio(ratio), *extra(timing.result)])
+    return rows
+
+
+def workload_7(ctx):
+    """Sparse text-shaped data: the perceptron and a (64,) MLP."""
+    rows, targets = [], []
+    for n_classes in (2, 20):
+        X, y = text_data(n_classes=n_classes)
+        common = dict(max_iter=10, tol=None, random_state=0)
+        timings = time_alternating({
+            OURS: lambda: PerceptronClassifier(**common).fit(X, y),
+            SKLEARN: lambda: SkPerceptron(**common).fit(X, y),
+            "sklearn SGD hinge": lambda: SGDClassifier(loss="hinge", **common).fit(X, y),
+        }, ctx.repeats)
+        label = f"Perceptron, {n_classes} classes, 10 epochs"
+        rows += _ratio_rows(label, timings, lambda f: [f"{f.score(X, y):.4f}"])
+        for peer, name in ((SKLEARN, "Perceptron"), ("sklearn SGD hinge", "SGD hinge")):
+            targets.append(_ratio_target(
+                "W7", f">= 2x sklearn {name} ({n_classes} classes)",
+                _ratio(timings[peer].median, timings[OURS].median), 2.0))
+    X, y = text_data(n_classes=20)
+    kwargs = dict(MLP_COMMON, hidden_layer_sizes=(64,), max_iter=1, n_iter_no_change=2)
+    timings = time_alternating({
+        OURS: lambda: MLPClassifier(**kwargs).fit(X, y),
+        SKLEARN: lambda: SkMLPClassifier(**kwargs).fit(X, y),
+    }, ctx.repeats)
+    rows += _ratio_rows("MLP (64,), 20 classes, 1 epoch", timings,
+                        lambda f: [f"{f.score(X, y):.4f}"])
+    targets.append(_ratio_target("W7", ">= 2x sklearn MLP on sparse input",
+                                 _ratio(timings[SKLEARN].median, timings[OURS].median),
+                                 2.0))
+    print_table(
+        f"W7  sparse text-shaped data, {X.shape[0]} x {X.shape[1]} CSR, "
+        f"{X.nnz / X.shape[0]:.0f} non-zeros per row",
+        ["model", "library", "median s", "min-max s", "runs", "peer/ours",
+         "train accuracy"], rows)
+    return targets
+
+
+def _stream(make, X, y, batch_size):
+    classes = np.unique(y)
+
+    def run():
+        model = make()
+        for start in range(0, X.shape[0], batch_size):
+            model.partial_fit(X[start:start + batch_size], y[start:start + batch_size],
+                              classes=classes)
+        return model
+
+    return run
+
+
+def workload_8(ctx):
+    """partial_fit over a stream of small batches."""
+    X, y = make_classification(n_samples=20_000, n_features=50, n_informative=10,
+                               random_state=0)
+    X = _standardised(X)
+    rows, targets = [], []
+    models = {
+        "Perceptron": (lambda: PerceptronClassifier(random_state=0),
+                       lambda: SkPerceptron(random_state=0)),
+        "MLP (32,)": (lambda: MLPClassifier((32,), random_state=0),
+                      lambda: SkMLPClassifier((32,), random_state=0)),
+    }
+    for batch_size in (10, 100):
+        for label, (ours, theirs) in models.items():
+            timings = time_alternating({
+                OURS: _stream(ours, X, y, batch_size),
+                SKLEARN: _stream(theirs, X, y, batch_size),
+            }, ctx.repeats)
+            calls = -(-X.shape[0] // batch_size)
+            rows += _ratio_rows(f"{label}, batches of {batch_size}", timings,
+                                lambda f, t=timings: [])
+            rows[-2].append(f"{timings[OURS].median / calls * 1e6:.1f}")
+            rows[-1].append(f"{timings[SKLEARN].median / calls * 1e6:.1f}")
+            targets.append(_ratio_target(
+                "W8", f">= 1.5x sklearn, {label}, batches of {batch_size}",
+                _ratio(timings[SKLEARN].median, timings[OURS].median), 1.5))
+    print_table(
+        f"W8  partial_fit over {X.shape[0]} x {X.shape[1]} in small batches",
+        ["model", "library", "median s", "min-max s", "runs", "peer/ours",
+         "us per call"], rows)
     return targets
 
 
@@ -763,14 +908,14 @@ def print_summary(targets, ran):
 
 
 WORKLOADS = {1: workload_1, 2: workload_2, 3: workload_3, 4: workload_4, 5: workload_5,
-             6: workload_6}
+             6: workload_6, 7: workload_7, 8: workload_8}
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description="Time skperceptron against scikit-learn and PyTorch.")
     parser.add_argument("--workloads", default=",".join(map(str, WORKLOADS)),
-                        help="comma-separated workload numbers (default: all, 1-6)")
+                        help="comma-separated workload numbers (default: all, 1-8)")
     parser.add_argument("--repeats", type=int, default=5,
                         help="timed fits per library and workload (default: 5; "
                              f"at least {MIN_REPEATS} but fewer once a comparison has run "
@@ -788,7 +933,7 @@ def parse_args(argv=None):
         parser.error("--workloads takes numbers separated by commas, e.g. 1,3")
     unknown = set(args.workloads) - set(WORKLOADS)
     if unknown:
-        parser.error(f"unknown workloads {sorted(unknown)}; choose among 1-6")
+        parser.error(f"unknown workloads {sorted(unknown)}; choose among 1-8")
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
     return args
