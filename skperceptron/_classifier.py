@@ -13,6 +13,7 @@ from sklearn.utils.multiclass import type_of_target
 
 from ._base import BaseNetwork, check_partial_fit
 from ._compat import _fit_context
+from ._docstrings import input_doc
 from ._losses import LOSSES
 from ._targets import check_same_labels, decode_labels, encode_labels, fit_labels
 
@@ -103,13 +104,11 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
     def _score_output(self, P, y, sample_weight):
         return accuracy_score(y, self._decode(P), sample_weight=sample_weight)
 
+    @input_doc
     def predict(self, X):
         """Predict class labels for the samples in X.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input samples.
+        %(input)s
 
         Returns
         -------
@@ -119,15 +118,13 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
         return self._decode(self._output(X))
 
     @available_if(_loss_gives_probabilities)
+    @input_doc
     def predict_proba(self, X):
         """Probability of each class for the samples in X.
 
         Available when ``loss="log_loss"``.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input samples.
+        %(input)s
 
         Returns
         -------
@@ -141,13 +138,11 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
         return P
 
     @available_if(_loss_gives_probabilities)
+    @input_doc
     def predict_log_proba(self, X):
         """Logarithm of ``predict_proba(X)``.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input samples.
+        %(input)s
 
         Returns
         -------

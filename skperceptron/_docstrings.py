@@ -124,3 +124,17 @@ def fill_doc(**defaults):
         return cls
 
     return decorate
+
+
+_INPUT_SAMPLES = """Parameters
+----------
+X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    The input samples."""
+
+
+def input_doc(method):
+    """Method decorator: fill ``%(input)s`` with the Parameters section of a method
+    that takes X alone (predict, predict_proba, decision_function...)."""
+    text = textwrap.indent(_INPUT_SAMPLES, " " * 8).lstrip()
+    method.__doc__ = method.__doc__ % {"input": text}
+    return method

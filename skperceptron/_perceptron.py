@@ -10,7 +10,7 @@ from numbers import Integral, Real
 from ._base import OutputSpec
 from ._classifier import NetworkClassifier
 from ._compat import Interval, StrOptions
-from ._docstrings import fill_doc
+from ._docstrings import fill_doc, input_doc
 from ._initializers import INITIALIZERS
 from ._losses import get_loss
 from ._optimizers import SGD
@@ -249,13 +249,11 @@ class PerceptronClassifier(_SingleLayerMixin, NetworkClassifier):
             return OutputSpec("softmax", get_loss("log_loss"), "softmax")
         return OutputSpec("logistic", get_loss("binary_log_loss"), "logistic")
 
+    @input_doc
     def decision_function(self, X):
         """Net input ``z = X @ coef_.T + intercept_`` of each unit.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input samples.
+        %(input)s
 
         Returns
         -------

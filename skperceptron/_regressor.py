@@ -7,6 +7,7 @@ from sklearn.utils.metaestimators import available_if
 
 from ._base import BaseNetwork, check_partial_fit
 from ._compat import _fit_context
+from ._docstrings import input_doc
 from ._targets import encode_values
 
 
@@ -52,13 +53,11 @@ class NetworkRegressor(RegressorMixin, BaseNetwork):
     def _score_output(self, P, y, sample_weight):
         return r2_score(y, P.ravel() if P.shape[1] == 1 else P, sample_weight=sample_weight)
 
+    @input_doc
     def predict(self, X):
         """Predict target values for the samples in X.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input samples.
+        %(input)s
 
         Returns
         -------
