@@ -152,7 +152,8 @@ class OnlineEpochs:
             # One contiguous row of weights per unit for the loop; copied back after.
             W_t = np.ascontiguousarray(W.T)
             loss, all_zero = online_epoch(W_t, b, self.X, self.data.Y,
-                                          self.sample_weight, order, *settings)
+                                          self.sample_weight, order, *settings,
+                                          self.data.sample_weight is not None)
             W[...] = W_t.T
         else:
             X = self.X

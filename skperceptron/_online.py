@@ -121,18 +121,53 @@ def _rules(rule, y, z, g, losses, delta, eps):
 
 
 @jit
+def _one_unit_epoch(w, b, X, Y, sample_weight, weighted, order, eta, rule, fit_intercept,
+                    delta, eps):
+    """``online_epoch`` for one unit without L2, written out (the classic perceptron).
+
+    The same arithmetic; without sample weights (``weighted`` False) each weight is 1,
+    so the weight array is not read (a random access per sample).
+    """
+    n_samples = order.shape[0]
+    total = 0.0
+    all_zero = True
+    cast = np.empty(1, dtype=w.dtype)
+    for k in range(n_samples):
+        if PREFETCH and k + PREFETCH_AHEAD < n_samples:  # as in online_epoch
+            prefetch_row(X, order[k + PREFETCH_AHEAD])
+        i = order[k]
+        x = X[i]
+        z = fixed_order_dot(x, w) + np.float64(b[0])
+        loss, gradient = _unit_rule(rule, Y[i, 0], z, delta, eps)
+        w_i = np.float64(sample_weight[i]) if weighted else 1.0
+        total += w_i * loss
+        cast[0] = w_i * gradient
+        step = cast[0]
+        if step != 0:
+            all_zero = False
+            for f in range(x.shape[0]):
+                w[f] -= eta * (x[f] * step)
+            if fit_intercept:
+                b[0] -= eta * step
+    return total / n_samples, all_zero
+
+
+@jit
 def online_epoch(W_t, b, X, Y, sample_weight, order, eta, alpha, rule, fit_intercept,
-                 delta=1.0, eps=2.220446049250313e-16):
+                 delta=1.0, eps=2.220446049250313e-16, weighted=True):
     """One epoch of per-sample updates of a single linear layer on dense X, in place.
 
     ``W_t`` (n_outputs, n_features) holds the weights one unit per row, ``b``
     (n_outputs,) the biases, ``X`` dense (n_samples, n_features), ``Y`` (n_samples,
     n_outputs): {0, 1} columns for the classification rules, real targets otherwise.
-    ``sample_weight`` has mean 1. Returns ``(loss, all_zero)``: the mean of the weighted
-    per-sample losses plus the L2 term as each step saw it, and whether every gradient
-    was exactly zero.
+    ``sample_weight`` has mean 1 (``weighted=False``: all ones). Returns ``(loss,
+    all_zero)``: the mean of the weighted per-sample losses plus the L2 term as each
+    step saw it, and whether every gradient was exactly zero.
     """
     n_outputs, n_features = W_t.shape
+    if n_outputs == 1 and alpha == 0 and rule != SOFTMAX:
+        return _one_unit_epoch(W_t[0], b, X, Y, sample_weight, weighted, order, eta, rule,
+                               fit_intercept, delta, eps)
     n_samples = order.shape[0]
     total = 0.0
     all_zero = True
