@@ -244,9 +244,9 @@ def _sparse_net_inputs(values, columns, start, end, W, b, scale, z):
     z[:] = 0.0
     for c in range(start, end):
         v = np.float64(values[c])
-        f = columns[c]
+        row = W[columns[c]]
         for j in range(n_outputs):
-            z[j] += v * W[f, j]
+            z[j] += v * row[j]
     for j in range(n_outputs):
         z[j] = scale[j] * z[j] + np.float64(b[j])
 
@@ -275,17 +275,22 @@ def _sparse_update(W, values, columns, start, end, steps, moving, n_moving, eta,
         for j in range(W.shape[1]):
             scale[j] *= 1.0 - np.float64(eta) * np.float64(alpha)
             factors[j] = np.float64(eta) * np.float64(steps[j]) / scale[j]
-    for c in range(start, end):
-        f = columns[c]
-        v = values[c]
-        for m in range(n_moving):
-            j = moving[m]
-            if alpha != 0:
+    if alpha != 0:
+        for c in range(start, end):
+            f = columns[c]
+            v = np.float64(values[c])
+            for m in range(n_moving):
+                j = moving[m]
                 before = np.float64(W[f, j])
-                W[f, j] = before - factors[j] * np.float64(v)
+                W[f, j] = before - factors[j] * v
                 squares[j] += np.float64(W[f, j]) ** 2 - before * before
-            else:
-                W[f, j] -= eta * (v * steps[j])
+    else:
+        for c in range(start, end):
+            row = W[columns[c]]
+            v = values[c]
+            for m in range(n_moving):
+                j = moving[m]
+                row[j] -= eta * (v * steps[j])
     if alpha != 0:
         for j in range(W.shape[1]):
             if scale[j] < 1e-9:  # keep v_j far from overflow and underflow
