@@ -229,18 +229,6 @@ def online_epoch(W_t, b, X, Y, sample_weight, order, eta, alpha, rule, fit_inter
 def _sparse_net_inputs(values, columns, start, end, W, b, scale, z):
     """z_j = scale_j sum_c values_c W[columns_c, j] + b_j, in float64, in row order."""
     n_outputs = z.shape[0]
-    if n_outputs == 1:  # one unit: four interleaved sums in registers, as _dot's
-        s0, s1, s2, s3 = 0.0, 0.0, 0.0, 0.0
-        stop = start + (end - start) // 4 * 4
-        for c in range(start, stop, 4):
-            s0 += np.float64(values[c]) * W[columns[c], 0]
-            s1 += np.float64(values[c + 1]) * W[columns[c + 1], 0]
-            s2 += np.float64(values[c + 2]) * W[columns[c + 2], 0]
-            s3 += np.float64(values[c + 3]) * W[columns[c + 3], 0]
-        for c in range(stop, end):
-            s0 += np.float64(values[c]) * W[columns[c], 0]
-        z[0] = scale[0] * ((s0 + s1) + (s2 + s3)) + np.float64(b[0])
-        return
     z[:] = 0.0
     for c in range(start, end):
         v = np.float64(values[c])
@@ -314,7 +302,7 @@ def _one_unit_epoch_sparse(W, b, values, columns, indptr, Y, sample_weight, orde
             prefetch_span(columns, indptr[following], indptr[following + 1])
         i = order[k]
         start, end = indptr[i], indptr[i + 1]
-        s0, s1, s2, s3 = 0.0, 0.0, 0.0, 0.0  # the four sums of _sparse_net_inputs
+        s0, s1, s2, s3 = 0.0, 0.0, 0.0, 0.0  # four interleaved sums, as fixed_order_dot's
         stop = start + (end - start) // 4 * 4
         for c in range(start, stop, 4):
             s0 += np.float64(values[c]) * W[columns[c], 0]
