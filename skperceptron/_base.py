@@ -204,8 +204,6 @@ class BaseNetwork(PlainStateMixin, BaseEstimator):
             output_activation=get_activation(spec.activation),
             fit_intercept=self._fit_intercept,
         )
-        if network == getattr(self, "_net", None):
-            network = self._net  # the same architecture: keep its layers (partial_fit)
         return network, spec.loss
 
     def _initial_parameters(self, network, rng, dtype):
