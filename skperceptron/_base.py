@@ -145,6 +145,10 @@ class BaseNetwork(PlainStateMixin, BaseEstimator):
     def _check_params(self):
         """Checks across parameters that the declarative constraints cannot express."""
 
+    def _penalty_strengths(self):
+        """(L2 strength, L1 strength) of the weights' penalty (``penalty_strengths``)."""
+        return float(self.alpha), 0.0
+
     # ----------------------------------------------------------------- validation
     def _validate_Xy(self, X, y, reset):
         return validate_data(
@@ -309,7 +313,7 @@ class BaseNetwork(PlainStateMixin, BaseEstimator):
         return self
 
     def _train_lbfgs(self, problem):
-        data, alpha = scaled(problem.data, self.alpha)
+        data, alpha, _ = scaled(problem.data, *self._penalty_strengths())
         settings = LbfgsSettings(alpha=alpha, max_iter=self.max_iter, max_fun=self.max_fun,
                                  tol=self.tol, loss_threshold=self.loss_threshold,
                                  verbose=self.verbose)
@@ -370,7 +374,7 @@ class BaseNetwork(PlainStateMixin, BaseEstimator):
             data, validation = problem.data, problem.validation
         else:
             data, validation = self._split_validation(problem)
-        data, alpha = scaled(data, self.alpha)
+        data, alpha, l1 = scaled(data, *self._penalty_strengths())
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = self._make_optimizer(
                 problem.params.flat.shape[0], problem.params.dtype
@@ -387,6 +391,7 @@ class BaseNetwork(PlainStateMixin, BaseEstimator):
             validation=self._scorer(problem.network, validation), restore_best=early,
             best_so_far=best_so_far, verbose=self.verbose, samples_seen=self.t_,
             cache=self.__dict__.setdefault("_buffers", {}) if incremental else None,
+            l1=l1,
         )
         with blas_threads(problem.network, settings.batch_size):
             return train_stochastic(problem.network, problem.loss, problem.params,
@@ -466,7 +471,7 @@ class BaseNetwork(PlainStateMixin, BaseEstimator):
             return predict_output(self._net, layers, X, apply_output=apply_output)
 
     def _gradient_problem(self, X, y, sample_weight=None):
-        """(network, loss, params, data, alpha) at the current or initial weights.
+        """(network, loss, params, data, alpha, l1) at the current or initial weights.
 
         Used by ``check_gradients``: nothing is trained and ``self`` is not changed.
         """
@@ -475,8 +480,8 @@ class BaseNetwork(PlainStateMixin, BaseEstimator):
             # checking leaves it where it was.
             self.random_state = copy.deepcopy(self.random_state)
             problem = self._prepare(X, y, sample_weight, incremental=hasattr(self, "coefs_"))
-        data, alpha = scaled(problem.data, self.alpha)
-        return problem.network, problem.loss, problem.params, data, alpha
+        data, alpha, l1 = scaled(problem.data, *self._penalty_strengths())
+        return problem.network, problem.loss, problem.params, data, alpha, l1
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "coefs_")

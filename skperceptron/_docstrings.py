@@ -8,9 +8,19 @@ import textwrap
 
 _SHARED = {
     "alpha": """alpha : float, default={alpha}
-    Strength of the L2 penalty on the weights (not the biases). The penalty
-    ``alpha / 2 * ||W||^2`` is divided by the (weighted) number of samples, as in
-    scikit-learn's MLP.""",
+    Strength of the penalty on the weights (not the biases), ``alpha * R(W)`` with R
+    chosen by ``penalty``, divided by the (weighted) number of samples in the batch,
+    as in scikit-learn's MLP.""",
+    "penalty": """penalty : {{'l2', 'l1', 'elasticnet'}} or None, default={penalty}
+    The penalty R(W) on the weights, with scikit-learn's names: 'l2' is
+    ``||W||^2 / 2``, 'l1' is ``sum |W|``, 'elasticnet' is ``l1_ratio`` of 'l1' plus
+    ``1 - l1_ratio`` of 'l2'; None turns it off (``alpha`` is then unused). The
+    stochastic solvers take the L1 part by a proximal step (soft thresholding) after
+    each update, so weights reach exact zeros; ``solver='lbfgs'`` accepts 'l2' and
+    None only, as the L1 term is not differentiable at zero.""",
+    "l1_ratio": """l1_ratio : float, default=0.15
+    The share of 'l1' in the 'elasticnet' penalty, between 0 and 1 (0 is 'l2', 1 is
+    'l1'). Used only with ``penalty='elasticnet'``.""",
     "max_iter": """max_iter : int, default={max_iter}
     Maximum number of epochs (passes over the training data); for ``solver='lbfgs'``
     the maximum number of L-BFGS iterations. Reaching it raises scikit-learn's

@@ -43,10 +43,10 @@ class MiniBatchEpochs:
     """
 
     def __init__(self, network, loss, params, optimizer, data, batch_size, alpha,
-                 cache=None):
+                 cache=None, l1=0.0):
         self.network, self.loss, self.params = network, loss, params
         self.optimizer, self.data = optimizer, data
-        self.batch_size, self.alpha = batch_size, alpha
+        self.batch_size, self.alpha, self.l1 = batch_size, alpha, l1
         n_features = data.X.shape[1] if data.dense else None
         # ``cache`` (a dict kept by the estimator) hands the buffers of one call to
         # the next one of the same shapes: partial_fit on small batches.
@@ -70,12 +70,14 @@ class MiniBatchEpochs:
         total = 0.0
         start_loss = np.nan
         all_zero = True
-        alpha, n_coef = self.alpha, params.n_coef
+        alpha, l1, n_coef = self.alpha, self.l1, params.n_coef
         for rows in iter_batches(data.n_samples, self.batch_size, rng):
             X, Y, sw = data.take(rows, workspace.rows)
-            # The optimizer adds the L2 term's gradient in its own pass over the weights.
+            # The optimizer adds the L2 term's gradient in its own pass over the weights,
+            # and takes the L1 term by a proximal step.
             value, _ = loss_and_gradients(
-                network, loss, params, X, Y, sw, alpha, grads, workspace, l2_gradient=False
+                network, loss, params, X, Y, sw, alpha, grads, workspace,
+                penalty_gradient=False, l1=l1,
             )
             if np.isnan(start_loss):
                 start_loss = value
@@ -84,9 +86,13 @@ class MiniBatchEpochs:
             total += value * X.shape[0]
             # Checked until the first non-zero gradient only: one scan per epoch for MLPs.
             all_zero = all_zero and not grads.flat.any() and not (
-                alpha and params.weights.any())
+                (alpha or l1) and params.weights.any())
             l2 = l2_step(alpha, X.shape[0], params.dtype) if alpha else 0.0
-            self.optimizer.step(params.flat, grads.flat, l2, n_coef)
+            if l1:
+                self.optimizer.step(params.flat, grads.flat, l2, n_coef,
+                                    l2_step(l1, X.shape[0], params.dtype))
+            else:
+                self.optimizer.step(params.flat, grads.flat, l2, n_coef)
         if overflows(network, loss, params, X, workspace):
             return EpochStats(np.nan, start_loss, False)
         return EpochStats(total / data.n_samples, start_loss, all_zero)
@@ -166,10 +172,11 @@ class OnlineEpochs:
         return EpochStats(float(loss), np.nan, bool(all_zero))
 
 
-def make_epochs(network, loss, params, optimizer, data, batch_size, alpha, cache=None):
+def make_epochs(network, loss, params, optimizer, data, batch_size, alpha, cache=None,
+                l1=0.0):
     """The epoch runner for this problem: the compiled online loop when it applies."""
-    if OnlineEpochs.applies(network, loss, optimizer, data, batch_size):
+    if not l1 and OnlineEpochs.applies(network, loss, optimizer, data, batch_size):
         rule = online_rule(loss, network.output_activation)
         return OnlineEpochs(params, optimizer, data, alpha, rule, network, loss)
     return MiniBatchEpochs(network, loss, params, optimizer, data, batch_size, alpha,
-                           cache)
+                           cache, l1)

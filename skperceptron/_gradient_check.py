@@ -56,9 +56,9 @@ def check_gradients(
     >>> check_gradients(clf, X, y) < 1e-6
     True
     """
-    network, loss, params, data, alpha = estimator._gradient_problem(X, y, sample_weight)
+    network, loss, params, data, alpha, l1 = estimator._gradient_problem(X, y, sample_weight)
     X, Y, sw = data.X, data.Y, data.sample_weight
-    _, grads = loss_and_gradients(network, loss, params, X, Y, sw, alpha)
+    _, grads = loss_and_gradients(network, loss, params, X, Y, sw, alpha, l1=l1)
     analytic = grads.flat.astype(np.float64)
 
     # Without fit_intercept the biases are constants, not parameters: leave them out.
@@ -70,7 +70,7 @@ def check_gradients(
         indices = np.sort(rng.choice(size, size=max_params, replace=False))
 
     numeric = finite_difference_gradient(
-        network, loss, params, X, Y, sw, alpha, indices=indices, epsilon=epsilon
+        network, loss, params, X, Y, sw, alpha, indices=indices, epsilon=epsilon, l1=l1
     )
     analytic = analytic[indices]
     denominator = max(np.linalg.norm(analytic) + np.linalg.norm(numeric), np.finfo(float).tiny)
@@ -79,7 +79,7 @@ def check_gradients(
 
 def finite_difference_gradient(
     network, loss, params, X, Y, sample_weight=None, alpha=0.0, *, indices=None,
-    epsilon=1e-6,
+    epsilon=1e-6, l1=0.0,
 ):
     """Central differences of the objective for the parameters ``indices`` (all if None).
 
@@ -92,9 +92,9 @@ def finite_difference_gradient(
     for j, k in enumerate(indices):
         original = theta[k]
         theta[k] = original + epsilon
-        upper = objective(network, loss, params, X, Y, sample_weight, alpha)
+        upper = objective(network, loss, params, X, Y, sample_weight, alpha, l1)
         theta[k] = original - epsilon
-        lower = objective(network, loss, params, X, Y, sample_weight, alpha)
+        lower = objective(network, loss, params, X, Y, sample_weight, alpha, l1)
         theta[k] = original
         numeric[j] = (upper - lower) / (2 * epsilon)
     return numeric

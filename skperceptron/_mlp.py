@@ -15,6 +15,7 @@ from ._compat import Interval, StrOptions
 from ._docstrings import fill_doc
 from ._initializers import INITIALIZERS
 from ._losses import get_loss
+from ._network import penalty_strengths
 from ._optimizers import SGD, Adam
 from ._regressor import NetworkRegressor
 from ._warnings import warn_user
@@ -35,6 +36,8 @@ _MLP_CONSTRAINTS = {
     "epsilon": [Interval(Real, 0, None, closed="neither")],
     "max_fun": [Interval(Integral, 1, None, closed="left")],
     "weight_init": [StrOptions({"auto", *INITIALIZERS})],
+    "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
+    "l1_ratio": [Interval(Real, 0, 1, closed="both")],
 }
 
 _MLP_DOC_DEFAULTS = dict(
@@ -45,6 +48,7 @@ _MLP_DOC_DEFAULTS = dict(
     tol_none_text="",
     n_iter_no_change=10,
     weight_init="'auto'",
+    penalty="'l2'",
 )
 
 _MLP_PARAMETERS_DOC = """
@@ -60,7 +64,11 @@ _MLP_PARAMETERS_DOC = """
         'sgd' is mini-batch stochastic gradient descent, 'adam' the Adam optimizer,
         'lbfgs' full-batch L-BFGS-B from scipy with the backpropagated gradient.
 
+    %(penalty)s
+
     %(alpha)s
+
+    %(l1_ratio)s
 
     batch_size : int or 'auto', default='auto'
         Mini-batch size for 'sgd' and 'adam'; 'auto' is ``min(200, n_samples)``.
@@ -200,6 +208,15 @@ class _MLPMixin:
 
     def _check_params(self):
         self._hidden_layers()
+        if self.solver == "lbfgs" and self.penalty in ("l1", "elasticnet"):
+            raise ValueError(
+                f"penalty={self.penalty!r} cannot be used with solver='lbfgs': the L1 "
+                "term is not differentiable at zero, which L-BFGS needs. Use "
+                "solver='sgd' or 'adam' (a proximal step), or penalty='l2' or None."
+            )
+
+    def _penalty_strengths(self):
+        return penalty_strengths(self.penalty, self.alpha, self.l1_ratio)
 
 
 @fill_doc(**_MLP_DOC_DEFAULTS)
@@ -286,6 +303,8 @@ class MLPClassifier(_MLPMixin, NetworkClassifier):
         weight_init="auto",
         class_weight=None,
         loss_threshold=None,
+    penalty="l2",
+        l1_ratio=0.15,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -314,6 +333,8 @@ class MLPClassifier(_MLPMixin, NetworkClassifier):
         self.weight_init = weight_init
         self.class_weight = class_weight
         self.loss_threshold = loss_threshold
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
 
     def _output_spec(self):
         """Raw scores for the hinge; softmax over classes, else logistic units."""
@@ -405,6 +426,8 @@ default='squared_error'
         weight_init="auto",
         loss_threshold=None,
         huber_delta=1.0,
+    penalty="l2",
+        l1_ratio=0.15,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -432,6 +455,8 @@ default='squared_error'
         self.max_fun = max_fun
         self.weight_init = weight_init
         self.loss_threshold = loss_threshold
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
         self.huber_delta = huber_delta
 
     def _output_spec(self):

@@ -9,7 +9,10 @@ weight matrix and one bias vector per pair of consecutive layers. Layer ``l`` co
 with ``A_0 = X``: as a sequence of layers (``_layers``), a ``Dense`` layer computing Z
 and an ``Activate`` layer computing A, for each l. Training minimises::
 
-    J = (sum_i w_i loss(y_i, A_L[i]) + alpha / 2 * sum_l ||W_l||^2) / n_samples
+    J = (sum_i w_i loss(y_i, A_L[i]) + alpha / 2 * sum_l ||W_l||^2
+         + l1 * sum_l |W_l|) / n_samples
+
+(``alpha`` the L2 strength, ``l1`` the L1 strength; see ``penalty_strengths``)
 
 Everything here is a pure function of (network, parameters, X, Y, sample_weight): the
 optimizers, L-BFGS and the finite-difference check all call ``loss_and_gradients``.
@@ -227,31 +230,61 @@ def backward(network, params, outputs, dZ, grads, workspace=None):
 
 def loss_and_gradients(
     network, loss, params, X, Y, sample_weight=None, alpha=0.0, grads=None, workspace=None,
-    *, l2_gradient=True,
+    *, penalty_gradient=True, l1=0.0,
 ):
     """The objective J and its gradient with respect to every parameter.
 
     Returns ``(J, grads)``; ``grads`` is a ``Parameters`` (filled in place when given).
     ``workspace`` (optional) provides the buffers of the forward and backward passes.
-    With ``l2_gradient=False`` the L2 term's gradient, ``l2_step(alpha, n) * W``, is left
-    out of ``grads``: the optimizers add it in their own pass over the weights.
+    With ``penalty_gradient=False`` the penalty's gradient is left out of ``grads``: the
+    optimizers add the L2 term's, ``l2_step(alpha, n) * W``, in their own pass over the
+    weights, and take the L1 term by a proximal step. With it, the L1 term's gradient
+    is ``l1 / n * sign(W)``: exact away from zero, where |w| is differentiable.
     """
     if grads is None:
         grads = params.zeros_like()
     n_samples = X.shape[0]
     outputs = forward(network, params, X, workspace)
     P = outputs[-1]
-    value = loss.value(Y, P, sample_weight)
+    value = loss.value(Y, P, sample_weight) + penalty_value(params, alpha, l1, n_samples)
     weights = params.weights
-    if alpha:
-        value += 0.5 * alpha * float(np.dot(weights, weights)) / n_samples
     out = None if workspace is None else workspace.output_gradient[:n_samples]
     dZ = output_gradient(network, loss, Y, P, sample_weight, out)
     backward(network, params, outputs, dZ, grads, workspace)
-    if alpha and l2_gradient:
+    if alpha and penalty_gradient:
         # d/dW of alpha / (2 n) ||W||^2 = (alpha / n) W; biases are not penalised.
         add_scaled(grads.weights, l2_step(alpha, n_samples, weights.dtype), weights)
+    if l1 and penalty_gradient:
+        # d/dW of l1 / n |W| = (l1 / n) sign(W), away from W = 0.
+        add_scaled(grads.weights, l2_step(l1, n_samples, weights.dtype), np.sign(weights))
     return value, grads
+
+
+def penalty_value(params, alpha, l1, n_samples):
+    """The penalty's share of J: (alpha / 2 ||W||^2 + l1 |W|) / n, biases excluded."""
+    value = 0.0
+    weights = params.weights
+    if alpha:
+        value += 0.5 * alpha * float(np.dot(weights, weights)) / n_samples
+    if l1:
+        value += l1 * float(np.abs(weights).sum()) / n_samples
+    return value
+
+
+def penalty_strengths(penalty, alpha, l1_ratio):
+    """(L2 strength, L1 strength) of scikit-learn's ``penalty``, ``alpha``, ``l1_ratio``.
+
+    The penalty is ``alpha * R(W)`` with R the squared norm over 2 ('l2'), the absolute
+    sum ('l1'), or ``l1_ratio`` of the second plus ``1 - l1_ratio`` of the first
+    ('elasticnet'); None is no penalty.
+    """
+    if penalty is None:
+        return 0.0, 0.0
+    if penalty == "l2":
+        return float(alpha), 0.0
+    if penalty == "l1":
+        return 0.0, float(alpha)
+    return float(alpha) * (1.0 - l1_ratio), float(alpha) * l1_ratio
 
 
 def l2_step(alpha, n_samples, dtype):
@@ -259,11 +292,7 @@ def l2_step(alpha, n_samples, dtype):
     return np.dtype(dtype).type(alpha / n_samples)
 
 
-def objective(network, loss, params, X, Y, sample_weight=None, alpha=0.0):
+def objective(network, loss, params, X, Y, sample_weight=None, alpha=0.0, l1=0.0):
     """J alone (no backward pass): for monitoring and finite differences."""
     P = predict_output(network, params, X)
-    value = loss.value(Y, P, sample_weight)
-    if alpha:
-        weights = params.weights
-        value += 0.5 * alpha * float(np.dot(weights, weights)) / X.shape[0]
-    return value
+    return loss.value(Y, P, sample_weight) + penalty_value(params, alpha, l1, X.shape[0])

@@ -131,6 +131,55 @@ def sgd_step(theta, grad, lr, l2=0.0, n_penalised=0):
         theta[:] = theta - lr * _penalised_gradient(theta, grad, l2, n_penalised)
 
 
+# ----------------------------------------------------------------- the L1 term
+# |w| has no gradient at 0, and a gradient step on l1 * sign(w) makes a weight jump
+# around zero, never land on it. The L1 term is taken by a proximal step instead: after
+# the update, each penalised weight moves towards 0 by the step's share of the penalty,
+# and stops at 0 rather than cross it (soft thresholding):
+#
+#     prox(w) = w - c if w > c;  w + c if w < -c;  0 otherwise,  c = lr * l1 / n.
+#
+# For Adam the step is scaled per weight by 1 / (sqrt(v) + eps), and so is c: the
+# proximal step in the metric Adam's update uses. With momentum the threshold is the
+# plain lr * l1 / n.
+
+
+@jit
+def _soft_threshold(w, c):
+    if w > c:
+        return w - c
+    if w < -c:
+        return w + c
+    return w * 0  # an exact zero of w's type
+
+
+@jit
+def _prox_loop(theta, n_penalised, c):
+    for i in range(n_penalised):
+        theta[i] = _soft_threshold(theta[i], c)
+
+
+@jit
+def _adam_prox_loop(theta, v, n_penalised, c, epsilon):
+    for i in range(n_penalised):
+        theta[i] = _soft_threshold(theta[i], c / (np.sqrt(v[i]) + epsilon))
+
+
+def l1_prox(theta, n_penalised, c, v=None, epsilon=0.0):
+    """Soft-threshold the first n_penalised entries of theta in place, by c (plain) or
+    by c / (sqrt(v) + epsilon) (Adam)."""
+    if HAVE_NUMBA:
+        if v is None:
+            _prox_loop(theta, n_penalised, c)
+        else:
+            _adam_prox_loop(theta, v, n_penalised, c, epsilon)
+        return
+    w = theta[:n_penalised]
+    if v is not None:
+        c = c / (np.sqrt(v[:n_penalised]) + epsilon)
+    w[...] = np.where(w > c, w - c, np.where(w < -c, w + c, w * 0))
+
+
 # ----------------------------------------------------------------- schedules
 def constant_schedule(learning_rate_init, t, power_t=0.5):
     """lr(t) = lr_0."""
@@ -183,9 +232,15 @@ class SGD:
         self.power_t = float(power_t)
         self.velocity = np.zeros(size, dtype=dtype) if self.momentum > 0 else None
 
-    def step(self, theta, grad, l2=0.0, n_penalised=0):
-        """Update theta in place; the first n_penalised entries also by ``l2 * theta``."""
+    def step(self, theta, grad, l2=0.0, n_penalised=0, l1=0.0):
+        """Update theta in place; the first n_penalised entries also by ``l2 * theta``
+        and, with ``l1``, by a proximal step for ``l1 * |theta|``."""
         typ = theta.dtype.type
+        self._step(theta, grad, typ, l2, n_penalised)
+        if l1:
+            l1_prox(theta, n_penalised, typ(self.learning_rate) * typ(l1))
+
+    def _step(self, theta, grad, typ, l2, n_penalised):
         if self.velocity is None:
             sgd_step(theta, grad, typ(self.learning_rate), typ(l2), n_penalised)
         else:
@@ -230,8 +285,9 @@ class Adam:
         self.m = np.zeros(size, dtype=dtype)
         self.v = np.zeros(size, dtype=dtype)
 
-    def step(self, theta, grad, l2=0.0, n_penalised=0):
-        """Update theta in place; the first n_penalised entries also by ``l2 * theta``."""
+    def step(self, theta, grad, l2=0.0, n_penalised=0, l1=0.0):
+        """Update theta in place; the first n_penalised entries also by ``l2 * theta``
+        and, with ``l1``, by a proximal step for ``l1 * |theta|``."""
         self.n_steps += 1
         k = self.n_steps
         typ = theta.dtype.type
@@ -241,6 +297,8 @@ class Adam:
             typ(self.beta_2), typ(1 - self.beta_2), typ(self.epsilon), typ(l2), n_penalised,
         )
         self.learning_rate = lr_k
+        if l1:
+            l1_prox(theta, n_penalised, typ(lr_k) * typ(l1), self.v, typ(self.epsilon))
 
     def end_epoch(self, t):
         pass

@@ -8,6 +8,8 @@ saved: every fit and partial_fit takes a new one from ``random_state``; nor are 
 buffers that partial_fit keeps between calls.
 """
 
+import inspect
+
 from ._activations import get_activation
 from ._losses import LOSSES, get_loss
 from ._network import Network
@@ -72,8 +74,22 @@ class PlainStateMixin:
                 state[name] = to_state(state[name])
         return state
 
+    #: Values for constructor parameters that a file written by an earlier version
+    #: lacks, where the default would change what the saved model does.
+    _legacy_parameters: dict = {}
+
     def __setstate__(self, state):
         state = dict(state)
+        # A parameter added since the file was written takes the value that keeps the
+        # saved model's behaviour: its legacy value, else its default.
+        defaults = {
+            name: parameter.default
+            for name, parameter in inspect.signature(type(self).__init__).parameters.items()
+            if parameter.default is not inspect.Parameter.empty
+        }
+        for name, default in defaults.items():
+            if name not in state and "coefs_" in state:
+                state[name] = self._legacy_parameters.get(name, default)
         for name, (_, from_state) in PLAIN_STATES.items():
             # (a file written before this form holds the objects: they load as they are)
             if isinstance(state.get(name), dict):

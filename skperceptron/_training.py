@@ -39,6 +39,7 @@ class StochasticSettings:
     samples_seen: int = 0  # training time before this call, for learning-rate schedules
     #: A dict in which the epoch runner leaves its buffers for the next call, or None.
     cache: dict | None = None
+    l1: float = 0.0  # L1 strength for mean-1 sample weights
 
 
 @dataclass
@@ -95,7 +96,7 @@ def train_stochastic(network, loss, params, optimizer, data, settings):
     """
     result = TrainingResult()
     epochs = make_epochs(network, loss, params, optimizer, data, settings.batch_size,
-                         settings.alpha, settings.cache)
+                         settings.alpha, settings.cache, settings.l1)
     snapshots = Snapshots(params.flat, settings.best_so_far)
     for epoch in itertools.count(1):
         started = time.perf_counter()

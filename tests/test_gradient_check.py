@@ -63,7 +63,7 @@ def _kink_distance(estimator, X, y, sample_weight=None):
     at s z = 1, the absolute error at r = 0 and the Huber loss at |r| = delta. Returns
     (distance, huber regimes seen) so that a Huber case can require both regimes.
     """
-    network, loss, params, data, _ = estimator._gradient_problem(X, y, sample_weight)
+    network, loss, params, data, *_ = estimator._gradient_problem(X, y, sample_weight)
     A, Y = data.X, data.Y
     distances = [np.inf]
     for layer, (W, b) in enumerate(zip(params.coefs, params.intercepts)):
