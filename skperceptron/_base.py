@@ -52,6 +52,19 @@ class _Layers(NamedTuple):
 
     coefs: list
     intercepts: list
+    norm_scales: list = []
+    norm_shifts: list = []
+    running_means: list = []
+    running_vars: list = []
+
+    @property
+    def dtype(self):
+        return self.coefs[0].dtype
+
+
+#: Fitted attributes of batch normalization, in the order of ``Parameters.arrays``.
+_NORM_ATTRIBUTES = ("batch_norm_scales_", "batch_norm_shifts_", "running_means_",
+                    "running_vars_")
 
 
 class _Problem(NamedTuple):
@@ -149,6 +162,10 @@ class BaseNetwork(PlainStateMixin, BaseEstimator):
         """(L2 strength, L1 strength) of the weights' penalty (``penalty_strengths``)."""
         return float(self.alpha), 0.0
 
+    def _training_layers(self, n_hidden):
+        """(dropout rate per hidden layer or (), batch normalization, its momentum)."""
+        return (), False, None
+
     # ----------------------------------------------------------------- validation
     def _validate_Xy(self, X, y, reset):
         return validate_data(
@@ -202,11 +219,14 @@ class BaseNetwork(PlainStateMixin, BaseEstimator):
     def _build_network(self, n_features, n_outputs):
         sizes, activations = self._hidden_layers()
         spec = self._output_spec()
+        dropout, batch_norm, _ = self._training_layers(len(sizes))
         network = Network(
             layer_units=(n_features, *sizes, n_outputs),
             hidden_activations=tuple(get_activation(a) for a in activations),
             output_activation=get_activation(spec.activation),
             fit_intercept=self._fit_intercept,
+            dropout=tuple(dropout),
+            batch_norm=batch_norm,
         )
         return network, spec.loss
 
@@ -218,7 +238,11 @@ class BaseNetwork(PlainStateMixin, BaseEstimator):
         if not network.fit_intercept:
             for b in intercepts:
                 b.fill(0)
-        return Parameters.from_layers(coefs, intercepts, dtype)
+        params = Parameters(network.layer_units, dtype, norm_units=network.norm_units)
+        for dst, src in zip(params.coefs + params.intercepts, coefs + intercepts):
+            dst[...] = src
+        params.reset_norm()
+        return params
 
     def _reuse_parameters(self, network, dtype):
         shapes = [W.shape for W in self.coefs_]
@@ -229,7 +253,15 @@ class BaseNetwork(PlainStateMixin, BaseEstimator):
                 f"weights have shapes {shapes}, the parameters now ask for {expected}. "
                 "Set warm_start=False to fit from scratch."
             )
-        return Parameters.from_layers(self.coefs_, self.intercepts_, dtype)
+        if tuple(s.shape[0] for s in getattr(self, _NORM_ATTRIBUTES[0], [])) != (
+                network.norm_units):
+            raise ValueError(
+                "warm_start/partial_fit cannot add or remove batch normalization: the "
+                f"fitted model has batch_norm={not network.batch_norm}. Set "
+                "warm_start=False to fit from scratch."
+            )
+        norm = [getattr(self, name) for name in _NORM_ATTRIBUTES] if network.batch_norm else None
+        return Parameters.from_layers(self.coefs_, self.intercepts_, dtype, norm)
 
     def _prepare(self, X, y, sample_weight=None, X_val=None, y_val=None, *,
                  incremental=False, classes=None):
@@ -267,6 +299,17 @@ class BaseNetwork(PlainStateMixin, BaseEstimator):
         if later_pass and isinstance(self.random_state, Integral):
             return SeededPermutations(self.random_state)
         return check_random_state(self.random_state)
+
+    def _noise_rng(self, incremental):
+        """The generator of dropout's masks: the fit's own, except for a later
+        partial_fit with an integer seed, whose generator is new at every call (see
+        ``_random_state``): one seeded by (seed, samples seen) then gives every call
+        masks of its own, still reproducible."""
+        if incremental and isinstance(self.random_state, Integral) and self.t_:
+            return np.random.RandomState([self.random_state % 2**32, self.t_ % 2**32])
+        if isinstance(self._rng, SeededPermutations):
+            return check_random_state(self.random_state)
+        return self._rng
 
     def _validation_data(self, X, X_val, y_val):
         """A validation set of the user's own, validated, as (X, y, None); or None."""
@@ -377,7 +420,7 @@ class BaseNetwork(PlainStateMixin, BaseEstimator):
         data, alpha, l1 = scaled(data, *self._penalty_strengths())
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = self._make_optimizer(
-                problem.params.flat.shape[0], problem.params.dtype
+                problem.params.n_trainable, problem.params.dtype
             )
         early = self.early_stopping and validation is not None and not incremental
         best_so_far = None
@@ -391,7 +434,8 @@ class BaseNetwork(PlainStateMixin, BaseEstimator):
             validation=self._scorer(problem.network, validation), restore_best=early,
             best_so_far=best_so_far, verbose=self.verbose, samples_seen=self.t_,
             cache=self.__dict__.setdefault("_buffers", {}) if incremental else None,
-            l1=l1,
+            l1=l1, training=(self._noise_rng(incremental),
+                             self._training_layers(problem.network.n_layers - 1)[2]),
         )
         with blas_threads(problem.network, settings.batch_size):
             return train_stochastic(problem.network, problem.loss, problem.params,
@@ -401,6 +445,13 @@ class BaseNetwork(PlainStateMixin, BaseEstimator):
         params = problem.params
         self.coefs_ = params.coefs
         self.intercepts_ = params.intercepts
+        norm = (params.norm_scales, params.norm_shifts, params.running_means,
+                params.running_vars)
+        for name, arrays in zip(_NORM_ATTRIBUTES, norm):
+            if problem.network.batch_norm:
+                setattr(self, name, arrays)
+            elif hasattr(self, name):
+                delattr(self, name)
         self.n_layers_ = problem.network.n_layers + 1
         self.n_outputs_ = problem.network.layer_units[-1]
         self.out_activation_ = self._output_spec().out_activation
@@ -464,7 +515,8 @@ class BaseNetwork(PlainStateMixin, BaseEstimator):
         """Network output for validated X (no cache)."""
         check_is_fitted(self)
         X = self._validate_X(X)
-        layers = _Layers(self.coefs_, self.intercepts_)
+        layers = _Layers(self.coefs_, self.intercepts_,
+                         *(getattr(self, name, []) for name in _NORM_ATTRIBUTES))
         # Inputs far larger than the training data can overflow a layer to +-inf: the
         # activations and the decision handle infinities, numpy need not warn.
         with np.errstate(over="ignore"):

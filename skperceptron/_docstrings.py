@@ -148,3 +148,99 @@ def input_doc(method):
     text = textwrap.indent(_INPUT_SAMPLES, " " * 8).lstrip()
     method.__doc__ = method.__doc__ % {"input": text}
     return method
+
+
+#: The parameters of the multi-layer perceptrons, in the order of their signatures.
+MLP_PARAMETERS_DOC = """
+    hidden_layer_sizes : array-like of shape (n_hidden_layers,), default=(100,)
+        Number of units in each hidden layer. ``()`` gives a network without a hidden
+        layer (a generalised linear model).
+
+    activation : str or list of str, default='relu'
+        Activation of the hidden units: 'identity', 'logistic', 'tanh', 'relu',
+        'leaky_relu', 'elu' or 'softplus'; or one of these per hidden layer.
+
+    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
+        'sgd' is mini-batch stochastic gradient descent, 'adam' the Adam optimizer,
+        'lbfgs' full-batch L-BFGS-B from scipy with the backpropagated gradient.
+
+    %(penalty)s
+
+    %(alpha)s
+
+    %(l1_ratio)s
+
+    batch_size : int or 'auto', default='auto'
+        Mini-batch size for 'sgd' and 'adam'; 'auto' is ``min(200, n_samples)``.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Step-size schedule for 'sgd': constant ``learning_rate_init``;
+        ``learning_rate_init / (t + 1) ** power_t`` with t the samples seen; or
+        constant until a plateau (see ``tol``), then divided by 5 each time.
+
+    learning_rate_init : float, default=0.001
+        Initial step size of 'sgd' and 'adam'.
+
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+
+    %(max_iter)s
+
+    %(shuffle)s
+
+    %(random_state)s
+
+    %(tol)s
+
+    %(verbose)s
+
+    %(warm_start)s
+
+    momentum : float, default=0.9
+        Momentum of 'sgd', between 0 and 1.
+
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum with 'sgd' (when momentum > 0).
+
+    %(early_stopping)s
+
+    %(validation_fraction)s
+
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Decay rates of Adam's first and second moment estimates, in [0, 1).
+
+    epsilon : float, default=1e-8
+        Adam's term that keeps the update's denominator away from zero.
+
+    %(n_iter_no_change)s
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of 'lbfgs'.
+
+    %(weight_init)s
+
+    %(loss_threshold)s
+
+    dropout : float or list of float, default=0.0
+        Inverted dropout on the hidden layers' outputs during training: each output
+        is set to 0 with this probability and the others divided by ``1 - dropout``,
+        so that predictions (which never drop) see the same scale. One rate in
+        [0, 1) for every hidden layer, or one per hidden layer. The masks are drawn
+        from ``random_state``. Needs a stochastic solver ('sgd' or 'adam').
+
+    batch_norm : bool, default=False
+        Normalize each hidden layer's net input over the mini-batch before its
+        activation, then scale and shift it by learned parameters
+        (``batch_norm_scales_``, ``batch_norm_shifts_``). Predictions use running
+        averages of the batch statistics instead (``running_means_``,
+        ``running_vars_``). Sample weights weight the batch statistics as they weight
+        the loss. A training batch of one row is normalized to 0 (its variance is 0)
+        and leaves the running statistics as they were. With 'lbfgs' the batch is
+        the whole training set, and the running statistics are its own.
+
+    batch_norm_momentum : float, default=0.1
+        How far each batch moves the running statistics: ``running = (1 -
+        momentum) * running + momentum * batch`` (PyTorch's convention; the batch's
+        variance is taken without Bessel's correction, so that a sample weight of 2
+        and a repeated row agree).
+"""

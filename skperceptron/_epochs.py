@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._layers import TrainingPass
 from ._network import Workspace, forward, l2_step, loss_and_gradients
 from ._online import online_epoch, online_epoch_sparse, online_rule
 
@@ -43,14 +44,17 @@ class MiniBatchEpochs:
     """
 
     def __init__(self, network, loss, params, optimizer, data, batch_size, alpha,
-                 cache=None, l1=0.0):
+                 cache=None, l1=0.0, training=None):
         self.network, self.loss, self.params = network, loss, params
         self.optimizer, self.data = optimizer, data
         self.batch_size, self.alpha, self.l1 = batch_size, alpha, l1
+        # (rng, momentum) of dropout and batch normalization, when the network has them.
+        self.training = training if network.trains_differently else None
         n_features = data.X.shape[1] if data.dense else None
         # ``cache`` (a dict kept by the estimator) hands the buffers of one call to
         # the next one of the same shapes: partial_fit on small batches.
-        key = (network.layer_units, params.dtype, batch_size, n_features)
+        key = (network.layer_units, network.dropout, network.batch_norm, params.dtype,
+               batch_size, n_features)
         if cache is not None and cache.get("key") == key:
             self.grads, self.workspace = cache["buffers"]
         else:
@@ -71,13 +75,17 @@ class MiniBatchEpochs:
         start_loss = np.nan
         all_zero = True
         alpha, l1, n_coef = self.alpha, self.l1, params.n_coef
+        theta, gradient = params.trainable, grads.trainable
         for rows in iter_batches(data.n_samples, self.batch_size, rng):
             X, Y, sw = data.take(rows, workspace.rows)
+            mode = None
+            if self.training is not None:
+                mode = TrainingPass(self.training[0], sw, self.training[1])
             # The optimizer adds the L2 term's gradient in its own pass over the weights,
             # and takes the L1 term by a proximal step.
             value, _ = loss_and_gradients(
                 network, loss, params, X, Y, sw, alpha, grads, workspace,
-                penalty_gradient=False, l1=l1,
+                penalty_gradient=False, l1=l1, mode=mode,
             )
             if np.isnan(start_loss):
                 start_loss = value
@@ -89,10 +97,10 @@ class MiniBatchEpochs:
                 (alpha or l1) and params.weights.any())
             l2 = l2_step(alpha, X.shape[0], params.dtype) if alpha else 0.0
             if l1:
-                self.optimizer.step(params.flat, grads.flat, l2, n_coef,
+                self.optimizer.step(theta, gradient, l2, n_coef,
                                     l2_step(l1, X.shape[0], params.dtype))
             else:
-                self.optimizer.step(params.flat, grads.flat, l2, n_coef)
+                self.optimizer.step(theta, gradient, l2, n_coef)
         if overflows(network, loss, params, X, workspace):
             return EpochStats(np.nan, start_loss, False)
         return EpochStats(total / data.n_samples, start_loss, all_zero)
@@ -173,10 +181,14 @@ class OnlineEpochs:
 
 
 def make_epochs(network, loss, params, optimizer, data, batch_size, alpha, cache=None,
-                l1=0.0):
-    """The epoch runner for this problem: the compiled online loop when it applies."""
+                l1=0.0, training=None):
+    """The epoch runner for this problem: the compiled online loop when it applies.
+
+    ``training`` is (rng, momentum) for dropout masks and batch normalization's
+    running statistics.
+    """
     if not l1 and OnlineEpochs.applies(network, loss, optimizer, data, batch_size):
         rule = online_rule(loss, network.output_activation)
         return OnlineEpochs(params, optimizer, data, alpha, rule, network, loss)
     return MiniBatchEpochs(network, loss, params, optimizer, data, batch_size, alpha,
-                           cache, l1)
+                           cache, l1, training)

@@ -11,6 +11,7 @@ both near 1e-10 in float64, far below the 1e-6 that flags a wrong gradient.
 import numpy as np
 from sklearn.utils import check_random_state
 
+from ._layers import TrainingPass
 from ._network import loss_and_gradients, objective
 
 
@@ -19,9 +20,12 @@ def check_gradients(
 ):
     """Compare the backpropagated gradient with central finite differences.
 
-    The objective is the one ``fit`` minimises (loss, sample weights, L2 penalty) at
+    The objective is the one ``fit`` minimises (loss, sample weights, penalty) at
     the estimator's current weights if it is fitted, or at the weights ``fit`` would
-    start from otherwise. The estimator is not changed.
+    start from otherwise, in training mode: batch normalization uses the statistics
+    of ``X`` as one batch, and dropout one set of masks (drawn from ``random_state``)
+    held fixed while the weights vary. The L1 penalty's gradient is exact away from
+    zero weights only. The estimator is not changed.
 
     Parameters
     ----------
@@ -38,7 +42,7 @@ def check_gradients(
     max_params : int or None, default=None
         Check only this many randomly chosen parameters (all when None).
     random_state : int, RandomState instance or None, default=0
-        Chooses the parameters when ``max_params`` is set.
+        Chooses the parameters when ``max_params`` is set, and the dropout masks.
 
     Returns
     -------
@@ -58,19 +62,27 @@ def check_gradients(
     """
     network, loss, params, data, alpha, l1 = estimator._gradient_problem(X, y, sample_weight)
     X, Y, sw = data.X, data.Y, data.sample_weight
-    _, grads = loss_and_gradients(network, loss, params, X, Y, sw, alpha, l1=l1)
+    rng = check_random_state(random_state)
+    mode = None
+    if network.trains_differently:
+        mode = TrainingPass(rng, sw, hold=True)
+    _, grads = loss_and_gradients(network, loss, params, X, Y, sw, alpha, l1=l1, mode=mode)
     analytic = grads.flat.astype(np.float64)
 
-    # Without fit_intercept the biases are constants, not parameters: leave them out.
-    size = params.flat.shape[0] if network.fit_intercept else params.n_coef
-    if max_params is None or max_params >= size:
-        indices = np.arange(size)
+    # Without fit_intercept the biases are constants, not parameters: leave them out;
+    # the running statistics of batch normalization are not parameters either.
+    candidates = np.arange(params.n_trainable)
+    if not network.fit_intercept:
+        n_biases = sum(b.shape[0] for b in params.intercepts)
+        candidates = np.delete(candidates, np.s_[params.n_coef : params.n_coef + n_biases])
+    if max_params is None or max_params >= candidates.shape[0]:
+        indices = candidates
     else:
-        rng = check_random_state(random_state)
-        indices = np.sort(rng.choice(size, size=max_params, replace=False))
+        indices = np.sort(rng.choice(candidates, size=max_params, replace=False))
 
     numeric = finite_difference_gradient(
-        network, loss, params, X, Y, sw, alpha, indices=indices, epsilon=epsilon, l1=l1
+        network, loss, params, X, Y, sw, alpha, indices=indices, epsilon=epsilon, l1=l1,
+        mode=mode,
     )
     analytic = analytic[indices]
     denominator = max(np.linalg.norm(analytic) + np.linalg.norm(numeric), np.finfo(float).tiny)
@@ -79,7 +91,7 @@ def check_gradients(
 
 def finite_difference_gradient(
     network, loss, params, X, Y, sample_weight=None, alpha=0.0, *, indices=None,
-    epsilon=1e-6, l1=0.0,
+    epsilon=1e-6, l1=0.0, mode=None,
 ):
     """Central differences of the objective for the parameters ``indices`` (all if None).
 
@@ -92,9 +104,9 @@ def finite_difference_gradient(
     for j, k in enumerate(indices):
         original = theta[k]
         theta[k] = original + epsilon
-        upper = objective(network, loss, params, X, Y, sample_weight, alpha, l1)
+        upper = objective(network, loss, params, X, Y, sample_weight, alpha, l1, mode)
         theta[k] = original - epsilon
-        lower = objective(network, loss, params, X, Y, sample_weight, alpha, l1)
+        lower = objective(network, loss, params, X, Y, sample_weight, alpha, l1, mode)
         theta[k] = original
         numeric[j] = (upper - lower) / (2 * epsilon)
     return numeric

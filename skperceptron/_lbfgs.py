@@ -13,7 +13,8 @@ import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
-from ._network import Workspace, loss_and_gradients
+from ._layers import TrainingPass
+from ._network import Workspace, forward, loss_and_gradients
 from ._training import TrainingResult
 from ._warnings import warn_user
 
@@ -53,25 +54,39 @@ class Progress:
 
 
 def objective_and_gradient(network, loss, params, data, alpha):
-    """theta -> (J, dJ/dtheta in float64), for scipy; J is inf where it is not finite."""
+    """theta -> (J, dJ/dtheta in float64), for scipy; J is inf where it is not finite.
+
+    theta is the trainable part of the parameters. Batch normalization normalizes with
+    the statistics of the whole training set, the batch L-BFGS sees.
+    """
     grads = params.zeros_like()
     workspace = Workspace(network, data.n_samples, params.dtype)
     X, Y, sw = data.X, data.Y, data.sample_weight
+    trainable = params.trainable
 
     def value_and_gradient(theta):
-        params.flat[...] = theta
+        trainable[...] = theta
+        mode = TrainingPass(sample_weight=sw) if network.batch_norm else None
         value, _ = loss_and_gradients(network, loss, params, X, Y, sw, alpha, grads,
-                                      workspace)
+                                      workspace, mode=mode)
         if not np.isfinite(value):
             return np.inf, np.zeros_like(theta)
-        return value, grads.flat.astype(np.float64)
+        return value, grads.trainable.astype(np.float64)
 
     return value_and_gradient
 
 
+def set_running_statistics(network, params, data):
+    """Batch normalization's running statistics: those of the whole training set (the
+    one batch of L-BFGS), at the final weights."""
+    if network.batch_norm:
+        mode = TrainingPass(sample_weight=data.sample_weight, momentum=1.0)
+        forward(network, params, data.X, mode=mode, cache=False)
+
+
 def train_lbfgs(network, loss, params, data, settings):
     """Minimise the full-batch objective; ``params`` ends on L-BFGS's answer."""
-    progress = Progress(params.flat.astype(np.float64), settings)
+    progress = Progress(params.trainable.astype(np.float64), settings)
     try:
         outcome = scipy.optimize.minimize(
             objective_and_gradient(network, loss, params, data, settings.alpha),
@@ -83,8 +98,11 @@ def train_lbfgs(network, loss, params, data, settings):
                      "gtol": settings.tol},
         )
     except KeyboardInterrupt:
-        return _interrupted(params, progress)
-    params.flat[...] = outcome.x
+        result = _interrupted(params, progress)
+        set_running_statistics(network, params, data)
+        return result
+    params.trainable[...] = outcome.x
+    set_running_statistics(network, params, data)
     result = TrainingResult(
         n_iter=int(outcome.nit),
         loss=float(outcome.fun),
@@ -105,7 +123,7 @@ def train_lbfgs(network, loss, params, data, settings):
 
 def _interrupted(params, progress):
     """Keep the last completed iteration after a KeyboardInterrupt."""
-    params.flat[...] = progress.x
+    params.trainable[...] = progress.x
     n_iter = len(progress.loss_curve)
     warn_user(
         f"Training interrupted after {n_iter} L-BFGS iterations; the weights of the "

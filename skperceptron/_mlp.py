@@ -12,7 +12,7 @@ from ._activations import HIDDEN_ACTIVATIONS
 from ._base import OutputSpec
 from ._classifier import NetworkClassifier
 from ._compat import Interval, StrOptions
-from ._docstrings import fill_doc
+from ._docstrings import MLP_PARAMETERS_DOC, fill_doc
 from ._initializers import INITIALIZERS
 from ._losses import get_loss
 from ._network import penalty_strengths
@@ -38,6 +38,9 @@ _MLP_CONSTRAINTS = {
     "weight_init": [StrOptions({"auto", *INITIALIZERS})],
     "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
     "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+    "dropout": [Interval(Real, 0, 1, closed="left"), list, tuple],
+    "batch_norm": ["boolean"],
+    "batch_norm_momentum": [Interval(Real, 0, 1, closed="both")],
 }
 
 _MLP_DOC_DEFAULTS = dict(
@@ -51,76 +54,6 @@ _MLP_DOC_DEFAULTS = dict(
     penalty="'l2'",
 )
 
-_MLP_PARAMETERS_DOC = """
-    hidden_layer_sizes : array-like of shape (n_hidden_layers,), default=(100,)
-        Number of units in each hidden layer. ``()`` gives a network without a hidden
-        layer (a generalised linear model).
-
-    activation : str or list of str, default='relu'
-        Activation of the hidden units: 'identity', 'logistic', 'tanh', 'relu',
-        'leaky_relu', 'elu' or 'softplus'; or one of these per hidden layer.
-
-    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
-        'sgd' is mini-batch stochastic gradient descent, 'adam' the Adam optimizer,
-        'lbfgs' full-batch L-BFGS-B from scipy with the backpropagated gradient.
-
-    %(penalty)s
-
-    %(alpha)s
-
-    %(l1_ratio)s
-
-    batch_size : int or 'auto', default='auto'
-        Mini-batch size for 'sgd' and 'adam'; 'auto' is ``min(200, n_samples)``.
-
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        Step-size schedule for 'sgd': constant ``learning_rate_init``;
-        ``learning_rate_init / (t + 1) ** power_t`` with t the samples seen; or
-        constant until a plateau (see ``tol``), then divided by 5 each time.
-
-    learning_rate_init : float, default=0.001
-        Initial step size of 'sgd' and 'adam'.
-
-    power_t : float, default=0.5
-        Exponent of the 'invscaling' schedule.
-
-    %(max_iter)s
-
-    %(shuffle)s
-
-    %(random_state)s
-
-    %(tol)s
-
-    %(verbose)s
-
-    %(warm_start)s
-
-    momentum : float, default=0.9
-        Momentum of 'sgd', between 0 and 1.
-
-    nesterovs_momentum : bool, default=True
-        Use Nesterov's momentum with 'sgd' (when momentum > 0).
-
-    %(early_stopping)s
-
-    %(validation_fraction)s
-
-    beta_1, beta_2 : float, default=0.9, 0.999
-        Decay rates of Adam's first and second moment estimates, in [0, 1).
-
-    epsilon : float, default=1e-8
-        Adam's term that keeps the update's denominator away from zero.
-
-    %(n_iter_no_change)s
-
-    max_fun : int, default=15000
-        Maximum number of loss evaluations of 'lbfgs'.
-
-    %(weight_init)s
-
-    %(loss_threshold)s
-"""
 
 
 class _MLPMixin:
@@ -207,7 +140,13 @@ class _MLPMixin:
         )
 
     def _check_params(self):
-        self._hidden_layers()
+        sizes, _ = self._hidden_layers()
+        if any(self._dropout_rates(len(sizes))) and self.solver == "lbfgs":
+            raise ValueError(
+                f"dropout={self.dropout!r} cannot be used with solver='lbfgs': dropout "
+                "makes every evaluation of the objective random, and L-BFGS needs a "
+                "deterministic one. Use solver='sgd' or 'adam', or dropout=0."
+            )
         if self.solver == "lbfgs" and self.penalty in ("l1", "elasticnet"):
             raise ValueError(
                 f"penalty={self.penalty!r} cannot be used with solver='lbfgs': the L1 "
@@ -217,6 +156,27 @@ class _MLPMixin:
 
     def _penalty_strengths(self):
         return penalty_strengths(self.penalty, self.alpha, self.l1_ratio)
+
+    def _dropout_rates(self, n_hidden):
+        """One dropout rate per hidden layer, checked."""
+        rates = self.dropout
+        if isinstance(rates, Real):
+            return (float(rates),) * n_hidden
+        rates = list(rates)
+        if len(rates) != n_hidden:
+            raise ValueError(
+                f"dropout has {len(rates)} entries but there are {n_hidden} hidden "
+                "layers: give one rate or one per hidden layer."
+            )
+        for rate in rates:
+            if not isinstance(rate, Real) or isinstance(rate, bool) or not 0 <= rate < 1:
+                raise ValueError(
+                    f"dropout rates must be numbers in [0, 1), got {self.dropout!r}."
+                )
+        return tuple(float(rate) for rate in rates)
+
+    def _training_layers(self, n_hidden):
+        return self._dropout_rates(n_hidden), self.batch_norm, self.batch_norm_momentum
 
 
 @fill_doc(**_MLP_DOC_DEFAULTS)
@@ -231,7 +191,7 @@ class MLPClassifier(_MLPMixin, NetworkClassifier):
     ----------"""
 
     __doc__ += (
-        _MLP_PARAMETERS_DOC
+        MLP_PARAMETERS_DOC
         + """
     loss : {'log_loss', 'hinge'}, default='log_loss'
         'log_loss' trains probabilities (``predict_proba``); 'hinge' trains one score
@@ -246,6 +206,14 @@ class MLPClassifier(_MLPMixin, NetworkClassifier):
         Class labels.
 
     %(fitted_common)s
+
+    batch_norm_scales_, batch_norm_shifts_ : list of ndarray
+        With ``batch_norm=True``: the learned scale (gamma) and shift (beta) of each
+        hidden layer's batch normalization, each of shape (units of the layer,).
+
+    running_means_, running_vars_ : list of ndarray
+        With ``batch_norm=True``: the running mean and variance of each hidden
+        layer's net input, which predictions normalize with.
 
     See Also
     --------
@@ -303,8 +271,11 @@ class MLPClassifier(_MLPMixin, NetworkClassifier):
         weight_init="auto",
         class_weight=None,
         loss_threshold=None,
-    penalty="l2",
+        penalty="l2",
         l1_ratio=0.15,
+        dropout=0.0,
+        batch_norm=False,
+        batch_norm_momentum=0.1,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -335,6 +306,9 @@ class MLPClassifier(_MLPMixin, NetworkClassifier):
         self.loss_threshold = loss_threshold
         self.penalty = penalty
         self.l1_ratio = l1_ratio
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.batch_norm_momentum = batch_norm_momentum
 
     def _output_spec(self):
         """Raw scores for the hinge; softmax over classes, else logistic units."""
@@ -362,13 +336,21 @@ default='squared_error'
 """
 
     __doc__ += (
-        _MLP_PARAMETERS_DOC
+        MLP_PARAMETERS_DOC
         + """
     %(huber_delta)s
 
     Attributes
     ----------
     %(fitted_common)s
+
+    batch_norm_scales_, batch_norm_shifts_ : list of ndarray
+        With ``batch_norm=True``: the learned scale (gamma) and shift (beta) of each
+        hidden layer's batch normalization, each of shape (units of the layer,).
+
+    running_means_, running_vars_ : list of ndarray
+        With ``batch_norm=True``: the running mean and variance of each hidden
+        layer's net input, which predictions normalize with.
 
     See Also
     --------
@@ -426,8 +408,11 @@ default='squared_error'
         weight_init="auto",
         loss_threshold=None,
         huber_delta=1.0,
-    penalty="l2",
+        penalty="l2",
         l1_ratio=0.15,
+        dropout=0.0,
+        batch_norm=False,
+        batch_norm_momentum=0.1,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -457,6 +442,9 @@ default='squared_error'
         self.loss_threshold = loss_threshold
         self.penalty = penalty
         self.l1_ratio = l1_ratio
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.batch_norm_momentum = batch_norm_momentum
         self.huber_delta = huber_delta
 
     def _output_spec(self):

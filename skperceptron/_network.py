@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._kernels import add_scaled
-from ._layers import Activate, Dense
+from ._layers import Activate, BatchNorm, Dense, Dropout
 
 
 class Parameters:
@@ -32,50 +32,85 @@ class Parameters:
     The flat layout is ``[W_1, ..., W_L, b_1, ..., b_L]`` (each ``W`` in C order). Optimizers
     update the whole vector in one fused operation, L-BFGS reads and writes it without
     packing, and the L2 penalty is one dot product over the leading ``n_coef`` entries.
+
+    With batch normalization (``norm_units``: the width of each normalized layer) the
+    vector goes on with the learned scales and shifts, ``[gamma_1, ..., beta_1, ...]``,
+    which end the ``trainable`` part that optimizers and L-BFGS see; then the running
+    means and variances, fitted state that training sets but no gradient moves. So a
+    copy of ``flat`` (the best weights of early stopping) holds all of them.
     """
 
-    def __init__(self, layer_units, dtype=np.float64, flat=None):
+    def __init__(self, layer_units, dtype=np.float64, flat=None, norm_units=()):
         self.layer_units = tuple(int(u) for u in layer_units)
+        self.norm_units = tuple(int(u) for u in norm_units)
         pairs = list(zip(self.layer_units[:-1], self.layer_units[1:]))
         self.n_coef = sum(a * b for a, b in pairs)
-        size = self.n_coef + sum(b for _, b in pairs)
+        shapes = [(a, b) for a, b in pairs] + [(b,) for _, b in pairs]
+        shapes += [(u,) for u in self.norm_units] * 4  # scales, shifts, means, variances
+        sizes = [int(np.prod(shape)) for shape in shapes]
+        self.n_trainable = sum(sizes) - 2 * sum(self.norm_units)
         if flat is None:
-            flat = np.zeros(size, dtype=dtype)
-        elif flat.shape != (size,):
-            raise ValueError(f"expected a flat vector of {size} values, got {flat.shape}")
+            flat = np.zeros(sum(sizes), dtype=dtype)
+        elif flat.shape != (sum(sizes),):
+            raise ValueError(f"expected a flat vector of {sum(sizes)} values, got {flat.shape}")
         self.flat = flat
-        self.coefs, self.intercepts = [], []
-        start = 0
-        for fan_in, fan_out in pairs:
-            self.coefs.append(flat[start : start + fan_in * fan_out].reshape(fan_in, fan_out))
-            start += fan_in * fan_out
-        for _, fan_out in pairs:
-            self.intercepts.append(flat[start : start + fan_out])
-            start += fan_out
+        views, start = [], 0
+        for shape, size in zip(shapes, sizes):
+            views.append(flat[start : start + size].reshape(shape))
+            start += size
+        L, k = len(pairs), len(self.norm_units)
+        self.coefs, self.intercepts = views[:L], views[L : 2 * L]
+        self.norm_scales, self.norm_shifts = views[2 * L : 2 * L + k], views[2 * L + k : 2 * L + 2 * k]
+        self.running_means, self.running_vars = views[2 * L + 2 * k : 2 * L + 3 * k], views[2 * L + 3 * k :]
 
     @classmethod
-    def from_layers(cls, coefs, intercepts, dtype):
-        """Copy per-layer arrays into a new flat parameter vector."""
+    def from_layers(cls, coefs, intercepts, dtype, norm=None):
+        """Copy per-layer arrays into a new flat parameter vector.
+
+        ``norm``: (scales, shifts, running means, running variances) of batch
+        normalization, four lists of per-layer arrays, or None.
+        """
         units = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
-        params = cls(units, dtype=dtype)
-        for dst, src in zip(params.coefs + params.intercepts, list(coefs) + list(intercepts)):
+        norm = norm or ([], [], [], [])
+        params = cls(units, dtype=dtype, norm_units=[s.shape[0] for s in norm[0]])
+        for dst, src in zip(params.arrays(), [*coefs, *intercepts, *(a for n in norm for a in n)]):
             dst[...] = src
         return params
+
+    def arrays(self):
+        """Every per-layer view, in the order of the flat vector."""
+        return [*self.coefs, *self.intercepts, *self.norm_scales, *self.norm_shifts,
+                *self.running_means, *self.running_vars]
+
+    def reset_norm(self):
+        """Batch normalization's starting point: the identity (gamma 1, beta 0, and
+        running statistics of a standard normal)."""
+        for gamma, beta, mean, var in zip(self.norm_scales, self.norm_shifts,
+                                          self.running_means, self.running_vars):
+            gamma.fill(1)
+            beta.fill(0)
+            mean.fill(0)
+            var.fill(1)
 
     @property
     def dtype(self):
         return self.flat.dtype
 
     def zeros_like(self):
-        return Parameters(self.layer_units, dtype=self.dtype)
+        return Parameters(self.layer_units, dtype=self.dtype, norm_units=self.norm_units)
 
     def copy(self):
-        return Parameters(self.layer_units, flat=self.flat.copy())
+        return Parameters(self.layer_units, flat=self.flat.copy(), norm_units=self.norm_units)
 
     @property
     def weights(self):
         """The weight entries of the flat vector (no biases): what L2 penalises."""
         return self.flat[: self.n_coef]
+
+    @property
+    def trainable(self):
+        """The entries that gradients move: all but the running statistics."""
+        return self.flat[: self.n_trainable]
 
 
 @dataclass(frozen=True)
@@ -83,27 +118,39 @@ class Network:
     """The architecture: layer sizes and the activation of every non-input layer.
 
     ``layers`` is the network as a sequence of layer objects, built from these: for each
-    weight layer a ``Dense`` layer and its ``Activate`` layer, the last one the output.
-    ``slots[k]`` says where layer k's input and output are in the cache of the forward
-    pass (a layer that works in place keeps its input's slot).
+    weight layer a ``Dense`` layer and its ``Activate`` layer, the last one the output;
+    with ``batch_norm`` a ``BatchNorm`` between the two in every hidden layer, and a
+    ``Dropout`` after a hidden layer's activation where its rate in ``dropout`` (one
+    per hidden layer, or empty) is above 0. ``slots[k]`` says where layer k's input
+    and output are in the cache of the forward pass (a layer that works in place keeps
+    its input's slot).
     """
 
     layer_units: tuple
     hidden_activations: tuple
     output_activation: object
     fit_intercept: bool = True
+    dropout: tuple = ()
+    batch_norm: bool = False
     layers: tuple = field(init=False, repr=False, compare=False)
     slots: tuple = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         if len(self.hidden_activations) != len(self.layer_units) - 2:
             raise ValueError("need one activation per hidden layer")
+        if self.dropout and len(self.dropout) != len(self.hidden_activations):
+            raise ValueError("need one dropout rate per hidden layer")
         layers = []
         units = self.layer_units
         for i in range(self.n_layers):
             layers.append(Dense(i, units[i], units[i + 1], fit_intercept=self.fit_intercept,
                                 input_gradient=i > 0))
+            hidden = i < self.n_layers - 1
+            if hidden and self.batch_norm:
+                layers.append(BatchNorm(i, units[i + 1]))
             layers.append(Activate(self.activation(i)))
+            if hidden and self.dropout and self.dropout[i] > 0:
+                layers.append(Dropout(self.dropout[i], units[i + 1]))
         slots, position = [], 0
         for layer in layers:
             output = position + 1 if layer.writes_new_output else position
@@ -116,6 +163,17 @@ class Network:
     def n_layers(self):
         """Number of weight layers (hidden layers + 1)."""
         return len(self.layer_units) - 1
+
+    @property
+    def norm_units(self):
+        """The width of each batch-normalized layer (every hidden layer, or none)."""
+        return self.layer_units[1:-1] if self.batch_norm else ()
+
+    @property
+    def trains_differently(self):
+        """Whether a forward pass in training differs from prediction (dropout, batch
+        normalization), so that training passes a ``TrainingPass`` to the layers."""
+        return self.batch_norm or any(rate > 0 for rate in self.dropout)
 
     def activation(self, layer):
         """Activation of weight layer ``layer`` (0-based)."""
@@ -156,7 +214,7 @@ def _rows(buffers, k, n_samples):
     return buffers[k][:n_samples]
 
 
-def forward(network, params, X, workspace=None, *, apply_output=True, cache=True):
+def forward(network, params, X, workspace=None, *, apply_output=True, cache=True, mode=None):
     """Forward pass through every layer. Returns ``[X, A_1, ..., A_L]``.
 
     This list is the cache of the backward pass: each dense layer's weight gradient
@@ -165,14 +223,15 @@ def forward(network, params, X, workspace=None, *, apply_output=True, cache=True
     its input's entry instead of adding one (``Network.slots``). With a ``workspace``
     the outputs are written into its buffers. With ``apply_output=False`` the last
     entry is the output layer's net input Z_L (a classifier's decision function); with
-    ``cache=False`` only the last output is kept (prediction).
+    ``cache=False`` only the last output is kept (prediction). ``mode`` (a
+    ``_layers.TrainingPass``) makes dropout and batch normalization train.
     """
     n_samples = X.shape[0]
     buffers = None if workspace is None else workspace.outputs
     layers = network.layers if apply_output else network.layers[:-1]
     outputs = [X]
     for k, layer in enumerate(layers):
-        A = layer.forward(params, outputs[-1], _rows(buffers, k, n_samples))
+        A = layer.forward(params, outputs[-1], _rows(buffers, k, n_samples), mode)
         if cache and layer.writes_new_output:
             outputs.append(A)
         else:
@@ -203,7 +262,7 @@ def output_gradient(network, loss, Y, P, sample_weight=None, out=None):
     return activation.backward_(dP, P)
 
 
-def backward(network, params, outputs, dZ, grads, workspace=None):
+def backward(network, params, outputs, dZ, grads, workspace=None, mode=None):
     """Backward pass: fill ``grads`` with dJ/dW_l and dJ/db_l for every layer.
 
     ``dZ`` is dJ/dZ_L at the output layer's net input: the output activation has been
@@ -224,13 +283,14 @@ def backward(network, params, outputs, dZ, grads, workspace=None):
     for k in range(len(network.layers) - 2, -1, -1):  # the output activation is done
         inputs, output = network.slots[k]
         gradient = network.layers[k].backward(params, outputs[inputs], outputs[output],
-                                              gradient, grads, _rows(buffers, k, n_samples))
+                                              gradient, grads, _rows(buffers, k, n_samples),
+                                              mode)
     return grads
 
 
 def loss_and_gradients(
     network, loss, params, X, Y, sample_weight=None, alpha=0.0, grads=None, workspace=None,
-    *, penalty_gradient=True, l1=0.0,
+    *, penalty_gradient=True, l1=0.0, mode=None,
 ):
     """The objective J and its gradient with respect to every parameter.
 
@@ -240,17 +300,18 @@ def loss_and_gradients(
     optimizers add the L2 term's, ``l2_step(alpha, n) * W``, in their own pass over the
     weights, and take the L1 term by a proximal step. With it, the L1 term's gradient
     is ``l1 / n * sign(W)``: exact away from zero, where |w| is differentiable.
+    ``mode`` (a ``_layers.TrainingPass``) runs the network as in training.
     """
     if grads is None:
         grads = params.zeros_like()
     n_samples = X.shape[0]
-    outputs = forward(network, params, X, workspace)
+    outputs = forward(network, params, X, workspace, mode=mode)
     P = outputs[-1]
     value = loss.value(Y, P, sample_weight) + penalty_value(params, alpha, l1, n_samples)
     weights = params.weights
     out = None if workspace is None else workspace.output_gradient[:n_samples]
     dZ = output_gradient(network, loss, Y, P, sample_weight, out)
-    backward(network, params, outputs, dZ, grads, workspace)
+    backward(network, params, outputs, dZ, grads, workspace, mode)
     if alpha and penalty_gradient:
         # d/dW of alpha / (2 n) ||W||^2 = (alpha / n) W; biases are not penalised.
         add_scaled(grads.weights, l2_step(alpha, n_samples, weights.dtype), weights)
@@ -292,7 +353,8 @@ def l2_step(alpha, n_samples, dtype):
     return np.dtype(dtype).type(alpha / n_samples)
 
 
-def objective(network, loss, params, X, Y, sample_weight=None, alpha=0.0, l1=0.0):
+def objective(network, loss, params, X, Y, sample_weight=None, alpha=0.0, l1=0.0,
+              mode=None):
     """J alone (no backward pass): for monitoring and finite differences."""
-    P = predict_output(network, params, X)
+    P = forward(network, params, X, mode=mode, cache=False)[-1]
     return loss.value(Y, P, sample_weight) + penalty_value(params, alpha, l1, X.shape[0])

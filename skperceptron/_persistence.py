@@ -25,6 +25,8 @@ def _network_state(network):
         "hidden_activations": [a.name for a in network.hidden_activations],
         "output_activation": network.output_activation.name,
         "fit_intercept": bool(network.fit_intercept),
+        "dropout": [float(rate) for rate in network.dropout],
+        "batch_norm": bool(network.batch_norm),
     }
 
 
@@ -34,6 +36,8 @@ def _network_from_state(state):
         hidden_activations=tuple(get_activation(a) for a in state["hidden_activations"]),
         output_activation=get_activation(state["output_activation"]),
         fit_intercept=bool(state["fit_intercept"]),
+        dropout=tuple(float(rate) for rate in state.get("dropout", ())),
+        batch_norm=bool(state.get("batch_norm", False)),
     )
 
 

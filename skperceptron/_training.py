@@ -40,6 +40,9 @@ class StochasticSettings:
     #: A dict in which the epoch runner leaves its buffers for the next call, or None.
     cache: dict | None = None
     l1: float = 0.0  # L1 strength for mean-1 sample weights
+    #: (rng, momentum): draws dropout masks, moves batch normalization's running
+    #: statistics; used only by networks that have these layers.
+    training: tuple | None = None
 
 
 @dataclass
@@ -96,7 +99,7 @@ def train_stochastic(network, loss, params, optimizer, data, settings):
     """
     result = TrainingResult()
     epochs = make_epochs(network, loss, params, optimizer, data, settings.batch_size,
-                         settings.alpha, settings.cache, settings.l1)
+                         settings.alpha, settings.cache, settings.l1, settings.training)
     snapshots = Snapshots(params.flat, settings.best_so_far)
     for epoch in itertools.count(1):
         started = time.perf_counter()

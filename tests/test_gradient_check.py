@@ -19,6 +19,7 @@ from skperceptron import (
     check_gradients,
 )
 from skperceptron._activations import HIDDEN_ACTIVATIONS
+from skperceptron._layers import Activate, TrainingPass
 
 # check_gradients uses h = 1e-6: for a correct gradient its relative error is ~1e-9
 # (truncation h^2, rounding eps / h); a wrong term gives 1e-3 or more.
@@ -65,13 +66,16 @@ def _kink_distance(estimator, X, y, sample_weight=None):
     """
     network, loss, params, data, *_ = estimator._gradient_problem(X, y, sample_weight)
     A, Y = data.X, data.Y
+    # The forward pass of check_gradients: in training mode, with the masks it draws.
+    mode = None
+    if network.trains_differently:
+        mode = TrainingPass(np.random.RandomState(0), data.sample_weight, hold=True)
     distances = [np.inf]
-    for layer, (W, b) in enumerate(zip(params.coefs, params.intercepts)):
-        Z = A @ W + b
-        act = network.activation(layer)
-        if layer < network.n_layers - 1 and act.name in KINKED:
-            distances.append(np.abs(Z).min())
-        A = act.value(Z)
+    for layer in network.layers:
+        hidden = layer is not network.layers[-1]
+        if isinstance(layer, Activate) and hidden and layer.activation.name in KINKED:
+            distances.append(np.abs(A).min())  # the net input of a kinked activation
+        A = layer.forward(params, A.copy() if isinstance(A, np.ndarray) else A, None, mode)
     S = 2 * Y - 1
     regimes = set()
     if loss.name == "perceptron":
@@ -176,6 +180,43 @@ def test_deeper_networks_with_penalty_and_sample_weights(
 ):
     est = make(hidden_layer_sizes=hidden, activation=activation, alpha=alpha, random_state=1)
     sw = _weights() if weighted else None
+    X, y = _smooth_data(est, kind, sw)
+    assert check_gradients(est, X, y, sample_weight=sw) < TOL
+
+
+REGULARISED = {
+    "dropout": dict(dropout=0.3),
+    "batch_norm": dict(batch_norm=True),
+    "batch_norm_dropout": dict(batch_norm=True, dropout=[0.2, 0.4]),
+    "l1": dict(penalty="l1", alpha=0.5),
+    "elasticnet": dict(penalty="elasticnet", alpha=0.5, l1_ratio=0.5),
+}
+MLP_LOSSES = [
+    (lambda **kw: MLPClassifier(**kw), "binary"),
+    (lambda **kw: MLPClassifier(**kw), "multiclass"),
+    (lambda **kw: MLPClassifier(**kw), "multilabel"),
+    (lambda **kw: MLPClassifier(loss="hinge", **kw), "multiclass"),
+    (lambda **kw: MLPRegressor(**kw), "multioutput"),
+    (lambda **kw: MLPRegressor(loss="absolute_error", **kw), "regression"),
+    (lambda **kw: MLPRegressor(loss="huber", huber_delta=0.5, **kw), "multioutput"),
+    (lambda **kw: MLPRegressor(loss="poisson", **kw), "counts"),
+]
+
+
+@pytest.mark.parametrize("config", sorted(REGULARISED))
+@pytest.mark.parametrize(
+    "make, kind", MLP_LOSSES,
+    ids=["log_loss-binary", "log_loss-multiclass", "log_loss-multilabel", "hinge",
+         "squared_error", "absolute_error", "huber", "poisson"],
+)
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_dropout_batch_norm_and_l1_gradients(activation, make, kind, config):
+    # Dropout with its masks held fixed, batch normalization in training mode (weighted
+    # batch statistics), and the L1 term away from zero weights (the starting weights
+    # are drawn from a continuous distribution), all with sample weights.
+    est = make(hidden_layer_sizes=(5, 4), activation=activation, random_state=0,
+               **REGULARISED[config])
+    sw = _weights()
     X, y = _smooth_data(est, kind, sw)
     assert check_gradients(est, X, y, sample_weight=sw) < TOL
 
