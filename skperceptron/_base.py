@@ -24,6 +24,7 @@ from ._compat import Interval, Options, _fit_context, validate_data
 from ._data import (
     SeededPermutations,
     TrainingData,
+    check_layer_arrays,
     check_sample_weight,
     hold_out,
     scaled,
@@ -216,22 +217,32 @@ class BaseNetwork(PlainStateMixin, BaseEstimator):
                 b.fill(0)
         return Parameters.from_layers(coefs, intercepts, dtype)
 
-    def _reuse_parameters(self, network, dtype):
-        shapes = [W.shape for W in self.coefs_]
-        expected = list(zip(network.layer_units[:-1], network.layer_units[1:]))
-        if shapes != expected:
-            raise ValueError(
-                "warm_start/partial_fit cannot change the network's shape: the fitted "
-                f"weights have shapes {shapes}, the parameters now ask for {expected}. "
-                "Set warm_start=False to fit from scratch."
-            )
-        return Parameters.from_layers(self.coefs_, self.intercepts_, dtype)
+    def _reuse_parameters(self, network, dtype, fitted):
+        """``coefs_``/``intercepts_`` (fitted or assigned), checked, in a new vector."""
+        units = network.layer_units
+        hint = ("warm_start/partial_fit cannot change the network's shape. Set warm_start="
+                "False to fit from scratch." if fitted else "Starting weights of your own "
+                "must fit the network that the data and the parameters define.")
+        coefs = check_layer_arrays("coefs_", getattr(self, "coefs_", None),
+                                   zip(units[:-1], units[1:]), dtype, hint)
+        intercepts = check_layer_arrays("intercepts_", getattr(self, "intercepts_", None),
+                                        [(u,) for u in units[1:]], dtype, hint)
+        return Parameters.from_layers(coefs, intercepts, dtype)
 
     def _prepare(self, X, y, sample_weight=None, X_val=None, y_val=None, *,
                  incremental=False, classes=None):
-        """Validate and encode everything; initialise or reuse the parameters."""
+        """Validate and encode everything; initialise or reuse the parameters.
+
+        partial_fit and a warm start continue from ``coefs_``/``intercepts_``, fitted
+        or assigned by the user. On an estimator never fitted, assigned weights are the
+        only state reused: X, y and the classes are validated and learned as by a first
+        fit (``first_pass``).
+        """
         self._check_params()
-        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        reuse = (incremental or self.warm_start) and (
+            hasattr(self, "coefs_") or hasattr(self, "intercepts_"))
+        fitted = hasattr(self, "_net")  # set by every fit, and kept by pickling
+        first_pass = not (reuse and fitted)
         if incremental and not first_pass:
             X, y = self._validate_more(X, y)
         else:
@@ -242,11 +253,12 @@ class BaseNetwork(PlainStateMixin, BaseEstimator):
         sample_weight = self._sample_weight(X, y, sample_weight)
         network, loss = self._build_network(X.shape[1], Y.shape[1])
         self._rng = self._random_state(later_pass=incremental and not first_pass)
-        if first_pass:
-            params = self._initial_parameters(network, self._rng, X.dtype)
-            self._reset_history()
+        if reuse:
+            params = self._reuse_parameters(network, X.dtype, fitted)
         else:
-            params = self._reuse_parameters(network, X.dtype)
+            params = self._initial_parameters(network, self._rng, X.dtype)
+        if first_pass:
+            self._reset_history()
         validation = self._validation_data(X, X_val, y_val)
         self._net, self._loss = network, loss
         return _Problem(network, loss, params, TrainingData(X, Y, sample_weight),
