@@ -93,8 +93,9 @@ def validation_split(y, n_samples, fraction, rng, stratify):
 
     The validation set gets ``ceil(fraction * n_samples)`` samples, but at least 2 (a
     score on one sample is 0 or 1 and says little). With ``stratify`` (single-output
-    classification) the split is stratified when every class has 2 members or more and
-    both sets can hold one of each; otherwise it is plain random.
+    classification) the split is stratified, as scikit-learn's MLPClassifier and linear
+    classifiers split: a class with a single member, or fewer samples on either side
+    than there are classes, raises scikit-learn's own error.
     """
     n_val = max(int(np.ceil(fraction * n_samples)), 2)
     if n_val >= n_samples:
@@ -103,14 +104,9 @@ def validation_split(y, n_samples, fraction, rng, stratify):
             f"into training data and a validation set of {n_val}. Increase "
             "'validation_fraction', add data, or pass X_val and y_val."
         )
-    labels = None
-    if stratify:
-        _, counts = np.unique(y, return_counts=True)
-        if counts.min() >= 2 and n_val >= counts.shape[0]:
-            if n_samples - n_val >= counts.shape[0]:
-                labels = y
     return train_test_split(
-        np.arange(n_samples), test_size=n_val, random_state=rng, stratify=labels
+        np.arange(n_samples), test_size=n_val, random_state=rng,
+        stratify=y if stratify else None,
     )
 
 

@@ -331,6 +331,19 @@ class Case:
     allowed: list  # patterns of errors a valid input may still meet
 
 
+def _stratified_split_errors(y, n):
+    """scikit-learn's errors for a stratified hold-out of ceil(0.1 n) >= 2 samples."""
+    counts = np.unique(y, return_counts=True)[1]
+    n_val = max(math.ceil(0.1 * n), 2)
+    if counts.min() < 2:
+        return ["The least populated classes in y have only 1 member"]
+    if n_val < len(counts):
+        return [f"The test_size = {n_val} should be greater or equal to the number of classes"]
+    if n - n_val < len(counts):
+        return ["The train_size = .* should be greater or equal to the number of classes"]
+    return []
+
+
 @st.composite
 def cases(draw, config):
     n = draw(st.integers(1, 60))
@@ -354,6 +367,8 @@ def cases(draw, config):
     early_stopping = params["early_stopping"] and params.get("solver") != "lbfgs"
     if early_stopping and max(math.ceil(0.1 * n), 2) >= n:
         errors.append("validation set is too small")
+    elif early_stopping and target.kind == "labels":
+        errors += _stratified_split_errors(target.y, n)
     allowed = list(DATA_DEPENDENT_ERRORS)
     if early_stopping and sample_weight is not None:
         # The split can leave the training part with only zero weights.
