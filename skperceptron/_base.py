@@ -342,10 +342,10 @@ class BaseNetwork(PlainStateMixin, BaseEstimator):
         if not self.early_stopping:
             return problem.data, None
         y = problem.y
+        stratify = isinstance(self, ClassifierMixin) and y.ndim == 1 and (
+            self._stratify_all_classes or problem.network.layer_units[-1] == 1)
         idx_train, idx_val = validation_split(
-            y, problem.data.n_samples, self.validation_fraction, self._rng,
-            stratify=isinstance(self, ClassifierMixin) and y.ndim == 1,
-        )
+            y, problem.data.n_samples, self.validation_fraction, self._rng, stratify)
         return hold_out(problem.data, y, idx_train, idx_val)
 
     def _scorer(self, network, validation):

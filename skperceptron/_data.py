@@ -92,10 +92,10 @@ def validation_split(y, n_samples, fraction, rng, stratify):
     """Indices (train, validation) for early stopping.
 
     The validation set gets ``ceil(fraction * n_samples)`` samples, but at least 2 (a
-    score on one sample is 0 or 1 and says little). With ``stratify`` (single-output
-    classification) the split is stratified, as scikit-learn's MLPClassifier and linear
-    classifiers split: a class with a single member, or fewer samples on either side
-    than there are classes, raises scikit-learn's own error.
+    score on one sample is 0 or 1 and says little). With ``stratify`` the split is
+    stratified as scikit-learn's classifiers split: a class with a single member, or
+    fewer samples on either side than there are classes, raises scikit-learn's own
+    error.
     """
     n_val = max(int(np.ceil(fraction * n_samples)), 2)
     if n_val >= n_samples:

@@ -39,9 +39,10 @@ _SHARED = {
     Hold out ``validation_fraction`` of the training data (or use ``X_val``/``y_val``
     given to ``fit``), score it after every epoch, stop when the score has not improved
     by ``tol`` for ``n_iter_no_change`` epochs, and restore the weights that scored
-    best. The split is stratified for single-output classification, as scikit-learn's
-    linear classifiers split: a class with a single sample, or fewer samples on
-    either side than there are classes, raises scikit-learn's error.""",
+    best. Classifiers stratify the split as scikit-learn's do: the perceptron for any
+    single-output target, the MLP for two classes (one output unit) only; there a
+    class with a single sample, or fewer samples on either side than there are
+    classes, raises scikit-learn's error.""",
     "validation_fraction": """validation_fraction : float, default=0.1
     Fraction of the training data held out for early stopping.""",
     "loss_threshold": """loss_threshold : float or None, default=None
