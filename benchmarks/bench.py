@@ -63,6 +63,7 @@ from types import SimpleNamespace
 import numpy as np
 import scipy.sparse as sp
 import sklearn
+from _report import load_text, print_table  # beside this script
 from sklearn.datasets import load_digits, make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Perceptron as SkPerceptron
@@ -74,8 +75,6 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 import skperceptron
 from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier
-
-from _report import load_text, print_table  # beside this script
 
 OURS, SKLEARN, TORCH = "skperceptron", "scikit-learn", "torch"
 SKLEARN_1T = "sklearn 1-thread"  # scikit-learn with its BLAS limited to one thread
@@ -892,6 +891,36 @@ def warm_up(ctx):
         fit()
 
 
+def workload_9(ctx):
+    """The cost of the regularisers on W1's shape: each fit against the plain one."""
+    n, batch, epochs = 20_000, 200, 3
+    X, y = classification_data(n, "float64")
+    kwargs = dict(MLP_COMMON, hidden_layer_sizes=(256, 128), batch_size=batch,
+                  max_iter=epochs, n_iter_no_change=epochs + 1)
+    variants = {
+        "plain": {},
+        "dropout=0.2": dict(dropout=0.2),
+        "batch_norm": dict(batch_norm=True),
+        "batch_norm + dropout=0.2": dict(batch_norm=True, dropout=0.2),
+        "penalty='l1'": dict(penalty="l1"),
+    }
+    timings = time_alternating(
+        {name: (lambda extra=extra: MLPClassifier(**kwargs, **extra).fit(X, y))
+         for name, extra in variants.items()}, ctx.repeats)
+    plain = timings["plain"].median
+    rows = [[name, f"{t.median:.3f}", t.spread, len(t.seconds), f"{t.median / plain:.2f}x"]
+            for name, t in timings.items()]
+    print_table(
+        f"W9  regularisers, MLPClassifier (256, 128) relu adam, {n} x 784 float64, "
+        f"{epochs} epochs, batch {batch}",
+        ["configuration", "median s", "min-max s", "runs", "time / plain"], rows)
+    limits = {"dropout=0.2": 1.15, "batch_norm": 1.30}
+    return [Target("W9", f"{name} <= {limit:.2f}x the plain fit",
+                   f"{timings[name].median / plain:.2f}x",
+                   timings[name].median / plain <= limit)
+            for name, limit in limits.items()]
+
+
 def print_summary(targets, ran):
     print("\nTargets")
     print("=======")
@@ -908,14 +937,14 @@ def print_summary(targets, ran):
 
 
 WORKLOADS = {1: workload_1, 2: workload_2, 3: workload_3, 4: workload_4, 5: workload_5,
-             6: workload_6, 7: workload_7, 8: workload_8}
+             6: workload_6, 7: workload_7, 8: workload_8, 9: workload_9}
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description="Time skperceptron against scikit-learn and PyTorch.")
     parser.add_argument("--workloads", default=",".join(map(str, WORKLOADS)),
-                        help="comma-separated workload numbers (default: all, 1-8)")
+                        help="comma-separated workload numbers (default: all, 1-9)")
     parser.add_argument("--repeats", type=int, default=5,
                         help="timed fits per library and workload (default: 5; "
                              f"at least {MIN_REPEATS} but fewer once a comparison has run "
@@ -933,7 +962,7 @@ def parse_args(argv=None):
         parser.error("--workloads takes numbers separated by commas, e.g. 1,3")
     unknown = set(args.workloads) - set(WORKLOADS)
     if unknown:
-        parser.error(f"unknown workloads {sorted(unknown)}; choose among 1-8")
+        parser.error(f"unknown workloads {sorted(unknown)}; choose among 1-9")
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
     return args

@@ -29,7 +29,7 @@ from ._data import (
     scaled,
     validation_split,
 )
-from ._initializers import initialize_layers
+from ._fitted import FittedStateMixin
 from ._lbfgs import LbfgsSettings, train_lbfgs
 from ._network import Network, Parameters, predict_output
 from ._persistence import PlainStateMixin
@@ -45,26 +45,6 @@ class OutputSpec(NamedTuple):
     activation: str  # the output activation the network trains with
     loss: object  # the loss (a ``_losses.Loss``)
     out_activation: str  # reported as ``out_activation_``: what predictions apply
-
-
-class _Layers(NamedTuple):
-    """Fitted weights seen through the interface of ``Parameters`` (for prediction)."""
-
-    coefs: list
-    intercepts: list
-    norm_scales: list = []
-    norm_shifts: list = []
-    running_means: list = []
-    running_vars: list = []
-
-    @property
-    def dtype(self):
-        return self.coefs[0].dtype
-
-
-#: Fitted attributes of batch normalization, in the order of ``Parameters.arrays``.
-_NORM_ATTRIBUTES = ("batch_norm_scales_", "batch_norm_shifts_", "running_means_",
-                    "running_vars_")
 
 
 class _Problem(NamedTuple):
@@ -108,7 +88,7 @@ def check_partial_fit(estimator):
     return True
 
 
-class BaseNetwork(PlainStateMixin, BaseEstimator):
+class BaseNetwork(PlainStateMixin, FittedStateMixin, BaseEstimator):
     """Fit machinery shared by the perceptrons and the multi-layer perceptrons.
 
     Hooks a concrete estimator provides:
@@ -230,44 +210,20 @@ class BaseNetwork(PlainStateMixin, BaseEstimator):
         )
         return network, spec.loss
 
-    def _initial_parameters(self, network, rng, dtype):
-        method, logistic_layers = self._weight_init(network)
-        coefs, intercepts = initialize_layers(
-            network.layer_units, method, rng, dtype, logistic_layers=logistic_layers
-        )
-        if not network.fit_intercept:
-            for b in intercepts:
-                b.fill(0)
-        params = Parameters(network.layer_units, dtype, norm_units=network.norm_units)
-        for dst, src in zip(params.coefs + params.intercepts, coefs + intercepts):
-            dst[...] = src
-        params.reset_norm()
-        return params
-
-    def _reuse_parameters(self, network, dtype):
-        shapes = [W.shape for W in self.coefs_]
-        expected = list(zip(network.layer_units[:-1], network.layer_units[1:]))
-        if shapes != expected:
-            raise ValueError(
-                "warm_start/partial_fit cannot change the network's shape: the fitted "
-                f"weights have shapes {shapes}, the parameters now ask for {expected}. "
-                "Set warm_start=False to fit from scratch."
-            )
-        if tuple(s.shape[0] for s in getattr(self, _NORM_ATTRIBUTES[0], [])) != (
-                network.norm_units):
-            raise ValueError(
-                "warm_start/partial_fit cannot add or remove batch normalization: the "
-                f"fitted model has batch_norm={not network.batch_norm}. Set "
-                "warm_start=False to fit from scratch."
-            )
-        norm = [getattr(self, name) for name in _NORM_ATTRIBUTES] if network.batch_norm else None
-        return Parameters.from_layers(self.coefs_, self.intercepts_, dtype, norm)
-
     def _prepare(self, X, y, sample_weight=None, X_val=None, y_val=None, *,
                  incremental=False, classes=None):
-        """Validate and encode everything; initialise or reuse the parameters."""
+        """Validate and encode everything; initialise or reuse the parameters.
+
+        partial_fit and a warm start continue from ``coefs_``/``intercepts_``, fitted
+        or assigned by the user. On an estimator never fitted, assigned weights are the
+        only state reused: X, y and the classes are validated and learned as by a first
+        fit (``first_pass``).
+        """
         self._check_params()
-        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        reuse = (incremental or self.warm_start) and (
+            hasattr(self, "coefs_") or hasattr(self, "intercepts_"))
+        fitted = hasattr(self, "_net")  # set by every fit, and kept by pickling
+        first_pass = not (reuse and fitted)
         if incremental and not first_pass:
             X, y = self._validate_more(X, y)
         else:
@@ -278,11 +234,12 @@ class BaseNetwork(PlainStateMixin, BaseEstimator):
         sample_weight = self._sample_weight(X, y, sample_weight)
         network, loss = self._build_network(X.shape[1], Y.shape[1])
         self._rng = self._random_state(later_pass=incremental and not first_pass)
-        if first_pass:
-            params = self._initial_parameters(network, self._rng, X.dtype)
-            self._reset_history()
+        if reuse:
+            params = self._reuse_parameters(network, X.dtype, fitted)
         else:
-            params = self._reuse_parameters(network, X.dtype)
+            params = self._initial_parameters(network, self._rng, X.dtype)
+        if first_pass:
+            self._reset_history()
         validation = self._validation_data(X, X_val, y_val)
         self._net, self._loss = network, loss
         return _Problem(network, loss, params, TrainingData(X, Y, sample_weight),
@@ -327,17 +284,6 @@ class BaseNetwork(PlainStateMixin, BaseEstimator):
         self._encode_targets(y_val, X.dtype)  # checks that the labels are known
         return X_val, y_val, None
 
-    def _reset_history(self):
-        self.n_iter_ = 0
-        self.t_ = 0
-        self.loss_curve_ = []
-        self.best_loss_ = np.inf
-        self.validation_scores_ = None
-        self.best_validation_score_ = None
-        self._best_weights = None
-        if hasattr(self, "_optimizer"):
-            del self._optimizer
-
     # ----------------------------------------------------------------- training
     def _fit(self, X, y, sample_weight=None, X_val=None, y_val=None, *, incremental=False,
              classes=None):
@@ -377,10 +323,10 @@ class BaseNetwork(PlainStateMixin, BaseEstimator):
         if not self.early_stopping:
             return problem.data, None
         y = problem.y
+        stratify = isinstance(self, ClassifierMixin) and y.ndim == 1 and (
+            self._stratify_all_classes or problem.network.layer_units[-1] == 1)
         idx_train, idx_val = validation_split(
-            y, problem.data.n_samples, self.validation_fraction, self._rng,
-            stratify=isinstance(self, ClassifierMixin) and y.ndim == 1,
-        )
+            y, problem.data.n_samples, self.validation_fraction, self._rng, stratify)
         return hold_out(problem.data, y, idx_train, idx_val)
 
     def _scorer(self, network, validation):
@@ -441,45 +387,6 @@ class BaseNetwork(PlainStateMixin, BaseEstimator):
             return train_stochastic(problem.network, problem.loss, problem.params,
                                     self._optimizer, data, settings)
 
-    def _store(self, problem, result):
-        params = problem.params
-        self.coefs_ = params.coefs
-        self.intercepts_ = params.intercepts
-        norm = (params.norm_scales, params.norm_shifts, params.running_means,
-                params.running_vars)
-        for name, arrays in zip(_NORM_ATTRIBUTES, norm):
-            if problem.network.batch_norm:
-                setattr(self, name, arrays)
-            elif hasattr(self, name):
-                delattr(self, name)
-        self.n_layers_ = problem.network.n_layers + 1
-        self.n_outputs_ = problem.network.layer_units[-1]
-        self.out_activation_ = self._output_spec().out_activation
-        self.n_iter_ = result.n_iter
-        self.t_ = self.t_ + result.n_samples_seen
-        self.stop_reason_ = result.stop_reason
-        self.loss_curve_ = list(self.loss_curve_) + result.loss_curve
-        if np.isfinite(result.loss):
-            self.loss_ = result.loss
-        elif not hasattr(self, "loss_"):
-            self.loss_ = None  # diverged before completing an epoch: no finite loss seen
-        if self._solver == "lbfgs":
-            self.best_loss_ = None
-        else:
-            self._store_validation(result)
-
-    def _store_validation(self, result):
-        monitored_validation = self.early_stopping and result.best_validation_score is not None
-        if result.best_params is not None:
-            self._best_weights = result.best_params
-        if result.validation_scores:
-            self.validation_scores_ = list(self.validation_scores_ or []) + result.validation_scores
-            self.best_validation_score_ = float(np.max(self.validation_scores_))
-        if monitored_validation:
-            self.best_loss_ = None
-        elif self.loss_curve_:
-            self.best_loss_ = float(np.min(self.loss_curve_))
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, X_val=None, y_val=None):
         """Train the network on (X, y).
@@ -515,8 +422,7 @@ class BaseNetwork(PlainStateMixin, BaseEstimator):
         """Network output for validated X (no cache)."""
         check_is_fitted(self)
         X = self._validate_X(X)
-        layers = _Layers(self.coefs_, self.intercepts_,
-                         *(getattr(self, name, []) for name in _NORM_ATTRIBUTES))
+        layers = self._fitted_layers()
         # Inputs far larger than the training data can overflow a layer to +-inf: the
         # activations and the decision handle infinities, numpy need not warn.
         with np.errstate(over="ignore"):

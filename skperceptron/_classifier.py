@@ -25,7 +25,22 @@ def _loss_gives_probabilities(estimator):
 
 
 class NetworkClassifier(ClassifierMixin, BaseNetwork):
-    """Labels in, labels out: one output unit per class (one in total for two classes)."""
+    """Labels in, labels out: one output unit per class (one in total for two classes).
+
+    Data of a single class is fitted as scikit-learn's MLPClassifier fits it: one unit
+    trained toward 0, ``predict`` giving that class and ``predict_proba`` two columns
+    (1 - p, p). A subclass that refuses it, as scikit-learn's linear classifiers do,
+    sets ``_fits_single_class = False``.
+
+    The early-stopping hold-out is stratified as scikit-learn's MLPClassifier
+    stratifies it: for a single output unit only (two classes, or one), since it
+    asks whether the network has one output. Multiclass targets are split at random.
+    A subclass that stratifies every single-output target, as scikit-learn's linear
+    classifiers do, sets ``_stratify_all_classes = True``.
+    """
+
+    _fits_single_class = True
+    _stratify_all_classes = False
 
     def _fit_targets(self, y, *, first_pass, classes):
         """Learn the label set (first pass) or check that y and classes keep to it."""
@@ -36,6 +51,8 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
             )
             return
         self._label_binarizer = fit_labels(y, classes)
+        if len(self._label_binarizer.classes_) < 2 and not self._fits_single_class:
+            raise ValueError("The number of classes has to be greater than one; got 1 class")
         self.classes_ = self._label_binarizer.classes_
         self._target_type = self._label_binarizer.y_type_
 
@@ -64,6 +81,8 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
 
         ``max_iter``, ``tol`` and early stopping do not apply: each call is one epoch
         over the data given, with the optimizer's state carried over between calls.
+        It starts from ``coefs_`` and ``intercepts_``: the fitted weights, or starting
+        weights of your own assigned to them (see ``warm_start``).
 
         Parameters
         ----------

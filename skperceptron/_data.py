@@ -3,7 +3,8 @@
 The estimators validate and encode ``X`` and ``y``; what happens to them between that and
 the first weight update is here: sample weights are checked and rescaled to mean 1 (with
 ``alpha`` rescaled to match), a validation set is held out for early stopping, and
-rows are taken out for each mini-batch.
+rows are taken out for each mini-batch. Starting weights that the user assigns
+(``coefs_``, ``intercepts_``) are checked here too (``check_layer_arrays``).
 """
 
 from dataclasses import dataclass
@@ -94,9 +95,10 @@ def validation_split(y, n_samples, fraction, rng, stratify):
     """Indices (train, validation) for early stopping.
 
     The validation set gets ``ceil(fraction * n_samples)`` samples, but at least 2 (a
-    score on one sample is 0 or 1 and says little). With ``stratify`` (single-output
-    classification) the split is stratified when every class has 2 members or more and
-    both sets can hold one of each; otherwise it is plain random.
+    score on one sample is 0 or 1 and says little). With ``stratify`` the split is
+    stratified as scikit-learn's classifiers split: a class with a single member, or
+    fewer samples on either side than there are classes, raises scikit-learn's own
+    error.
     """
     n_val = max(int(np.ceil(fraction * n_samples)), 2)
     if n_val >= n_samples:
@@ -105,14 +107,9 @@ def validation_split(y, n_samples, fraction, rng, stratify):
             f"into training data and a validation set of {n_val}. Increase "
             "'validation_fraction', add data, or pass X_val and y_val."
         )
-    labels = None
-    if stratify:
-        _, counts = np.unique(y, return_counts=True)
-        if counts.min() >= 2 and n_val >= counts.shape[0]:
-            if n_samples - n_val >= counts.shape[0]:
-                labels = y
     return train_test_split(
-        np.arange(n_samples), test_size=n_val, random_state=rng, stratify=labels
+        np.arange(n_samples), test_size=n_val, random_state=rng,
+        stratify=y if stratify else None,
     )
 
 
@@ -121,6 +118,60 @@ def hold_out(data, y, idx_train, idx_val):
     X_train, Y_train, sw_train = data.take(idx_train)
     X_val, _, sw_val = data.take(idx_val)
     return TrainingData(X_train, Y_train, sw_train), (X_val, y[idx_val], sw_val)
+
+
+def check_layer_arrays(name, arrays, shapes, dtype, hint=""):
+    """``arrays``, one per layer, checked against ``shapes`` and converted to ``dtype``.
+
+    ``name`` is the attribute the arrays come from (``coefs_``, ``intercepts_``, or any
+    other per-layer list of parameters); every error names it, the layer and the shapes
+    the network needs, and ends with ``hint``. Real integer or float arrays are
+    converted; anything else (bool, complex, object, strings) is a TypeError, and a
+    wrong number of layers, a wrong shape or a non-finite value (also after the
+    conversion) a ValueError. Returns a new list of arrays.
+    """
+    shapes = [tuple(shape) for shape in shapes]
+    needs = f"{name} must be {len(shapes)} arrays of shapes {shapes}"
+    if arrays is None:
+        raise ValueError(f"{name} is not set; {needs}. {hint}".rstrip())
+    if not isinstance(arrays, (list, tuple)):
+        raise TypeError(
+            f"{name} must be a list of arrays, one per layer, not "
+            f"{type(arrays).__name__}; {needs}. {hint}".rstrip()
+        )
+    if len(arrays) != len(shapes):
+        raise ValueError(
+            f"{name} has {len(arrays)} arrays; the network has {len(shapes)} layers: "
+            f"{needs}. {hint}".rstrip()
+        )
+    return [
+        _check_layer_array(f"{name}[{i}]", array, shape, dtype, f"{needs}. {hint}".rstrip())
+        for i, (array, shape) in enumerate(zip(arrays, shapes))
+    ]
+
+
+def _check_layer_array(name, array, shape, dtype, needs):
+    try:
+        array = np.asarray(array)
+    except ValueError as exc:  # ragged nested lists
+        raise ValueError(f"{name} is not an array of numbers ({exc}); {needs}") from exc
+    if array.dtype.kind not in "iuf":
+        raise TypeError(
+            f"{name} has dtype {array.dtype}; starting weights must be real numbers "
+            f"(integer or float); {needs}"
+        )
+    if array.shape != shape:
+        raise ValueError(f"{name} has shape {array.shape}; the network needs {shape}; {needs}")
+    with np.errstate(over="ignore"):
+        converted = array.astype(dtype)  # a copy: the user's array is never trained
+    if not np.isfinite(converted).all():
+        problem = (
+            "non-finite values (NaN or infinity)" if not np.isfinite(array).all() else
+            f"values beyond the range of {np.dtype(dtype).name}, the dtype of X in "
+            "which the network computes"
+        )
+        raise ValueError(f"{name} has {problem}; {needs}")
+    return converted
 
 
 class SeededPermutations:

@@ -39,13 +39,20 @@ _SHARED = {
     "verbose": """verbose : bool or int, default=False
     Print one line per epoch: the loss, the validation score if any, and the time.""",
     "warm_start": """warm_start : bool, default=False
-    When True, ``fit`` continues from the weights of the previous fit instead of
-    initialising new ones.""",
+    When True, ``fit`` continues from the weights in ``coefs_`` and ``intercepts_``
+    instead of initialising new ones: those of the previous fit, or starting weights
+    of your own assigned to them, also on an estimator never fitted
+    (``coefs_[i]`` of shape (units of layer i, units of layer i + 1),
+    ``intercepts_[i]`` of shape (units of layer i + 1,); real numbers, converted to
+    the dtype of X). ``partial_fit`` always continues from them.""",
     "early_stopping": """early_stopping : bool, default=False
     Hold out ``validation_fraction`` of the training data (or use ``X_val``/``y_val``
     given to ``fit``), score it after every epoch, stop when the score has not improved
     by ``tol`` for ``n_iter_no_change`` epochs, and restore the weights that scored
-    best. The split is stratified for single-output classification.""",
+    best. Classifiers stratify the split as scikit-learn's do: the perceptron for any
+    single-output target, the MLP for two classes (one output unit) only; there a
+    class with a single sample, or fewer samples on either side than there are
+    classes, raises scikit-learn's error.""",
     "validation_fraction": """validation_fraction : float, default=0.1
     Fraction of the training data held out for early stopping.""",
     "loss_threshold": """loss_threshold : float or None, default=None

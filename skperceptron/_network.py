@@ -60,8 +60,8 @@ class Parameters:
             start += size
         L, k = len(pairs), len(self.norm_units)
         self.coefs, self.intercepts = views[:L], views[L : 2 * L]
-        self.norm_scales, self.norm_shifts = views[2 * L : 2 * L + k], views[2 * L + k : 2 * L + 2 * k]
-        self.running_means, self.running_vars = views[2 * L + 2 * k : 2 * L + 3 * k], views[2 * L + 3 * k :]
+        norm = [views[2 * L + j * k : 2 * L + (j + 1) * k] for j in range(4)]
+        self.norm_scales, self.norm_shifts, self.running_means, self.running_vars = norm
 
     @classmethod
     def from_layers(cls, coefs, intercepts, dtype, norm=None):

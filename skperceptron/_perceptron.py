@@ -179,6 +179,9 @@ class PerceptronClassifier(_SingleLayerMixin, NetworkClassifier):
     """
     )
 
+    _fits_single_class = False  # as scikit-learn's Perceptron
+    _stratify_all_classes = True  # as scikit-learn's linear classifiers
+
     _parameter_constraints: dict = {
         **NetworkClassifier._parameter_constraints,
         **_PERCEPTRON_CONSTRAINTS,

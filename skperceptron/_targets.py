@@ -27,19 +27,14 @@ def as_1d_column(y):
 def fit_labels(y, classes=None):
     """A LabelBinarizer fitted to the labels of ``y``, or to ``classes`` when given.
 
-    Multilabel indicator targets take their columns from ``y`` itself. Fewer than two
-    classes cannot train a classifier.
+    Multilabel indicator targets take their columns from ``y`` itself. A single class
+    is kept (see ``encode_labels``); the estimators that refuse it say so.
     """
     check_classification_targets(y)
     if classes is None or type_of_target(y).startswith("multilabel"):
         binarizer = LabelBinarizer().fit(y)
     else:
         binarizer = LabelBinarizer().fit(np.unique(np.asarray(classes)))
-    if len(binarizer.classes_) < 2:
-        raise ValueError(
-            "The classifier needs samples of at least 2 classes in the data, but "
-            f"the data contains only one class: {binarizer.classes_[0]!r}."
-        )
     return binarizer
 
 
@@ -61,7 +56,11 @@ def check_same_labels(y, known, *, classes, warm_start, multilabel):
 
 
 def encode_labels(y, classes, target_type, binarizer, dtype):
-    """{0, 1} target columns in ``dtype``: (n_samples, n_outputs)."""
+    """{0, 1} target columns in ``dtype``: (n_samples, n_outputs).
+
+    A single class is one column of zeros, as scikit-learn's LabelBinarizer (and so its
+    MLPClassifier) encodes it: the unit learns the probability of no other class.
+    """
     if target_type != "multilabel-indicator" and not _known_integer_labels(y, classes):
         check_classification_targets(y)
         unseen = np.setdiff1d(np.unique(y), classes)
@@ -74,7 +73,7 @@ def encode_labels(y, classes, target_type, binarizer, dtype):
         # One-hot rows built in the training dtype at once: the label binarizer
         # builds them as int64 first, a copy 2-8 times larger than needed.
         index = np.searchsorted(classes, y)  # every label is a known class
-        if len(classes) == 2:
+        if len(classes) <= 2:
             return (index == 1).astype(dtype)[:, np.newaxis]
         Y = np.zeros((index.shape[0], len(classes)), dtype=dtype)
         Y[np.arange(index.shape[0]), index] = 1
@@ -107,6 +106,8 @@ def decode_labels(P, classes, target_type, binarizer, on_scores):
     threshold = 0.5
     if target_type == "multilabel-indicator":
         return binarizer.inverse_transform(P, threshold=threshold)
+    if len(classes) == 1:  # whatever the unit says, as scikit-learn's LabelBinarizer
+        return np.repeat(classes, P.shape[0])
     if P.shape[1] == 1:
         return classes[(P[:, 0] > threshold).astype(np.intp)]
     return classes[np.argmax(P, axis=1)]

@@ -7,6 +7,7 @@ agree up to floating-point rounding.
 """
 
 import inspect
+import warnings
 
 import numpy as np
 import pytest
@@ -971,3 +972,52 @@ def test_predictions_do_not_depend_on_the_input_container(dtype):
     assert_array_equal(clf.predict(X[:1]), clf.predict(X)[:1])
     with pytest.raises(ValueError, match="Input X contains NaN"):
         clf.predict(np.where(np.arange(X.size).reshape(X.shape) == 3, np.nan, X))
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
+@pytest.mark.parametrize("label", [7, "a"])
+def test_a_single_class_is_fitted_as_scikit_learns_mlp_fits_it(solver, label):
+    """scikit-learn's MLPClassifier fits one class: a logistic unit trained toward 0
+    (LabelBinarizer's column for one class), predict gives the class, and
+    predict_proba has two columns (1 - p, p) though classes_ has one. With the same
+    seed the initial weights are the same, so the outputs are the same numbers."""
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [3.0, 1.0]])
+    y = np.full(4, label, dtype=object if label == "a" else int)
+    params = dict(hidden_layer_sizes=(3,), solver=solver, max_iter=20, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = MLPClassifier(**params).fit(X, y)
+        theirs = SkMLPClassifier(**params).fit(X, y)
+    assert_array_equal(ours.classes_, theirs.classes_)
+    assert_array_equal(ours.predict(X), theirs.predict(X))
+    assert_array_equal(ours.predict(X), y)
+    assert ours.predict_proba(X).shape == theirs.predict_proba(X).shape == (4, 2)
+    # The same float64 operations, though not always in the same order (L-BFGS's
+    # objective sums per layer differently): a few ulps of the probabilities.
+    assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-9, atol=1e-12)
+    assert_allclose(ours.loss_, theirs.loss_, rtol=1e-9)
+    assert ours.score(X, y) == 1.0
+
+
+def test_partial_fit_on_a_single_class_as_scikit_learns_mlp():
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [3.0, 1.0]])
+    ours = MLPClassifier(hidden_layer_sizes=(3,), random_state=0)
+    theirs = SkMLPClassifier(hidden_layer_sizes=(3,), random_state=0)
+    for est in (ours, theirs):
+        est.partial_fit(X, [1, 1, 1, 1], classes=[1])
+        est.partial_fit(X, [1, 1, 1, 1])
+    assert_array_equal(ours.predict(X), [1, 1, 1, 1])
+    assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-9, atol=1e-12)
+    # A label outside the one class is refused by both.
+    for est in (ours, theirs):
+        with pytest.raises(ValueError, match=r"`y` has classes not in `self.classes_`"):
+            est.partial_fit(X, [0, 1, 1, 1])
+
+
+def test_early_stopping_on_a_single_class_holds_out_a_stratified_split():
+    X = np.random.RandomState(0).normal(size=(20, 2))
+    clf = MLPClassifier((3,), early_stopping=True, max_iter=3, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, np.full(20, "only"))
+    assert clf.validation_scores_ == [1.0, 1.0, 1.0]
+    assert_array_equal(clf.predict(X), np.full(20, "only"))

@@ -4,10 +4,12 @@ The oracles are the classic results (linearly separable truth tables are learned
 not), hand-written Rosenblatt updates, and least squares for the linear neuron.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 
 from skperceptron import PerceptronClassifier, PerceptronRegressor
 
@@ -480,3 +482,32 @@ def test_regressor_is_a_linear_unit_with_identity_output():
     assert reg.out_activation_ == "identity"
     assert reg.coef_.shape == (2, 3)
     assert_allclose(reg.predict(X), X @ reg.coef_.T + reg.intercept_, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "fit",
+    [
+        lambda est, X, y: est.fit(X, y),
+        lambda est, X, y: est.fit(X, y.astype(str)),
+        lambda est, X, y: est.fit(X, y.reshape(-1, 1)),
+        lambda est, X, y: est.partial_fit(X, y, classes=[1]),
+    ],
+    ids=["fit", "string-labels", "column", "partial_fit"],
+)
+def test_perceptron_refuses_a_single_class_as_scikit_learns_perceptron(fit):
+    from sklearn.linear_model import Perceptron
+
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]])
+    y = np.ones(3, dtype=int)
+    messages = []
+    for est in (Perceptron(), PerceptronClassifier()):
+        with pytest.raises(ValueError) as info, warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataConversionWarning)  # the column y
+            fit(est, X, y)
+        messages.append(str(info.value))
+    assert messages[1] == messages[0] == (
+        "The number of classes has to be greater than one; got 1 class"
+    )
+    # Two classes declared, one seen: both fit, and predict the one seen.
+    for est in (Perceptron(), PerceptronClassifier()):
+        assert_array_equal(est.partial_fit(X, y, classes=[0, 1]).predict(X), y)

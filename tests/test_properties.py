@@ -14,8 +14,8 @@ For every estimator, solver and loss, each example must either
   for everything else) and predictions of the right shape, dtype and label set
   (``predict_proba`` rows are distributions), or
 - raise ValueError/TypeError with a message that names what is wrong. Inputs that are
-  invalid by construction (one class, negative Poisson targets, ...) must be rejected,
-  with the specific message; valid inputs must be accepted.
+  invalid by construction (one class for the perceptron, negative Poisson targets,
+  ...) must be rejected, with the specific message; valid inputs must be accepted.
 
 No RuntimeWarning may escape from numpy on the way (ConvergenceWarning is expected:
 the fits are stopped after a few epochs).
@@ -182,8 +182,6 @@ def class_labels(draw, n):
     errors = []
     if kind == "float" and not np.all(np.mod(y.astype(float), 1) == 0):
         errors.append("Unknown label type")
-    elif len(np.unique(y)) < 2:
-        errors.append("at least 2 classes")
     return Target(y, "labels", errors)
 
 
@@ -331,6 +329,19 @@ class Case:
     allowed: list  # patterns of errors a valid input may still meet
 
 
+def _stratified_split_errors(y, n):
+    """scikit-learn's errors for a stratified hold-out of ceil(0.1 n) >= 2 samples."""
+    counts = np.unique(y, return_counts=True)[1]
+    n_val = max(math.ceil(0.1 * n), 2)
+    if counts.min() < 2:
+        return ["The least populated classes in y have only 1 member"]
+    if n_val < len(counts):
+        return [f"The test_size = {n_val} should be greater or equal to the number of classes"]
+    if n - n_val < len(counts):
+        return ["The train_size = .* should be greater or equal to the number of classes"]
+    return []
+
+
 @st.composite
 def cases(draw, config):
     n = draw(st.integers(1, 60))
@@ -341,6 +352,9 @@ def cases(draw, config):
     params = draw(parameters(config, n))
     errors = list(target.errors)
     y = target.y
+    if target.kind == "labels" and not errors and len(np.unique(y)) < 2:
+        if config.cls is PerceptronClassifier:  # as scikit-learn's Perceptron; the MLP fits
+            errors.append("The number of classes has to be greater than one; got 1 class")
     dtype = working_dtype(X)
     with np.errstate(over="ignore"):
         y_as_fitted = np.asarray(y, dtype=dtype) if target.kind == "values" else None
@@ -354,6 +368,10 @@ def cases(draw, config):
     early_stopping = params["early_stopping"] and params.get("solver") != "lbfgs"
     if early_stopping and max(math.ceil(0.1 * n), 2) >= n:
         errors.append("validation set is too small")
+    elif early_stopping and target.kind == "labels" and (
+        config.cls is PerceptronClassifier or len(np.unique(y)) <= 2
+    ):  # stratified as scikit-learn's Perceptron, and its MLP for one output unit
+        errors += _stratified_split_errors(target.y, n)
     allowed = list(DATA_DEPENDENT_ERRORS)
     if early_stopping and sample_weight is not None:
         # The split can leave the training part with only zero weights.
@@ -426,6 +444,7 @@ def check_fitted(estimator, case):
     if hasattr(estimator, "predict_proba"):
         proba = estimator.predict_proba(X)
         n_columns = target.n_outputs if target.kind == "multilabel" else len(estimator.classes_)
+        n_columns = max(n_columns, 2)  # one class: (1 - p, p), as scikit-learn's MLP
         assert proba.shape == (n, n_columns)
         assert proba.dtype == dtype
         assert np.isfinite(proba).all()
@@ -436,9 +455,10 @@ def check_fitted(estimator, case):
             np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=tol)
             # Where the most probable class is clear, predict agrees with it.
             top2 = np.sort(proba, axis=1)[:, -2:]
-            clear = top2[:, 1] - top2[:, 0] > tol
-            best = estimator.classes_[np.argmax(proba, axis=1)]
-            np.testing.assert_array_equal(predictions[clear], best[clear])
+            if len(estimator.classes_) > 1:
+                clear = top2[:, 1] - top2[:, 0] > tol
+                best = estimator.classes_[np.argmax(proba, axis=1)]
+                np.testing.assert_array_equal(predictions[clear], best[clear])
 
 
 def fit_and_check(config, case):

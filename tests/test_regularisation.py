@@ -133,7 +133,8 @@ def test_bad_regularisation_parameters_are_refused_and_leave_the_model(digits, p
 # --------------------------------------------------------------------- batch normalization
 def test_batch_norm_predicts_with_the_running_statistics(digits):
     X, y = digits
-    est = MLPRegressor(hidden_layer_sizes=(16, 8), batch_norm=True, max_iter=5, random_state=0).fit(X, y)
+    est = MLPRegressor(hidden_layer_sizes=(16, 8), batch_norm=True, max_iter=5,
+                       random_state=0).fit(X, y)
     assert len(est.running_means_) == 2 and est.batch_norm_scales_[1].shape == (8,)
     assert_allclose(est.predict(X), _numpy_predict(est, X).ravel(), rtol=1e-10, atol=1e-12)
     # The running statistics moved from their start (mean 0, variance 1).
@@ -142,7 +143,8 @@ def test_batch_norm_predicts_with_the_running_statistics(digits):
 
 def test_batch_norm_training_mode_normalizes_each_batch(digits):
     X, y = digits
-    est = MLPRegressor(hidden_layer_sizes=(16,), batch_norm=True, max_iter=1, random_state=0).fit(X, y)
+    est = MLPRegressor(hidden_layer_sizes=(16,), batch_norm=True, max_iter=1,
+                       random_state=0).fit(X, y)
     net, params = est._net, est._gradient_problem(X, y)[2]
     dense, norm = net.layers[0], net.layers[1]
     Z = norm.forward(params, dense.forward(params, X), None, TrainingPass())
@@ -155,7 +157,8 @@ def test_batch_norm_training_mode_normalizes_each_batch(digits):
 
 def test_batch_norm_batch_of_one_row_is_finite_and_keeps_running_statistics():
     X, y = make_regression(n_samples=30, n_features=4, random_state=0)
-    est = MLPRegressor(hidden_layer_sizes=(5,), batch_norm=True, batch_size=1, max_iter=3, random_state=0)
+    est = MLPRegressor(hidden_layer_sizes=(5,), batch_norm=True, batch_size=1, max_iter=3,
+                       random_state=0)
     est.fit(X, y)
     assert np.isfinite(_flat(est)).all() and np.isfinite(est.predict(X)).all()
     assert_array_equal(est.running_means_[0], 0)

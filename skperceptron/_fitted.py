@@ -1,0 +1,133 @@
+"""The fitted state: the parameters a fit starts from, and the attributes it leaves.
+
+``FittedStateMixin`` gives ``BaseNetwork`` the three ends of a fit that touch the
+estimator's attributes: new or reused parameters at the start (``coefs_`` and
+``intercepts_``, fitted or assigned by the user, and batch normalization's arrays), the
+history reset by a fresh fit, and the attributes stored at the end. Prediction reads
+the weights back through ``FittedLayers``.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._data import check_layer_arrays
+from ._initializers import initialize_layers
+from ._network import Parameters
+
+
+class FittedLayers(NamedTuple):
+    """Fitted weights seen through the interface of ``Parameters`` (for prediction)."""
+
+    coefs: list
+    intercepts: list
+    norm_scales: list = []
+    norm_shifts: list = []
+    running_means: list = []
+    running_vars: list = []
+
+    @property
+    def dtype(self):
+        return self.coefs[0].dtype
+
+
+#: Fitted attributes of batch normalization, in the order of ``Parameters.arrays``.
+NORM_ATTRIBUTES = ("batch_norm_scales_", "batch_norm_shifts_", "running_means_",
+                    "running_vars_")
+
+
+class FittedStateMixin:
+    """Start and end of a fit, on the estimator's attributes (see the module)."""
+
+    def _initial_parameters(self, network, rng, dtype):
+        method, logistic_layers = self._weight_init(network)
+        coefs, intercepts = initialize_layers(
+            network.layer_units, method, rng, dtype, logistic_layers=logistic_layers
+        )
+        if not network.fit_intercept:
+            for b in intercepts:
+                b.fill(0)
+        params = Parameters(network.layer_units, dtype, norm_units=network.norm_units)
+        for dst, src in zip(params.coefs + params.intercepts, coefs + intercepts):
+            dst[...] = src
+        params.reset_norm()
+        return params
+
+    def _reuse_parameters(self, network, dtype, fitted):
+        """``coefs_``/``intercepts_`` (fitted or assigned), checked, in a new vector;
+        with batch normalization its four lists of per-layer arrays too."""
+        units = network.layer_units
+        hint = ("warm_start/partial_fit cannot change the network's shape. Set warm_start="
+                "False to fit from scratch." if fitted else "Starting weights of your own "
+                "must fit the network that the data and the parameters define.")
+        if fitted and hasattr(self, NORM_ATTRIBUTES[0]) != network.batch_norm:
+            raise ValueError(
+                "warm_start/partial_fit cannot add or remove batch normalization: the "
+                f"fitted model has batch_norm={not network.batch_norm}. Set "
+                "warm_start=False to fit from scratch."
+            )
+        coefs = check_layer_arrays("coefs_", getattr(self, "coefs_", None),
+                                   zip(units[:-1], units[1:]), dtype, hint)
+        intercepts = check_layer_arrays("intercepts_", getattr(self, "intercepts_", None),
+                                        [(u,) for u in units[1:]], dtype, hint)
+        norm = None
+        if network.batch_norm:
+            norm = [check_layer_arrays(name, getattr(self, name, None),
+                                       [(u,) for u in network.norm_units], dtype, hint)
+                    for name in NORM_ATTRIBUTES]
+        return Parameters.from_layers(coefs, intercepts, dtype, norm)
+
+    def _reset_history(self):
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.loss_curve_ = []
+        self.best_loss_ = np.inf
+        self.validation_scores_ = None
+        self.best_validation_score_ = None
+        self._best_weights = None
+        if hasattr(self, "_optimizer"):
+            del self._optimizer
+
+    def _store(self, problem, result):
+        params = problem.params
+        self.coefs_ = params.coefs
+        self.intercepts_ = params.intercepts
+        norm = (params.norm_scales, params.norm_shifts, params.running_means,
+                params.running_vars)
+        for name, arrays in zip(NORM_ATTRIBUTES, norm):
+            if problem.network.batch_norm:
+                setattr(self, name, arrays)
+            elif hasattr(self, name):
+                delattr(self, name)
+        self.n_layers_ = problem.network.n_layers + 1
+        self.n_outputs_ = problem.network.layer_units[-1]
+        self.out_activation_ = self._output_spec().out_activation
+        self.n_iter_ = result.n_iter
+        self.t_ = self.t_ + result.n_samples_seen
+        self.stop_reason_ = result.stop_reason
+        self.loss_curve_ = list(self.loss_curve_) + result.loss_curve
+        if np.isfinite(result.loss):
+            self.loss_ = result.loss
+        elif not hasattr(self, "loss_"):
+            self.loss_ = None  # diverged before completing an epoch: no finite loss seen
+        if self._solver == "lbfgs":
+            self.best_loss_ = None
+        else:
+            self._store_validation(result)
+
+    def _store_validation(self, result):
+        monitored_validation = self.early_stopping and result.best_validation_score is not None
+        if result.best_params is not None:
+            self._best_weights = result.best_params
+        if result.validation_scores:
+            self.validation_scores_ = list(self.validation_scores_ or []) + result.validation_scores
+            self.best_validation_score_ = float(np.max(self.validation_scores_))
+        if monitored_validation:
+            self.best_loss_ = None
+        elif self.loss_curve_:
+            self.best_loss_ = float(np.min(self.loss_curve_))
+
+    def _fitted_layers(self):
+        """The fitted weights, as prediction reads them."""
+        return FittedLayers(self.coefs_, self.intercepts_,
+                            *(getattr(self, name, []) for name in NORM_ATTRIBUTES))
