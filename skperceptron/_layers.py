@@ -24,6 +24,8 @@ statistics, and keeps what their backward passes need (``saved``).
 
 import numpy as np
 
+from ._kernels import HAVE_NUMBA, jit
+
 
 class TrainingPass:
     """A forward pass in training mode, and what it leaves for the backward pass.
@@ -131,18 +133,68 @@ class Dropout:
     def forward(self, params, A, out=None, mode=None):
         if mode is None:
             return A
+        out = np.empty_like(A) if out is None else out
         mask = mode.saved.get(self) if mode.hold else None
-        if mask is None:
-            keep = mode.rng.random_sample(A.shape) >= self.rate
-            mask = np.multiply(keep, A.dtype.type(1.0 / (1.0 - self.rate)), dtype=A.dtype)
-            mode.saved[self] = mask
-        return np.multiply(A, mask, out=out)
+        if mask is not None:
+            return np.multiply(A, mask, out=out)
+        mask = np.empty_like(A)
+        # One seed from the estimator's generator per batch; the mask's bits come from
+        # a counter-based generator on it (see ``dropout_mask``).
+        seed = np.uint64(mode.rng.randint(np.iinfo(np.int64).max, dtype=np.int64))
+        threshold = np.uint64(min(int(self.rate * 2.0**64), 2**64 - 1))
+        dropout_mask(A, out, mask, seed, threshold, A.dtype.type(1.0 / (1.0 - self.rate)))
+        mode.saved[self] = mask
+        return out
 
     def backward(self, params, A, output, dOut, grads, out=None, mode=None):
         return np.multiply(dOut, mode.saved[self], out=dOut)  # (n_samples, n_units)
 
     def __repr__(self):
         return f"Dropout({self.rate:g})"
+
+
+# SplitMix64 (Steele, Lea and Flood, 2014): the k-th random 64-bit integer of a stream
+# is a fixed function of (seed, k), computed in any order with integer arithmetic only,
+# so the compiled loop and numpy give the same bits. Drawing a float per unit from
+# numpy's generator cost as much as the layer's matrix product on W1's shapes.
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX_1, _MIX_2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
+
+
+@jit
+def _splitmix(z):
+    z = (z ^ (z >> _S30)) * _MIX_1
+    z = (z ^ (z >> _S27)) * _MIX_2
+    return z ^ (z >> _S31)
+
+
+@jit
+def _dropout_loop(A, out, mask, seed, threshold, scale):
+    n_samples, n_units = A.shape
+    zero = scale * 0
+    for i in range(n_samples):
+        for j in range(n_units):
+            k = np.uint64(i * n_units + j + 1)
+            m = scale if _splitmix(seed + k * _GOLDEN) >= threshold else zero
+            mask[i, j] = m
+            out[i, j] = A[i, j] * m
+
+
+def dropout_mask(A, out, mask, seed, threshold, scale):
+    """Fill ``mask`` with ``scale`` (kept) or 0 (dropped) and ``out`` with ``A * mask``.
+
+    Unit k (in C order) is kept when the k-th SplitMix64 integer of ``seed`` is at
+    least ``threshold`` = rate * 2^64: with probability 1 - rate.
+    """
+    if HAVE_NUMBA:
+        _dropout_loop(A, out, mask, seed, threshold, scale)
+        return
+    with np.errstate(over="ignore"):
+        k = np.arange(1, A.size + 1, dtype=np.uint64).reshape(A.shape)
+        keep = _splitmix(seed + k * _GOLDEN) >= threshold
+    np.multiply(keep, scale, out=mask)
+    np.multiply(A, mask, out=out)
 
 
 def batch_weights(sample_weight, n_samples):

@@ -126,3 +126,29 @@ def test_online_loop_is_used_for_the_classic_rules(monkeypatch):
     PerceptronClassifier(activation="logistic", loss="log_loss", batch_size=2,
                          max_iter=3).fit(X, y)
     assert seen == ["OnlineEpochs", "MiniBatchEpochs", "OnlineEpochs", "MiniBatchEpochs"]
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_l1_prox_and_dropout_masks_are_identical_compiled_and_in_numpy(monkeypatch, dtype):
+    from skperceptron import _layers
+
+    typ = np.dtype(dtype).type
+    rng = np.random.RandomState(0)
+    A = rng.normal(size=(40, 13)).astype(dtype)
+    v = rng.uniform(0, 1e-2, size=50).astype(dtype)
+    outputs = []
+    for have_numba in (True, False):
+        monkeypatch.setattr(_optimizers, "HAVE_NUMBA", have_numba)
+        monkeypatch.setattr(_layers, "HAVE_NUMBA", have_numba)
+        theta = np.linspace(-1, 1, 50).astype(dtype)
+        _optimizers.l1_prox(theta, 40, typ(0.3))
+        _optimizers.l1_prox(theta, 40, typ(1e-3), v, typ(1e-8))
+        out, mask = np.empty_like(A), np.empty_like(A)
+        _layers.dropout_mask(A, out, mask, np.uint64(7), np.uint64(2**62), typ(4 / 3))
+        outputs.append((theta, out, mask))
+    for a, b in zip(*outputs):
+        assert a.dtype == dtype
+        assert_array_equal(a, b)
+    theta, out, mask = outputs[0]
+    assert (theta[:40] == 0).any() and set(np.unique(mask)) == {0, typ(4 / 3)}
