@@ -72,9 +72,16 @@ class FittedStateMixin:
                                         [(u,) for u in units[1:]], dtype, hint)
         norm = None
         if network.batch_norm:
-            norm = [check_layer_arrays(name, getattr(self, name, None),
+            # Starting weights of one's own need not include batch normalization's:
+            # those the user leaves out start where a new fit's do (gamma 1, beta 0,
+            # running mean 0 and variance 1).
+            start = Parameters(units, dtype, norm_units=network.norm_units)
+            start.reset_norm()
+            defaults = (start.norm_scales, start.norm_shifts, start.running_means,
+                        start.running_vars)
+            norm = [check_layer_arrays(name, getattr(self, name, None if fitted else default),
                                        [(u,) for u in network.norm_units], dtype, hint)
-                    for name in NORM_ATTRIBUTES]
+                    for name, default in zip(NORM_ATTRIBUTES, defaults)]
         return Parameters.from_layers(coefs, intercepts, dtype, norm)
 
     def _reset_history(self):

@@ -296,3 +296,20 @@ def test_l1_penalty_enters_the_reported_loss(digits):
     # One batch: the loss reported is that of the starting weights, plus alpha |W| / n.
     expected = plain.loss_ + 2.0 * np.abs(start.weights).sum() / 400
     assert_allclose(l1.loss_, expected, rtol=1e-12)
+
+
+def test_assigned_starting_weights_with_batch_norm(digits):
+    X, y = digits
+    fitted = MLPClassifier((8,), batch_norm=True, max_iter=3, random_state=0).fit(X, y)
+    # Weights of one's own without batch normalization's arrays: those start as new.
+    fresh = MLPClassifier((8,), batch_norm=True, max_iter=1, warm_start=True)
+    fresh.coefs_ = [W.copy() for W in fitted.coefs_]
+    fresh.intercepts_ = [b.copy() for b in fitted.intercepts_]
+    fresh.fit(X, y)
+    assert fresh.n_iter_ == 1 and np.isfinite(_flat(fresh)).all()
+    # With them, they are checked like the weights: the layer and shapes are named.
+    wrong = MLPClassifier((8,), batch_norm=True, warm_start=True)
+    wrong.coefs_, wrong.intercepts_ = fitted.coefs_, fitted.intercepts_
+    wrong.running_vars_ = [np.ones(7)]
+    with pytest.raises(ValueError, match=r"running_vars_\[0\] has shape \(7,\)"):
+        wrong.fit(X, y)
