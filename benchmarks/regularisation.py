@@ -250,9 +250,9 @@ def part_dropout(ctx):
         f"batch {p.batch}, penalty=None, {p.folds}-fold x {p.seeds} seeds",
         ["configuration", "train acc", "test acc", "gap", "test - none (pp)",
          "gap - none (pp)"], rows,
-        notes=["gap = train accuracy - test accuracy (train accuracy measured by predict, "
+        notes=[("gap = train accuracy - test accuracy (train accuracy measured by predict, "
                "i.e. without dropout); differences are paired over the same runs, "
-               "'± SE (NB NB-SE)' in percentage points"], text_columns=1)
+               "'± SE (NB NB-SE)' in percentage points")], text_columns=1)
     for v in verdicts:
         print(f"verdict: {v}")
 
@@ -280,11 +280,11 @@ def part_batch_norm(ctx):
         f"{p.seeds} seeds",
         ["configuration", "train acc", "test acc", "test - none (pp)", "|g1| init",
          "|gL| init", "g1/gL init", "|g1| end", "|gL| end", "g1/gL end"], rows,
-        notes=["|g1|, |gL| = ||dJ/dW|| of the first and of the output layer's weights, "
+        notes=[("|g1|, |gL| = ||dJ/dW|| of the first and of the output layer's weights, "
                "the gradient of the mean training loss over the whole training fold "
                "(batch normalization in training mode, statistics of the whole fold); "
                "'init' at the initial weights, 'end' after training; medians over the "
-               "runs. Test difference paired, '± SE (NB NB-SE)' in percentage points"],
+               "runs. Test difference paired, '± SE (NB NB-SE)' in percentage points")],
         text_columns=1)
     bn, plain = runs[names[1]], runs[names[0]]
     d_test = Paired.of(bn["test"], plain["test"], p.folds)
@@ -391,13 +391,13 @@ def part_torch(ctx):
         f"Adam lr 1e-3, batch {p.batch}), {p.folds}-fold x {p.seeds} seeds",
         ["configuration", "epochs", "ours train", "torch train", "ours - torch (pp)",
          "ours test", "torch test", "ours - torch (pp)"], rows,
-        notes=["torch: nn.Linear (weights copied from our initial ones) + nn.BatchNorm1d"
-               "(eps 1e-5, momentum 0.1) before the activation + nn.Dropout after it, "
+        notes=[("torch: nn.Linear (weights copied from our initial ones) + "
+               "nn.BatchNorm1d(eps 1e-5, momentum 0.1) before the activation + nn.Dropout after it, "
                "CrossEntropyLoss, Adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8), batches from "
                "torch.randperm each epoch; no penalty in either. BatchNorm1d keeps the "
                "unbiased running variance, ours the biased one (n/(n-1) = 1.016 at batch "
                "64). The wide network without dropout is not repeated in torch (its fits "
-               "cost most of the run)"],
+               "cost most of the run)")],
         text_columns=1, wrap=100)
     for v in verdicts:
         print(f"verdict: {v}")
@@ -468,10 +468,10 @@ def part_l1(ctx):
         f"Part 4  L1: make_classification 2000 x 100 (5 informative), binary, "
         f"{p.linear_epochs} epochs (tol=None), {p.folds}-fold x {p.seeds} seeds",
         ["estimator", "test acc", "zero weights", "zeros in layer 1"], rows,
-        notes=["zero weights: fraction of coefficients exactly 0 (all layers' weights for "
+        notes=[("zero weights: fraction of coefficients exactly 0 (all layers' weights for "
                "the MLPs; biases excluded); eta0=1 for both perceptrons, SGD hinge with "
                f"its default 'optimal' learning rate; MLP: adam lr 1e-3, "
-               f"{p.mlp_l1_epochs} epochs, default batch"], text_columns=1)
+               f"{p.mlp_l1_epochs} epochs, default batch")], text_columns=1)
     if not has_penalty:
         print("skipped: this version has no PerceptronClassifier(penalty=...); the "
               "scikit-learn lines above are the reference for a later run")
@@ -602,7 +602,7 @@ def load_torch(threads):
         return None
     try:
         import torch
-    except Exception:  # an installed but broken torch counts as absent
+    except (ImportError, OSError):  # an installed but broken torch counts as absent
         return None
     torch.set_num_threads(threads)
     return torch
