@@ -108,6 +108,7 @@ class BaseNetwork(PlainStateMixin, BaseEstimator):
     - ``_solver``: property, 'sgd', 'adam' or 'lbfgs';
     - ``_fit_intercept``: property, whether biases are learned;
     - ``_check_params()``: checks across parameters (default: none);
+    - ``_penalty_strengths()``, ``_averaging_state(params)``: the penalty, averaged SGD;
     - ``_fit_targets(y, first_pass=, classes=)``: learn or check the target set;
     - ``_encode_targets(y, dtype)``: targets as network output columns;
     - ``_is_plain_y(y)``: whether a later partial_fit's 1-d ndarray y needs no
@@ -148,6 +149,10 @@ class BaseNetwork(PlainStateMixin, BaseEstimator):
     def _penalty_strengths(self):
         """(L2 strength, L1 strength) of the weights' penalty (``penalty_strengths``)."""
         return float(self.alpha), 0.0
+
+    def _averaging_state(self, params):
+        """The averaged-SGD state this stochastic fit continues or starts, or None."""
+        return None
 
     # ----------------------------------------------------------------- validation
     def _validate_Xy(self, X, y, reset):
@@ -391,7 +396,7 @@ class BaseNetwork(PlainStateMixin, BaseEstimator):
             validation=self._scorer(problem.network, validation), restore_best=early,
             best_so_far=best_so_far, verbose=self.verbose, samples_seen=self.t_,
             cache=self.__dict__.setdefault("_buffers", {}) if incremental else None,
-            l1=l1,
+            l1=l1, averaging=self._averaging_state(problem.params),
         )
         with blas_threads(problem.network, settings.batch_size):
             return train_stochastic(problem.network, problem.loss, problem.params,

@@ -31,6 +31,8 @@ ESTIMATORS = [
     PerceptronClassifier(max_iter=50),
     PerceptronRegressor(max_iter=50),
     PerceptronClassifier(activation="logistic", loss="log_loss", max_iter=50),
+    PerceptronClassifier(average=True, max_iter=50),
+    PerceptronClassifier(penalty="l1", max_iter=50),
 ]
 
 _SHUFFLED_ONLINE = (
