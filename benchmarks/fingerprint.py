@@ -141,7 +141,8 @@ def configurations():
         "perceptron multiclass": (PerceptronClassifier(max_iter=20, random_state=0),
                                   Xc, yc),
         "perceptron hinge l2": (
-            PerceptronClassifier(loss="hinge", alpha=1e-3, max_iter=20, random_state=0),
+            PerceptronClassifier(loss="hinge", penalty="l2", alpha=1e-3, max_iter=20,
+                                 random_state=0),
             Xb, yb),
         "perceptron logistic": (
             PerceptronClassifier(activation="logistic", loss="log_loss", eta0=0.1,

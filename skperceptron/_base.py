@@ -101,6 +101,7 @@ class BaseNetwork(PlainStateMixin, FittedStateMixin, BaseEstimator):
     - ``_solver``: property, 'sgd', 'adam' or 'lbfgs';
     - ``_fit_intercept``: property, whether biases are learned;
     - ``_check_params()``: checks across parameters (default: none);
+    - ``_penalty_strengths()``, ``_averaging_state(params)``: the penalty, averaged SGD;
     - ``_fit_targets(y, first_pass=, classes=)``: learn or check the target set;
     - ``_encode_targets(y, dtype)``: targets as network output columns;
     - ``_is_plain_y(y)``: whether a later partial_fit's 1-d ndarray y needs no
@@ -145,6 +146,10 @@ class BaseNetwork(PlainStateMixin, FittedStateMixin, BaseEstimator):
     def _training_layers(self, n_hidden):
         """(dropout rate per hidden layer or (), batch normalization, its momentum)."""
         return (), False, None
+
+    def _averaging_state(self, params):
+        """The averaged-SGD state this stochastic fit continues or starts, or None."""
+        return None
 
     # ----------------------------------------------------------------- validation
     def _validate_Xy(self, X, y, reset):
@@ -382,6 +387,7 @@ class BaseNetwork(PlainStateMixin, FittedStateMixin, BaseEstimator):
             cache=self.__dict__.setdefault("_buffers", {}) if incremental else None,
             l1=l1, training=(self._noise_rng(incremental),
                              self._training_layers(problem.network.n_layers - 1)[2]),
+            averaging=self._averaging_state(problem.params),
         )
         with blas_threads(problem.network, settings.batch_size):
             return train_stochastic(problem.network, problem.loss, problem.params,

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._layers import TrainingPass
-from ._network import Workspace, forward, l2_step, loss_and_gradients
-from ._online import online_epoch, online_epoch_sparse, online_rule
+from ._network import Parameters, Workspace, forward, l2_step, loss_and_gradients
+from ._online import online_epoch, online_rule, penalty_value
+from ._online_sparse import online_epoch_sparse
 
 
 def iter_batches(n_samples, batch_size, rng=None):
@@ -34,6 +35,9 @@ class EpochStats:
     loss: float  # mean objective over the epoch's batches, NaN once non-finite
     start_loss: float  # objective of the first batch, at the epoch's starting weights
     all_zero: bool  # every batch's gradient was exactly zero
+    #: Whether the weights the runner trains stood still, when it knows (averaging);
+    #: None: the training loop compares the weights before and after.
+    fixed_point: bool | None = None
 
 
 class MiniBatchEpochs:
@@ -128,14 +132,19 @@ class OnlineEpochs:
     """Epochs of the per-sample rule of a single layer, in one compiled loop.
 
     The same arithmetic as ``MiniBatchEpochs`` with batches of one sample and plain
-    SGD (see ``_online``), without a Python round trip per sample.
+    SGD (see ``_online``), without a Python round trip per sample. With ``averaging``
+    (a state of ``new_averaging``) the loop trains the running weights kept there and
+    ``params`` receives their average after each epoch: what the training loop scores,
+    keeps and stores.
     """
 
-    def __init__(self, params, optimizer, data, alpha, rule, network, loss):
+    def __init__(self, params, optimizer, data, alpha, rule, network, loss, l1=0.0,
+                 averaging=None):
         self.params, self.data = params, data
         self.network, self.loss = network, loss
         dtype = params.dtype.type
-        self.eta, self.alpha = dtype(optimizer.learning_rate), dtype(alpha)
+        self.eta, self.alpha, self.l1 = (dtype(optimizer.learning_rate), dtype(alpha),
+                                         dtype(l1))
         self.rule, self.fit_intercept = rule, network.fit_intercept
         self.delta = float(getattr(loss, "delta", 1.0))  # Huber's
         self.eps = float(np.finfo(params.dtype).eps)  # the log-loss's probability clip
@@ -145,6 +154,13 @@ class OnlineEpochs:
             self.X = np.ascontiguousarray(data.X)
         else:  # CSR rows: CSC (or another format) is converted once, here
             self.X = data.X if data.X.format == "csr" else data.X.tocsr()
+        self.averaging = averaging
+        # The weights the loop trains: the running ones of the average, else params.
+        self.running = params if averaging is None else Parameters.from_layers(
+            [averaging["coef"]], [averaging["intercept"]], params.dtype)
+        if averaging is not None:  # the state follows the running weights
+            averaging["coef"] = self.running.coefs[0]
+            averaging["intercept"] = self.running.intercepts[0]
 
     @staticmethod
     def applies(network, loss, optimizer, data, batch_size):
@@ -159,36 +175,89 @@ class OnlineEpochs:
     def run(self, rng):
         n = self.data.n_samples
         order = np.arange(n) if rng is None else rng.permutation(n)
-        W, b = self.params.coefs[0], self.params.intercepts[0]
+        W, b = self.running.coefs[0], self.running.intercepts[0]
+        state = self.averaging
         settings = (self.eta, self.alpha, self.rule, self.fit_intercept, self.delta,
                     self.eps)
         if self.data.dense:
             # One contiguous row of weights per unit for the loop; copied back after.
             W_t = np.ascontiguousarray(W.T)
+            averaging = None
+            if state is not None:
+                averaging = (np.ascontiguousarray(state["sum_coef"].T),
+                             state["sum_intercept"], state["counts"])
             loss, all_zero = online_epoch(W_t, b, self.X, self.data.Y,
                                           self.sample_weight, order, *settings,
-                                          self.data.sample_weight is not None)
+                                          self.data.sample_weight is not None, self.l1,
+                                          averaging)
             W[...] = W_t.T
+            if state is not None:
+                state["sum_coef"][...] = averaging[0].T
         else:
             X = self.X
+            averaging = None if state is None else (
+                state["sum_coef"], state["sum_intercept"], state["counts"])
             loss, all_zero = online_epoch_sparse(W, b, X.data, X.indices, X.indptr,
                                                  self.data.Y, self.sample_weight, order,
-                                                 *settings)
+                                                 *settings, self.l1, averaging)
+        if self.l1:  # the penalty at the epoch's end (see penalty_value)
+            loss += penalty_value(W, float(self.alpha), float(self.l1))
         last = self.X[order[-1:]]  # the overflow check of MiniBatchEpochs, on one sample
-        if not np.isfinite(loss) or overflows(self.network, self.loss, self.params, last):
+        if not np.isfinite(loss) or overflows(self.network, self.loss, self.running, last):
             loss = np.nan
-        return EpochStats(float(loss), np.nan, bool(all_zero))
+        if state is None:
+            return EpochStats(float(loss), np.nan, bool(all_zero))
+        publish_average(state, self.params)
+        # The running weights stood still: a fixed point, though their average moves.
+        return EpochStats(float(loss), np.nan, bool(all_zero), fixed_point=bool(all_zero))
+
+
+# ------------------------------------------------------------------ averaged SGD
+# The state of an average (a dict of arrays, so that pickle and skops save it as it
+# is): the running weights "coef" (n_features, n_outputs) and "intercept", the sums of
+# the weights after each step averaged so far ("sum_coef", "sum_intercept", float64),
+# and "counts" = [the sample at which averaging starts (1-based), samples seen].
+
+
+def new_averaging(params, start, seen=0):
+    """A state that starts averaging at sample ``start`` from the weights ``params``."""
+    W, b = params.coefs[0], params.intercepts[0]
+    return {"coef": W.copy(), "intercept": b.copy(),
+            "sum_coef": np.zeros(W.shape), "sum_intercept": np.zeros(b.shape),
+            "counts": np.array([start, seen], dtype=np.int64)}
+
+
+def averaged_steps(state):
+    """The number of steps in the average: samples seen from the start sample on."""
+    start, seen = (int(c) for c in state["counts"])
+    return max(seen - start + 1, 0)
+
+
+def publish_average(state, params):
+    """Write the averaged weights into ``params`` (the running ones before averaging
+    has started, as scikit-learn's SGD reports them)."""
+    n_steps = averaged_steps(state)
+    if n_steps == 0:
+        params.coefs[0][...] = state["coef"]
+        params.intercepts[0][...] = state["intercept"]
+    else:
+        params.coefs[0][...] = state["sum_coef"] / n_steps
+        params.intercepts[0][...] = state["sum_intercept"] / n_steps
 
 
 def make_epochs(network, loss, params, optimizer, data, batch_size, alpha, cache=None,
-                l1=0.0, training=None):
+                l1=0.0, averaging=None, training=None):
     """The epoch runner for this problem: the compiled online loop when it applies.
 
-    ``training`` is (rng, momentum) for dropout masks and batch normalization's
-    running statistics.
+    ``averaging`` (a state of ``new_averaging``) needs the online loop; ``training``
+    is (rng, momentum) for dropout masks and batch normalization's running statistics.
     """
-    if not l1 and OnlineEpochs.applies(network, loss, optimizer, data, batch_size):
+    if OnlineEpochs.applies(network, loss, optimizer, data, batch_size):
         rule = online_rule(loss, network.output_activation)
-        return OnlineEpochs(params, optimizer, data, alpha, rule, network, loss)
+        return OnlineEpochs(params, optimizer, data, alpha, rule, network, loss, l1,
+                            averaging)
+    if averaging is not None:
+        raise ValueError("Averaged SGD needs the per-sample loop: batch_size=1, plain "
+                         "SGD with a constant learning rate, a single layer.")
     return MiniBatchEpochs(network, loss, params, optimizer, data, batch_size, alpha,
                            cache, l1, training)

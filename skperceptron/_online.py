@@ -21,6 +21,16 @@ depends on the last). Two forms of each rule live here side by side:
   activation objects of ``_losses`` and ``_activations``, one sample at a time. The
   tests check the loop against it.
 
+Penalty and average (``online_epoch``'s ``l1`` and ``averaging``): after each step
+every weight is soft-thresholded by ``eta * l1`` (the proximal step of the L1 term, as
+``_optimizers.l1_prox``), giving exact zeros. Averaged SGD keeps the sum of the weights
+after each step from the sample ``start`` on: ``averaging = (sums, sums_b, counts)``
+with ``counts = [start, samples seen]``. Adding all the weights to ``sums`` at every
+step would cost a pass even when nothing moved (a correct perceptron step), so the sum
+is kept as ``sums + S w - R``: S counts the steps averaged in this call, and a change d
+of a weight adds S d to its entry of R; the sum is made plain at the end of the call.
+The CSR loops are in ``_online_sparse``.
+
 The loop sums each dot product in float64 in a fixed order (``fixed_order_dot``) where
 the mini-batch path asks BLAS, so the two agree to rounding, not to the bit.
 """
@@ -33,9 +43,9 @@ from ._kernels import (
     fixed_order_dot,
     jit,
     prefetch_row,
-    prefetch_span,
 )
 from ._network import output_gradient
+from ._optimizers import _soft_threshold
 
 PERCEPTRON, HINGE, SQUARED_ERROR, HUBER, ABSOLUTE_ERROR, LOGISTIC, SOFTMAX = range(7)
 
@@ -154,23 +164,36 @@ def _one_unit_epoch(w, b, X, Y, sample_weight, weighted, order, eta, rule, fit_i
 
 @jit
 def online_epoch(W_t, b, X, Y, sample_weight, order, eta, alpha, rule, fit_intercept,
-                 delta=1.0, eps=2.220446049250313e-16, weighted=True):
+                 delta=1.0, eps=2.220446049250313e-16, weighted=True, l1=0.0,
+                 averaging=None):
     """One epoch of per-sample updates of a single linear layer on dense X, in place.
 
     ``W_t`` (n_outputs, n_features) holds the weights one unit per row, ``b``
     (n_outputs,) the biases, ``X`` dense (n_samples, n_features), ``Y`` (n_samples,
     n_outputs): {0, 1} columns for the classification rules, real targets otherwise.
-    ``sample_weight`` has mean 1 (``weighted=False``: all ones). Returns ``(loss,
-    all_zero)``: the mean of the weighted per-sample losses plus the L2 term as each
-    step saw it, and whether every gradient was exactly zero.
+    ``sample_weight`` has mean 1 (``weighted=False``: all ones). ``l1`` soft-thresholds
+    every weight by ``eta * l1`` after each step. ``averaging`` is None or ``(sums,
+    sums_b, counts)`` (see ``_online`` above: ``sums`` laid out as ``W_t``). Returns
+    ``(loss, all_zero)``: the mean of the weighted per-sample losses plus the L2 term
+    as each step saw it (without L1: see ``penalty_value``), and whether every gradient
+    was exactly zero.
     """
     n_outputs, n_features = W_t.shape
-    if n_outputs == 1 and alpha == 0 and rule != SOFTMAX:
+    if (n_outputs == 1 and alpha == 0 and l1 == 0 and rule != SOFTMAX
+            and averaging is None):
         return _one_unit_epoch(W_t[0], b, X, Y, sample_weight, weighted, order, eta, rule,
                                fit_intercept, delta, eps)
+    if averaging is None:
+        sums, sums_b, counts = np.zeros((0, 0)), np.zeros(0), np.zeros(2, np.int64)
+    else:
+        sums, sums_b, counts = averaging
+    start, seen = counts[0], counts[1]
+    record = np.zeros(sums.shape)  # R of the running sum S w - R, one row per unit
+    steps_averaged = 0.0  # S: steps of this call inside the average
+    threshold = eta * l1  # the proximal step's threshold, in the weights' dtype
     n_samples = order.shape[0]
     total = 0.0
-    all_zero = True
+    all_zero = alpha == 0 and l1 == 0
     z = np.empty(n_outputs)  # float64 net inputs of one sample (softmax)
     g = np.empty(n_outputs)  # float64 dl/dz of one sample (softmax)
     # Storing into an array of the weights' dtype rounds the step the same way compiled
@@ -183,6 +206,7 @@ def online_epoch(W_t, b, X, Y, sample_weight, order, eta, alpha, rule, fit_inter
             prefetch_row(X, order[k + PREFETCH_AHEAD])
         i = order[k]
         x = X[i]
+        seen += 1
         w_i = np.float64(sample_weight[i])  # float64 sums in both worlds
         if rule == SOFTMAX:  # the units share one loss: all net inputs first
             for j in range(n_outputs):
@@ -201,11 +225,15 @@ def online_epoch(W_t, b, X, Y, sample_weight, order, eta, alpha, rule, fit_inter
             # w_j <- w_j - eta (x step + alpha w_j), b_j <- b_j - eta step; a zero step
             # without L2 moves nothing. (Written out here: a call per unit and sample
             # cost 25% of the loop on 100,000 x 100, measured.)
-            if alpha != 0:
+            if alpha != 0 and l1 == 0:  # with L1 the penalty is measured per epoch
                 total += 0.5 * np.float64(alpha) * fixed_order_dot(w, w)
+            if l1 != 0 or steps_averaged != 0:
+                if alpha != 0 or l1 != 0 or step != 0:
+                    _prox_update(w, x, eta, step, alpha, threshold, record, j,
+                                 steps_averaged)
+            elif alpha != 0:
                 for f in range(n_features):
                     w[f] -= eta * (x[f] * step + alpha * w[f])
-                all_zero = False
             elif step != 0:
                 for f in range(n_features):
                     w[f] -= eta * (x[f] * step)
@@ -213,195 +241,69 @@ def online_epoch(W_t, b, X, Y, sample_weight, order, eta, alpha, rule, fit_inter
                 all_zero = False
                 if fit_intercept:
                     b[j] -= eta * step
-    return total / n_samples, all_zero
-
-
-# ------------------------------------------------------------------ sparse rows
-# On a CSR row only the non-zero features move: an update costs the row's non-zeros,
-# not n_features (a text row has ~100 of 50,000). The L2 term shrinks every weight at
-# every step, which would cost n_features again; instead each unit's weights are kept
-# as scale_j * v_j and a step multiplies scale_j by (1 - eta alpha): the same
-# arithmetic in exact maths, rounded differently. Without L2 the updates are exactly
-# those of the dense loop; only each net input is summed in another order.
-
-
-@jit
-def _sparse_net_inputs(values, columns, start, end, W, b, scale, z):
-    """z_j = scale_j sum_c values_c W[columns_c, j] + b_j, in float64, in row order."""
-    n_outputs = z.shape[0]
-    z[:] = 0.0
-    for c in range(start, end):
-        v = np.float64(values[c])
-        row = W[columns[c]]
+        if start > 0 and seen >= start:  # this step's weights enter the average
+            steps_averaged += 1.0
+            for j in range(n_outputs):
+                sums_b[j] += np.float64(b[j])
+    if start > 0:  # sums += S w - R: the running sum, made plain
         for j in range(n_outputs):
-            z[j] += v * row[j]
-    for j in range(n_outputs):
-        z[j] = scale[j] * z[j] + np.float64(b[j])
-
-
-@jit
-def _fold_scale(W, j, scale, squares):
-    """Multiply unit j's scale into its weights (v_j <- scale_j v_j, scale_j <- 1)."""
-    total = 0.0
-    for f in range(W.shape[0]):
-        W[f, j] = scale[j] * W[f, j]
-        total += np.float64(W[f, j]) * np.float64(W[f, j])
-    scale[j] = 1.0
-    squares[j] = total
-
-
-@jit
-def _sparse_update(W, values, columns, start, end, steps, moving, n_moving, eta, alpha,
-                   scale, squares, factors):
-    """The steps of the units ``moving[:n_moving]`` on one sparse row, in one pass.
-
-    Without L2: w_fj <- w_fj - eta (x_f step_j) for the row's features f, as the dense
-    loop. With L2: every unit's scale shrinks by (1 - eta alpha) and the moving units'
-    v_fj by eta step_j x_f / scale_j, their sums of squares following.
-    """
-    if alpha != 0:
-        for j in range(W.shape[1]):
-            scale[j] *= 1.0 - np.float64(eta) * np.float64(alpha)
-            factors[j] = np.float64(eta) * np.float64(steps[j]) / scale[j]
-    if alpha != 0:
-        for c in range(start, end):
-            f = columns[c]
-            v = np.float64(values[c])
-            for m in range(n_moving):
-                j = moving[m]
-                before = np.float64(W[f, j])
-                W[f, j] = before - factors[j] * v
-                squares[j] += np.float64(W[f, j]) ** 2 - before * before
-    else:
-        for c in range(start, end):
-            row = W[columns[c]]
-            v = values[c]
-            for m in range(n_moving):
-                j = moving[m]
-                row[j] -= eta * (v * steps[j])
-    if alpha != 0:
-        for j in range(W.shape[1]):
-            if scale[j] < 1e-9:  # keep v_j far from overflow and underflow
-                _fold_scale(W, j, scale, squares)
-
-
-@jit
-def _one_unit_epoch_sparse(W, b, values, columns, indptr, Y, sample_weight, order, eta,
-                           rule, fit_intercept, delta, eps):
-    """``online_epoch_sparse`` for one unit without L2: the same arithmetic, written
-    out (binary text classification; the general loop's bookkeeping per unit cost a
-    fifth of the epoch)."""
-    n_samples = order.shape[0]
-    total = 0.0
-    all_zero = True
-    cast = np.empty(1, dtype=W.dtype)
-    for k in range(n_samples):
-        if PREFETCH and k + 1 < n_samples:  # as in online_epoch_sparse
-            following = order[k + 1]
-            prefetch_span(values, indptr[following], indptr[following + 1])
-            prefetch_span(columns, indptr[following], indptr[following + 1])
-        i = order[k]
-        start, end = indptr[i], indptr[i + 1]
-        s0, s1, s2, s3 = 0.0, 0.0, 0.0, 0.0  # four interleaved sums, as fixed_order_dot's
-        stop = start + (end - start) // 4 * 4
-        for c in range(start, stop, 4):
-            s0 += np.float64(values[c]) * W[columns[c], 0]
-            s1 += np.float64(values[c + 1]) * W[columns[c + 1], 0]
-            s2 += np.float64(values[c + 2]) * W[columns[c + 2], 0]
-            s3 += np.float64(values[c + 3]) * W[columns[c + 3], 0]
-        for c in range(stop, end):
-            s0 += np.float64(values[c]) * W[columns[c], 0]
-        z = 1.0 * ((s0 + s1) + (s2 + s3)) + np.float64(b[0])
-        loss, gradient = _unit_rule(rule, Y[i, 0], z, delta, eps)
-        w_i = np.float64(sample_weight[i])
-        total += w_i * loss
-        cast[0] = w_i * gradient
-        step = cast[0]
-        if step != 0:
-            all_zero = False
-            for c in range(start, end):
-                W[columns[c], 0] -= eta * (values[c] * step)
-            if fit_intercept:
-                b[0] -= eta * step
+            for f in range(n_features):
+                sums[j, f] += steps_averaged * np.float64(W_t[j, f]) - record[j, f]
+        counts[1] = seen
     return total / n_samples, all_zero
 
 
 @jit
-def online_epoch_sparse(W, b, values, columns, indptr, Y, sample_weight, order, eta,
-                        alpha, rule, fit_intercept, delta=1.0, eps=2.220446049250313e-16):
-    """``online_epoch`` on CSR rows (``values``, ``columns``, ``indptr``), in place.
-
-    ``W`` is (n_features, n_outputs), the layer's own weights: a row's non-zeros then
-    read whole rows of W. Returns ``(loss, all_zero)`` as ``online_epoch``; the L2
-    part of the loss comes from each unit's running sum of squares.
-    """
-    n_outputs = W.shape[1]
-    if n_outputs == 1 and alpha == 0 and rule != SOFTMAX:
-        return _one_unit_epoch_sparse(W, b, values, columns, indptr, Y, sample_weight,
-                                      order, eta, rule, fit_intercept, delta, eps)
-    n_samples = order.shape[0]
-    total = 0.0
-    all_zero = True
-    z, g, losses = np.empty(n_outputs), np.empty(n_outputs), np.empty(n_outputs)
-    scale, squares, factors = np.ones(n_outputs), np.zeros(n_outputs), np.zeros(n_outputs)
-    steps = np.empty(n_outputs, dtype=W.dtype)  # each rounded to the weights' dtype
-    moving = np.empty(n_outputs, dtype=np.intp)
-    if alpha != 0:
-        for j in range(n_outputs):
-            _fold_scale(W, j, scale, squares)
-    for k in range(n_samples):
-        # The next row lies anywhere in memory: ask for it one row ahead (further
-        # ahead was slower, measured on 50,000 x 50,000 with 100 terms a row).
-        if PREFETCH and k + 1 < n_samples:
-            following = order[k + 1]
-            prefetch_span(values, indptr[following], indptr[following + 1])
-            prefetch_span(columns, indptr[following], indptr[following + 1])
-        i = order[k]
-        start, end = indptr[i], indptr[i + 1]
-        w_i = np.float64(sample_weight[i])
-        _sparse_net_inputs(values, columns, start, end, W, b, scale, z)
-        _rules(rule, Y[i], z, g, losses, delta, eps)
-        n_moving = 0
-        for j in range(n_outputs):
-            total += w_i * losses[j]
-            steps[j] = w_i * g[j]
-            if alpha != 0:
-                total += 0.5 * np.float64(alpha) * scale[j] * scale[j] * squares[j]
-            if steps[j] != 0:
-                moving[n_moving] = j
-                n_moving += 1
-        all_zero = all_zero and alpha == 0 and n_moving == 0
-        if n_moving or alpha != 0:
-            _sparse_update(W, values, columns, start, end, steps, moving, n_moving, eta,
-                           alpha, scale, squares, factors)
-        if fit_intercept:
-            for m in range(n_moving):
-                b[moving[m]] -= eta * steps[moving[m]]
-    for j in range(n_outputs):
-        if scale[j] != 1.0:
-            _fold_scale(W, j, scale, squares)
-    return total / n_samples, all_zero
+def _prox_update(w, x, eta, step, alpha, threshold, record, j, steps_averaged):
+    """w <- prox(w - eta (x step + alpha w)) for unit j, the prox soft-thresholding by
+    ``threshold``; each change d of a weight adds S d to its entry of ``record`` (R)."""
+    for f in range(w.shape[0]):
+        before = w[f]
+        w[f] = _soft_threshold(before - eta * (x[f] * step + alpha * before), threshold)
+        if steps_averaged != 0:
+            record[j, f] += steps_averaged * (np.float64(w[f]) - np.float64(before))
 
 
-def reference_epoch(network, loss, params, X, Y, sample_weight, order, eta, alpha):
+def reference_epoch(network, loss, params, X, Y, sample_weight, order, eta, alpha,
+                    l1=0.0):
     """The same epoch in plain numpy, through the loss and activation objects.
 
     Each sample is a mini-batch of one: its net input ``x W + b``, the gradient at the
     net input from ``_network.output_gradient`` (the loss of ``_losses`` through the
-    output activation), then plain SGD with the L2 term. Slow; for tests. Updates
-    ``params`` in place and returns the epoch's mean objective.
+    output activation), then plain SGD with the L2 term and, with ``l1``, the proximal
+    step of the L1 term (soft thresholding by ``eta * l1``). Slow; for tests. Updates
+    ``params`` in place and returns the epoch's mean objective (with ``l1``, without
+    the penalty, as the loops: see ``penalty_value``).
     """
     W, b = params.coefs[0], params.intercepts[0]
     dtype = W.dtype.type
+    threshold = dtype(eta) * dtype(l1)
     total = 0.0
     for i in order:
         x, y = X[i : i + 1], Y[i : i + 1]
         sw = None if sample_weight is None else sample_weight[i : i + 1]
         Z = x @ W + b  # (1, n_outputs)
         P = network.output_activation.value(Z)
-        total += loss.value(y, P, sw) + 0.5 * alpha * float(np.sum(W * W))
+        total += loss.value(y, P, sw)
+        if not l1:
+            total += 0.5 * alpha * float(np.sum(W * W))
         dZ = output_gradient(network, loss, y, P, sw)  # (1, n_outputs): w_i dl/dz
         W -= dtype(eta) * (x.T @ dZ + dtype(alpha) * W)
+        if l1:
+            W[...] = np.where(W > threshold, W - threshold,
+                              np.where(W < -threshold, W + threshold, W * 0))
         if network.fit_intercept:
             b -= dtype(eta) * dZ[0]
     return total / len(order)
+
+
+def penalty_value(W, alpha, l1):
+    """alpha / 2 ||W||^2 + l1 |W|, in float64: the penalty of one sample's objective.
+
+    With an L1 term the online loops add it once per epoch, at the weights the epoch
+    ends on: the lazy L1 step of the sparse loop leaves most weights behind between
+    the rows that touch them, so their norm is known only when all are brought up to
+    date (at the end of the epoch).
+    """
+    W = W.astype(np.float64, copy=False)
+    return 0.5 * alpha * float(np.dot(W.ravel(), W.ravel())) + l1 * float(np.abs(W).sum())

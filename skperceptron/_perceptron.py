@@ -7,12 +7,16 @@ a time in a shuffled order each epoch (``batch_size=1``), as in the original alg
 
 from numbers import Integral, Real
 
+import numpy as np
+
 from ._base import OutputSpec
 from ._classifier import NetworkClassifier
 from ._compat import Interval, StrOptions
 from ._docstrings import fill_doc, input_doc
+from ._epochs import new_averaging
 from ._initializers import INITIALIZERS
 from ._losses import get_loss
+from ._network import penalty_strengths
 from ._optimizers import SGD
 from ._regressor import NetworkRegressor
 
@@ -22,10 +26,14 @@ _PERCEPTRON_CONSTRAINTS = {
     "batch_size": [StrOptions({"full"}), Interval(Integral, 1, None, closed="left")],
     "fit_intercept": ["boolean"],
     "weight_init": [StrOptions(set(INITIALIZERS))],
+    "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
+    "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+    "average": [Interval(Integral, 0, None, closed="neither"), "boolean"],
 }
 
 _PERCEPTRON_DOC_DEFAULTS = dict(
-    alpha=0.0,
+    alpha=0.0001,
+    penalty="None",
     max_iter=1000,
     tol=0.001,
     tol_none=" or None",
@@ -55,7 +63,20 @@ _PERCEPTRON_PARAMETERS_DOC = """
     fit_intercept : bool, default=True
         Whether to learn a bias (threshold). If False it stays at zero.
 
+    %(penalty)s
+
     %(alpha)s
+
+    %(l1_ratio)s
+
+    average : bool or int, default=False
+        Averaged SGD, as scikit-learn's ``SGDClassifier``: True (the same as 1) or an
+        int n makes ``coef_`` and ``intercept_`` the average of the weights after each
+        sample's step from the n-th sample seen on (counted across epochs and
+        ``partial_fit`` calls), and the running weights before that. Training goes on
+        from the running weights, kept privately; the validation score of early
+        stopping and the weights it keeps are the averaged ones. Needs
+        ``batch_size=1``.
 
     %(early_stopping)s
 
@@ -75,6 +96,8 @@ class _SingleLayerMixin:
     """What the two single-layer networks share: no hidden layer, plain SGD."""
 
     _divergence_hint = "a smaller eta0, or scaling the inputs and targets"
+    # A file written before ``penalty`` existed meant alpha > 0 as an L2 penalty.
+    _legacy_parameters = {"penalty": "l2"}
     # scikit-learn's linear models stop when the no-improvement count reaches
     # n_iter_no_change (its MLP when the count exceeds it).
     _patience_offset = 0
@@ -100,6 +123,41 @@ class _SingleLayerMixin:
 
     def _make_optimizer(self, size, dtype):
         return SGD(size, dtype, learning_rate_init=self.eta0)
+
+    def _check_params(self):
+        if self.average and self.batch_size != 1:
+            raise ValueError(
+                f"average={self.average!r} averages the weights after each sample's "
+                f"step and needs batch_size=1, got batch_size={self.batch_size!r}."
+            )
+
+    def _penalty_strengths(self):
+        return penalty_strengths(self.penalty, self.alpha, self.l1_ratio)
+
+    def _averaging_state(self, params):
+        """A copy of the stored state of averaged SGD to continue (warm start,
+        partial_fit), a new one at the weights ``params`` on a fresh fit, or None.
+
+        The copy keeps the stored state as it was if the fit fails. A new state counts
+        the samples seen from its start: ``average=n`` starts n samples into it.
+        """
+        start = int(self.average)  # True is 1, False is 0
+        state = getattr(self, "_averaging", None)
+        if not start:
+            state = None
+        elif state is None or self.t_ == 0:
+            state = new_averaging(params, start)
+        else:
+            state = {name: array.copy() for name, array in state.items()}
+            state["counts"][0] = start
+        self._averaging = state
+        return state
+
+    def _store(self, problem, result):
+        super()._store(problem, result)
+        state = self._averaging
+        if state is not None and not np.isfinite(state["coef"]).all():
+            self._averaging = None  # diverged: a later call averages from coefs_ anew
 
     @property
     def coef_(self):
@@ -203,7 +261,10 @@ class PerceptronClassifier(_SingleLayerMixin, NetworkClassifier):
         shuffle=True,
         random_state=None,
         fit_intercept=True,
-        alpha=0.0,
+        penalty=None,
+        alpha=0.0001,
+        l1_ratio=0.15,
+        average=False,
         early_stopping=False,
         validation_fraction=0.1,
         warm_start=False,
@@ -222,7 +283,10 @@ class PerceptronClassifier(_SingleLayerMixin, NetworkClassifier):
         self.shuffle = shuffle
         self.random_state = random_state
         self.fit_intercept = fit_intercept
+        self.penalty = penalty
         self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.average = average
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.warm_start = warm_start
@@ -232,6 +296,7 @@ class PerceptronClassifier(_SingleLayerMixin, NetworkClassifier):
         self.verbose = verbose
 
     def _check_params(self):
+        super()._check_params()
         allowed = _ACTIVATION_LOSSES[self.activation]
         if self.loss not in allowed:
             raise ValueError(
@@ -336,7 +401,10 @@ class PerceptronRegressor(_SingleLayerMixin, NetworkRegressor):
         shuffle=True,
         random_state=None,
         fit_intercept=True,
-        alpha=0.0,
+        penalty=None,
+        alpha=0.0001,
+        l1_ratio=0.15,
+        average=False,
         early_stopping=False,
         validation_fraction=0.1,
         warm_start=False,
@@ -354,7 +422,10 @@ class PerceptronRegressor(_SingleLayerMixin, NetworkRegressor):
         self.shuffle = shuffle
         self.random_state = random_state
         self.fit_intercept = fit_intercept
+        self.penalty = penalty
         self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.average = average
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.warm_start = warm_start

@@ -43,6 +43,8 @@ class StochasticSettings:
     #: (rng, momentum): draws dropout masks, moves batch normalization's running
     #: statistics; used only by networks that have these layers.
     training: tuple | None = None
+    #: The state of averaged SGD (``_epochs.new_averaging``) this call continues, or None.
+    averaging: dict | None = None
 
 
 @dataclass
@@ -99,7 +101,8 @@ def train_stochastic(network, loss, params, optimizer, data, settings):
     """
     result = TrainingResult()
     epochs = make_epochs(network, loss, params, optimizer, data, settings.batch_size,
-                         settings.alpha, settings.cache, settings.l1, settings.training)
+                         settings.alpha, settings.cache, settings.l1, settings.averaging,
+                         settings.training)
     snapshots = Snapshots(params.flat, settings.best_so_far)
     for epoch in itertools.count(1):
         started = time.perf_counter()
@@ -112,7 +115,9 @@ def train_stochastic(network, loss, params, optimizer, data, settings):
         fired = _first_to_fire(settings.guards, record, optimizer, settings.verbose)
         if fired:
             break
-        fixed_point = stats.all_zero and np.array_equal(params.flat, snapshots.epoch_start)
+        fixed_point = stats.fixed_point
+        if fixed_point is None:
+            fixed_point = stats.all_zero and np.array_equal(params.flat, snapshots.epoch_start)
         _count_epoch(result, record, snapshots, params, data.n_samples)
         score = _validate(settings, params, snapshots, result)
         if settings.verbose:

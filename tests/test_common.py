@@ -35,6 +35,8 @@ ESTIMATORS = [
     MLPRegressor(batch_norm=True, max_iter=100),
     MLPClassifier(batch_norm=True, dropout=0.1, max_iter=100),
     MLPRegressor(penalty="elasticnet", max_iter=100),
+    PerceptronClassifier(average=True, max_iter=50),
+    PerceptronClassifier(penalty="l1", max_iter=50),
 ]
 
 _SHUFFLED_ONLINE = (
@@ -47,6 +49,15 @@ _RANDOM_HOLDOUT = (
     "Early stopping holds out a random subset of rows: copies of one repeated sample "
     "can fall on both sides of the split, which no weighting of the original rows can "
     "reproduce. Without early stopping the same class passes this check."
+)
+
+_AVERAGE_REMEMBERS = (
+    "Averaged SGD returns the mean of the weights of every step, early ones included: "
+    "with class_weight={0: 1000, 1: 0.0001} on the check's noisy blobs the average "
+    "keeps part of the steps taken before class 0 dominates, and predicts class 0 for "
+    "80% of the test samples where the check asks for 87%. scikit-learn's own "
+    "SGDClassifier(loss='perceptron', average=True, class_weight=...) predicts 78% on "
+    "the same data; without averaging the same class predicts 100%."
 )
 
 
@@ -66,10 +77,13 @@ def expected_failed_checks(estimator):
         reason = _SHUFFLED_ONLINE
     else:
         return {}
-    return {
+    failures = {
         "check_sample_weight_equivalence_on_dense_data": reason,
         "check_sample_weight_equivalence_on_sparse_data": reason,
     }
+    if getattr(estimator, "average", False):
+        failures["check_class_weight_classifiers"] = _AVERAGE_REMEMBERS
+    return failures
 
 
 # An expected failure that passes is an error (scikit-learn 1.8+; Python 3.10 stops at 1.7).

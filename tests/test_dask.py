@@ -98,7 +98,7 @@ def _ran_on_workers(stream, client):
         # The perceptron steps sample by sample, in Python loops where numba is off:
         # fewer rows and epochs keep that run short (2.8 s a search, 0.1 s with numba).
         (
-            PerceptronClassifier(max_iter=5, shuffle=True, random_state=0),
+            PerceptronClassifier(penalty="l2", max_iter=5, shuffle=True, random_state=0),
             {"alpha": [0.0, 1e-3], "eta0": [0.1, 1.0]},
             300,
         ),
@@ -316,7 +316,7 @@ def test_dask_ml_hyperband_search_runs_on_the_perceptron(client, digits_blocks):
     X_train, _, y_train, _ = digits_blocks
     grid = {"eta0": [0.01, 0.1, 1.0], "alpha": [0.0, 1e-4, 1e-2]}
     search = model_selection.HyperbandSearchCV(
-        PerceptronClassifier(random_state=0), grid, max_iter=9, random_state=0
+        PerceptronClassifier(penalty="l2", random_state=0), grid, max_iter=9, random_state=0
     )
     with client.as_current():
         search.fit(X_train, y_train, classes=np.arange(10))

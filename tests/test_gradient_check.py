@@ -261,7 +261,7 @@ def test_step_perceptron_criteria_gradients_away_from_the_boundary(kind, loss):
 @pytest.mark.parametrize("kind", ["regression", "multioutput"])
 @pytest.mark.parametrize("loss", ["squared_error", "absolute_error", "huber"])
 def test_perceptron_regressor_gradients(loss, kind):
-    reg = PerceptronRegressor(loss=loss, alpha=0.3, random_state=0)
+    reg = PerceptronRegressor(loss=loss, penalty="l2", alpha=0.3, random_state=0)
     X, y = _smooth_data(reg, kind, _weights())
     assert check_gradients(reg, X, y, sample_weight=_weights()) < TOL
 

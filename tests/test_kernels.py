@@ -80,9 +80,9 @@ def test_optimizer_kernels_compiled_equal_plain_python(dtype, l2, n_penalised, m
     "estimator",
     [
         PerceptronClassifier(max_iter=5, tol=None, random_state=0),
-        PerceptronClassifier(loss="hinge", alpha=0.01, max_iter=5, tol=None, random_state=0),
+        PerceptronClassifier(loss="hinge", penalty="l2", alpha=0.01, max_iter=5, tol=None, random_state=0),
         PerceptronRegressor(max_iter=5, tol=None, random_state=0),
-        PerceptronRegressor(alpha=0.001, fit_intercept=False, max_iter=5, tol=None,
+        PerceptronRegressor(penalty="l2", alpha=0.001, fit_intercept=False, max_iter=5, tol=None,
                             random_state=0),
     ],
     ids=repr,

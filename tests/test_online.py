@@ -14,7 +14,13 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
-from skperceptron import PerceptronClassifier, PerceptronRegressor, _epochs, _online
+from skperceptron import (
+    PerceptronClassifier,
+    PerceptronRegressor,
+    _epochs,
+    _online,
+    _online_sparse,
+)
 from skperceptron._activations import get_activation
 from skperceptron._kernels import HAVE_NUMBA
 from skperceptron._losses import get_loss
@@ -95,7 +101,7 @@ def test_online_net_inputs_agree_with_the_forward_pass():
     [
         PerceptronRegressor(loss="huber", huber_delta=0.3, max_iter=5, tol=None,
                             random_state=0),
-        PerceptronRegressor(loss="absolute_error", alpha=0.001, max_iter=5, tol=None,
+        PerceptronRegressor(loss="absolute_error", penalty="l2", alpha=0.001, max_iter=5, tol=None,
                             random_state=0),
         PerceptronClassifier(activation="logistic", loss="log_loss", eta0=0.1, max_iter=5,
                              tol=None, random_state=0),
@@ -157,7 +163,7 @@ def _targets(name, X, n_classes, seed=1):
 def test_sparse_loop_gives_the_dense_loops_weights(name, n_classes, alpha):
     X = _sparse_data()
     y = _targets(name, X, n_classes)
-    kwargs = dict(alpha=alpha, max_iter=5, tol=None, random_state=0)
+    kwargs = dict(penalty="l2", alpha=alpha, max_iter=5, tol=None, random_state=0)
     dense = ESTIMATORS[name](**kwargs).fit(X.toarray(), y)
     sparse = ESTIMATORS[name](**kwargs).fit(X, y)
     # The same updates in the same order; each net input is summed in another order
@@ -180,7 +186,8 @@ def test_sparse_loop_compiled_equals_plain_python(case, dtype, alpha):
     order = np.random.RandomState(2).permutation(60)
     typ = np.dtype(dtype).type
     results = []
-    for kernel in (_online.online_epoch_sparse, _online.online_epoch_sparse.py_func):
+    for kernel in (_online_sparse.online_epoch_sparse,
+                   _online_sparse.online_epoch_sparse.py_func):
         W, b = params.coefs[0].copy(), params.intercepts[0].copy()
         for _ in range(3):
             value, all_zero = kernel(W, b, X.data, X.indices, X.indptr, Y, sw, order,

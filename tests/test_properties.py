@@ -285,7 +285,10 @@ def parameters(draw, config, n):
             tol=draw(st.sampled_from([None, 1e-3])),
             fit_intercept=draw(st.booleans()),
             shuffle=draw(st.booleans()),
+            penalty=draw(st.sampled_from([None, "l2", "l1", "elasticnet"])),
         )
+        if params.get("batch_size", 1) == 1:
+            params["average"] = draw(st.sampled_from([False, True, 3]))
         return params
     sizes = draw(st.sampled_from([(), (3,), (4, 2)]))
     activation = draw(st.one_of(
@@ -681,7 +684,8 @@ def test_training_that_explodes_in_its_last_epoch_keeps_usable_weights():
     # non-zero loss, which is already the exploding one, and the weights after the last
     # step are never evaluated: the model would predict 1.3e149 * -2e161 = -inf.
     X, y = np.array([[1.29e149]]), np.array([1e-162])
-    reg = PerceptronRegressor(loss="huber", huber_delta=1e-3, alpha=10.0, batch_size="full",
+    reg = PerceptronRegressor(loss="huber", huber_delta=1e-3, penalty="l2", alpha=10.0,
+                              batch_size="full",
                               max_iter=2, tol=None, fit_intercept=False)
     fit_quietly(reg, X, y, sample_weight=np.array([6e-178]))
     with warnings.catch_warnings():
