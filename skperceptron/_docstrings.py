@@ -15,9 +15,11 @@ _SHARED = {
     The penalty R(W) on the weights, with scikit-learn's names: 'l2' is
     ``||W||^2 / 2``, 'l1' is ``sum |W|``, 'elasticnet' is ``l1_ratio`` of 'l1' plus
     ``1 - l1_ratio`` of 'l2'; None turns it off (``alpha`` is then unused). The
-    stochastic solvers take the L1 part by a proximal step (soft thresholding) after
-    each update, so weights reach exact zeros; ``solver='lbfgs'`` accepts 'l2' and
-    None only, as the L1 term is not differentiable at zero.""",
+    L1 part is taken after each update as a cumulative penalty (Tsuruoka et al.,
+    2009, as scikit-learn's SGD): each weight moves towards zero by the thresholds it
+    owes and stops at zero, keeping the rest as a debt, so weights reach and keep
+    exact zeros. ``solver='lbfgs'`` accepts 'l2' and None only, as the L1 term is
+    not differentiable at zero.""",
     "l1_ratio": """l1_ratio : float, default=0.15
     The share of 'l1' in the 'elasticnet' penalty, between 0 and 1 (0 is 'l2', 1 is
     'l1'). Used only with ``penalty='elasticnet'``.""",

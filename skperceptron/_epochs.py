@@ -86,7 +86,7 @@ class MiniBatchEpochs:
             if self.training is not None:
                 mode = TrainingPass(self.training[0], sw, self.training[1])
             # The optimizer adds the L2 term's gradient in its own pass over the weights,
-            # and takes the L1 term by a proximal step.
+            # and takes the L1 term as a cumulative penalty (``pay_l1``).
             value, _ = loss_and_gradients(
                 network, loss, params, X, Y, sw, alpha, grads, workspace,
                 penalty_gradient=False, l1=l1, mode=mode,

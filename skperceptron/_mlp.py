@@ -151,7 +151,7 @@ class _MLPMixin:
             raise ValueError(
                 f"penalty={self.penalty!r} cannot be used with solver='lbfgs': the L1 "
                 "term is not differentiable at zero, which L-BFGS needs. Use "
-                "solver='sgd' or 'adam' (a proximal step), or penalty='l2' or None."
+                "solver='sgd' or 'adam' (a cumulative L1 penalty), or penalty='l2' or None."
             )
 
     def _penalty_strengths(self):

@@ -298,7 +298,7 @@ def loss_and_gradients(
     ``workspace`` (optional) provides the buffers of the forward and backward passes.
     With ``penalty_gradient=False`` the penalty's gradient is left out of ``grads``: the
     optimizers add the L2 term's, ``l2_step(alpha, n) * W``, in their own pass over the
-    weights, and take the L1 term by a proximal step. With it, the L1 term's gradient
+    weights, and take the L1 term as a cumulative penalty. With it, the L1 term's gradient
     is ``l1 / n * sign(W)``: exact away from zero, where |w| is differentiable.
     ``mode`` (a ``_layers.TrainingPass``) runs the network as in training.
     """

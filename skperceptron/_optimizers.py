@@ -133,19 +133,24 @@ def sgd_step(theta, grad, lr, l2=0.0, n_penalised=0):
 
 # ----------------------------------------------------------------- the L1 term
 # |w| has no gradient at 0, and a gradient step on l1 * sign(w) makes a weight jump
-# around zero, never land on it. The L1 term is taken by a proximal step instead: after
-# the update, each penalised weight moves towards 0 by the step's share of the penalty,
-# and stops at 0 rather than cross it (soft thresholding):
+# around zero, never land on it. The L1 term is taken after the update instead, as a
+# cumulative penalty (Tsuruoka, Tsujii and Ananiadou, 2009): each penalised weight owes
+# the sum of the thresholds c of the steps so far, c = lr * l1 / n, and pays what it can:
 #
-#     prox(w) = w - c if w > c;  w + c if w < -c;  0 otherwise,  c = lr * l1 / n.
+#     owed <- owed + c;  a = min(owed, |w|);  w moves towards 0 by a;  owed <- owed - a.
 #
-# For Adam the step is scaled per weight by 1 / (sqrt(v) + eps), and so is c: the
-# proximal step in the metric Adam's update uses. With momentum the threshold is the
-# plain lr * l1 / n.
+# A weight away from zero pays at once: that is soft thresholding, the proximal step of
+# the L1 term. A weight at zero cannot pay, and its debt grows: a later gradient step
+# smaller than the debt leaves it at zero. Without the debt a weight pushed to zero is
+# pushed out again by the next noisy gradient, and few weights stay at exactly zero.
+# For Adam the update of weight k is scaled by 1 / (sqrt(v_k) + eps), and so is its
+# threshold: the step in the metric of Adam's own update. With momentum the threshold
+# is the plain c.
 
 
 @jit
 def _soft_threshold(w, c):
+    """w moved towards 0 by c, stopping at 0: the proximal step of c |w|."""
     if w > c:
         return w - c
     if w < -c:
@@ -154,30 +159,45 @@ def _soft_threshold(w, c):
 
 
 @jit
-def _prox_loop(theta, n_penalised, c):
-    for i in range(n_penalised):
-        theta[i] = _soft_threshold(theta[i], c)
+def _pay(w, owed):
+    """(w moved towards 0 by what it can pay of ``owed``, the debt left)."""
+    if w > owed:
+        return w - owed, owed * 0
+    if w < -owed:
+        return w + owed, owed * 0
+    return w * 0, owed - abs(w)  # w reaches 0 (an exact zero of its type)
 
 
 @jit
-def _adam_prox_loop(theta, v, n_penalised, c, epsilon):
+def _cumulative_loop(theta, owed, n_penalised, c):
     for i in range(n_penalised):
-        theta[i] = _soft_threshold(theta[i], c / (np.sqrt(v[i]) + epsilon))
+        theta[i], owed[i] = _pay(theta[i], owed[i] + c)
 
 
-def l1_prox(theta, n_penalised, c, v=None, epsilon=0.0):
-    """Soft-threshold the first n_penalised entries of theta in place, by c (plain) or
-    by c / (sqrt(v) + epsilon) (Adam)."""
+@jit
+def _adam_cumulative_loop(theta, owed, v, n_penalised, c, epsilon):
+    for i in range(n_penalised):
+        theta[i], owed[i] = _pay(theta[i], owed[i] + c / (np.sqrt(v[i]) + epsilon))
+
+
+def pay_l1(theta, owed, n_penalised, c, v=None, epsilon=0.0):
+    """The cumulative L1 step on the first n_penalised entries of theta, in place.
+
+    Each owes ``c`` more (Adam: ``c / (sqrt(v) + epsilon)``) and pays what it can; the
+    debts left stay in ``owed`` (same length).
+    """
     if HAVE_NUMBA:
         if v is None:
-            _prox_loop(theta, n_penalised, c)
+            _cumulative_loop(theta, owed, n_penalised, c)
         else:
-            _adam_prox_loop(theta, v, n_penalised, c, epsilon)
+            _adam_cumulative_loop(theta, owed, v, n_penalised, c, epsilon)
         return
-    w = theta[:n_penalised]
-    if v is not None:
-        c = c / (np.sqrt(v[:n_penalised]) + epsilon)
-    w[...] = np.where(w > c, w - c, np.where(w < -c, w + c, w * 0))
+    w, debt = theta[:n_penalised], owed[:n_penalised]
+    debt += c if v is None else c / (np.sqrt(v[:n_penalised]) + epsilon)
+    above, below = w > debt, w < -debt
+    paid_off = np.where(above | below, debt * 0, debt - np.abs(w))
+    w[...] = np.where(above, w - debt, np.where(below, w + debt, w * 0))
+    debt[...] = paid_off
 
 
 # ----------------------------------------------------------------- schedules
@@ -199,6 +219,14 @@ SCHEDULES = {
     "invscaling": invscaling_schedule,
     "adaptive": None,
 }
+
+
+def l1_debts(optimizer, size, dtype):
+    """The optimizer's L1 debts (``pay_l1``), zero on its first L1 step."""
+    debts = getattr(optimizer, "l1_debts", None)
+    if debts is None or debts.shape != (size,):
+        debts = optimizer.l1_debts = np.zeros(size, dtype=dtype)
+    return debts
 
 
 # ----------------------------------------------------------------- optimizers
@@ -234,11 +262,12 @@ class SGD:
 
     def step(self, theta, grad, l2=0.0, n_penalised=0, l1=0.0):
         """Update theta in place; the first n_penalised entries also by ``l2 * theta``
-        and, with ``l1``, by a proximal step for ``l1 * |theta|``."""
+        and, with ``l1``, by the cumulative L1 step for ``l1 * |theta|`` (``pay_l1``)."""
         typ = theta.dtype.type
         self._step(theta, grad, typ, l2, n_penalised)
         if l1:
-            l1_prox(theta, n_penalised, typ(self.learning_rate) * typ(l1))
+            pay_l1(theta, l1_debts(self, n_penalised, theta.dtype), n_penalised,
+                   typ(self.learning_rate) * typ(l1))
 
     def _step(self, theta, grad, typ, l2, n_penalised):
         if self.velocity is None:
@@ -287,7 +316,7 @@ class Adam:
 
     def step(self, theta, grad, l2=0.0, n_penalised=0, l1=0.0):
         """Update theta in place; the first n_penalised entries also by ``l2 * theta``
-        and, with ``l1``, by a proximal step for ``l1 * |theta|``."""
+        and, with ``l1``, by the cumulative L1 step for ``l1 * |theta|`` (``pay_l1``)."""
         self.n_steps += 1
         k = self.n_steps
         typ = theta.dtype.type
@@ -298,7 +327,8 @@ class Adam:
         )
         self.learning_rate = lr_k
         if l1:
-            l1_prox(theta, n_penalised, typ(lr_k) * typ(l1), self.v, typ(self.epsilon))
+            pay_l1(theta, l1_debts(self, n_penalised, theta.dtype), n_penalised,
+                   typ(lr_k) * typ(l1), self.v, typ(self.epsilon))
 
     def end_epoch(self, t):
         pass

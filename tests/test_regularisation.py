@@ -244,6 +244,20 @@ def test_soft_threshold_step_by_hand():
     assert theta[1] == 0 and theta[2] == 0
 
 
+def test_a_weight_at_zero_keeps_its_l1_debt():
+    # Cumulative L1: a weight that reached zero owes the rest of its thresholds, and a
+    # later gradient step smaller than that debt leaves it at zero.
+    theta = np.array([0.05, 1.0])  # 1 weight, then a bias
+    sgd = SGD(2, np.float64, learning_rate_init=0.1)
+    sgd.step(theta, np.zeros(2), 0.0, 1, 2.0)  # threshold 0.2: w 0.05 -> 0, owes 0.15
+    assert theta[0] == 0 and sgd.l1_debts[0] == pytest.approx(0.15, rel=1e-14)
+    sgd.step(theta, np.array([-3.0, 0.0]), 0.0, 1, 2.0)  # kick +0.3, owes 0.15 + 0.2
+    assert theta[0] == 0 and sgd.l1_debts[0] == pytest.approx(0.05, rel=1e-12)
+    sgd.step(theta, np.array([-4.0, 0.0]), 0.0, 1, 2.0)  # kick +0.4 > 0.05 + 0.2 owed
+    assert theta[0] == pytest.approx(0.15, rel=1e-12) and sgd.l1_debts[0] == 0
+    assert theta[1] == 1.0  # the bias is never penalised
+
+
 def test_adam_proximal_step_uses_adam_s_metric():
     theta = np.array([0.5, -0.001, 1.0])  # 2 weights, then a bias
     grad = np.array([0.2, 0.1, 0.3])
