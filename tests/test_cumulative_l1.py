@@ -40,27 +40,28 @@ HAND_U = [0.5, 1.0, 1.5, 2.0]
 HAND_Q = [(-0.25, -0.5), (-0.25, -1.0), (-1.25, -1.0), (-2.0, -1.0)]
 
 
-def _dense_step(W_t, state, k):
+def _dense_step(W_t, state, k, X=HAND_X, Y=np.ones((4, 1))):
     b = np.zeros(1)
-    _online.online_epoch(W_t, b, HAND_X, np.ones((4, 1)), np.ones(4), np.array([k]), 1.0,
+    _online.online_epoch(W_t, b, X, Y, np.ones(len(X)), np.array([k]), 1.0,
                          0.0, _online.PERCEPTRON, False, 1.0, 1e-16, False, 0.5, None,
                          state)
     return W_t[0], state[0][0], state[1][0]
 
 
-def _sparse_step(W, state, k):
-    X = sp.csr_matrix(HAND_X)
+def _sparse_step(W, state, k, X=HAND_X, Y=np.ones((4, 1))):
+    X = sp.csr_matrix(X)
     _online_sparse.online_epoch_sparse(W, np.zeros(1), X.data, X.indices, X.indptr,
-                                       np.ones((4, 1)), np.ones(4), np.array([k]), 1.0,
+                                       Y, np.ones(X.shape[0]), np.array([k]), 1.0,
                                        0.0, _online.PERCEPTRON, False, 1.0, 1e-16, 0.5,
                                        None, state)
     return W[:, 0], state[0][0], state[1][:, 0]
 
 
-def _reference_step(params, state, k):
-    network = Network((2, 1), (), get_activation("identity"), fit_intercept=False)
-    _online.reference_epoch(network, get_loss("perceptron"), params, HAND_X,
-                            np.ones((4, 1)), None, [k], 1.0, 0.0, l1=0.5, l1_state=state)
+def _reference_step(params, state, k, X=HAND_X, Y=np.ones((4, 1))):
+    network = Network((X.shape[1], 1), (), get_activation("identity"),
+                      fit_intercept=False)
+    _online.reference_epoch(network, get_loss("perceptron"), params, X, Y, None, [k],
+                            1.0, 0.0, l1=0.5, l1_state=state)
     return params.coefs[0][:, 0], state[0][0], state[1][:, 0]
 
 
@@ -82,6 +83,27 @@ def test_a_kick_smaller_than_the_debt_leaves_a_weight_at_zero(form):
         assert_array_equal(w, HAND_W[k])
         assert u == HAND_U[k]
         assert_array_equal(q, HAND_Q[k])
+
+
+@pytest.mark.parametrize("form", ["dense", "sparse", "reference"])
+def test_a_weight_that_changes_sign_owes_what_it_was_refunded(form):
+    # One feature, w = 0.25, c = 0.5. A: no kick; u = 0.5, w pays 0.25 and stops at 0,
+    # q = -0.25. B: a mistake on y = 0 kicks w to -1; u = 1, a negative weight owes
+    # u - q = 1.25 >= 1: w = 0, q = 0.75. C: a mistake on y = 1 kicks w to 1; u = 1.5,
+    # a positive weight owes u + q = 2.25: w = 0, q = -0.25. (A debt that only grew
+    # by c and shrank by what was paid would have left w at -0.25 after B.)
+    X, Y = np.array([[1.0], [1.0], [1.0]]), np.array([[1.0], [0.0], [1.0]])
+    if form == "dense":
+        state, step = (np.array([[0.25]]), (np.zeros(1), np.zeros((1, 1)))), _dense_step
+    elif form == "sparse":
+        state, step = (np.array([[0.25]]), (np.zeros(1), np.zeros((1, 1)))), _sparse_step
+    else:
+        params = Parameters.from_layers([np.array([[0.25]])], [np.zeros(1)], np.float64)
+        state, step = (params, (np.zeros(1), np.zeros((1, 1)))), _reference_step
+    for k, (w, u, q) in enumerate([(0.0, 0.5, -0.25), (0.0, 1.0, 0.75),
+                                   (0.0, 1.5, -0.25)]):
+        got = step(*state, k, X, Y)  # one call per sample: (w, u, q) carry over
+        assert (got[0][0], got[1], got[2][0]) == (w, u, q)
 
 
 def _standardised_problem():
