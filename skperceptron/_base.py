@@ -101,7 +101,8 @@ class BaseNetwork(PlainStateMixin, FittedStateMixin, BaseEstimator):
     - ``_solver``: property, 'sgd', 'adam' or 'lbfgs';
     - ``_fit_intercept``: property, whether biases are learned;
     - ``_check_params()``: checks across parameters (default: none);
-    - ``_penalty_strengths()``, ``_averaging_state(params)``: the penalty, averaged SGD;
+    - ``_penalty_strengths()``, ``_averaging_state(params)``, ``_l1_state(params,
+      l1)``: the penalty, averaged SGD, the online loop's cumulative L1 penalty;
     - ``_fit_targets(y, first_pass=, classes=)``: learn or check the target set;
     - ``_encode_targets(y, dtype)``: targets as network output columns;
     - ``_is_plain_y(y)``: whether a later partial_fit's 1-d ndarray y needs no
@@ -149,6 +150,11 @@ class BaseNetwork(PlainStateMixin, FittedStateMixin, BaseEstimator):
 
     def _averaging_state(self, params):
         """The averaged-SGD state this stochastic fit continues or starts, or None."""
+        return None
+
+    def _l1_state(self, params, l1):
+        """The state of the online loop's cumulative L1 penalty this stochastic fit
+        continues or starts, or None."""
         return None
 
     # ----------------------------------------------------------------- validation
@@ -388,6 +394,7 @@ class BaseNetwork(PlainStateMixin, FittedStateMixin, BaseEstimator):
             l1=l1, training=(self._noise_rng(incremental),
                              self._training_layers(problem.network.n_layers - 1)[2]),
             averaging=self._averaging_state(problem.params),
+            l1_state=self._l1_state(problem.params, l1),
         )
         with blas_threads(problem.network, settings.batch_size):
             return train_stochastic(problem.network, problem.loss, problem.params,

@@ -135,11 +135,14 @@ class OnlineEpochs:
     SGD (see ``_online``), without a Python round trip per sample. With ``averaging``
     (a state of ``new_averaging``) the loop trains the running weights kept there and
     ``params`` receives their average after each epoch: what the training loop scores,
-    keeps and stores.
+    keeps and stores. ``l1_state`` (a dict of float64 arrays updated in place, or
+    None) holds the cumulative L1 rule's totals ``u`` ("total", one per unit) and
+    signed shrinkage ``q`` ("applied", laid out as the weights) (``_online``), carried
+    from call to call.
     """
 
     def __init__(self, params, optimizer, data, alpha, rule, network, loss, l1=0.0,
-                 averaging=None):
+                 averaging=None, l1_state=None):
         self.params, self.data = params, data
         self.network, self.loss = network, loss
         dtype = params.dtype.type
@@ -155,6 +158,7 @@ class OnlineEpochs:
         else:  # CSR rows: CSC (or another format) is converted once, here
             self.X = data.X if data.X.format == "csr" else data.X.tocsr()
         self.averaging = averaging
+        self.l1_state = l1_state if l1 else None
         # The weights the loop trains: the running ones of the average, else params.
         self.running = params if averaging is None else Parameters.from_layers(
             [averaging["coef"]], [averaging["intercept"]], params.dtype)
@@ -186,20 +190,28 @@ class OnlineEpochs:
             if state is not None:
                 averaging = (np.ascontiguousarray(state["sum_coef"].T),
                              state["sum_intercept"], state["counts"])
+            l1_state = self.l1_state
+            if l1_state is not None:  # q laid out as W_t
+                l1_state = (l1_state["total"], np.ascontiguousarray(l1_state["applied"].T))
             loss, all_zero = online_epoch(W_t, b, self.X, self.data.Y,
                                           self.sample_weight, order, *settings,
                                           self.data.sample_weight is not None, self.l1,
-                                          averaging)
+                                          averaging, l1_state)
             W[...] = W_t.T
+            if l1_state is not None:
+                self.l1_state["applied"][...] = l1_state[1].T
             if state is not None:
                 state["sum_coef"][...] = averaging[0].T
         else:
             X = self.X
+            l1_state = None if self.l1_state is None else (
+                self.l1_state["total"], self.l1_state["applied"])
             averaging = None if state is None else (
                 state["sum_coef"], state["sum_intercept"], state["counts"])
             loss, all_zero = online_epoch_sparse(W, b, X.data, X.indices, X.indptr,
                                                  self.data.Y, self.sample_weight, order,
-                                                 *settings, self.l1, averaging)
+                                                 *settings, self.l1, averaging,
+                                                 l1_state)
         if self.l1:  # the penalty at the epoch's end (see penalty_value)
             loss += penalty_value(W, float(self.alpha), float(self.l1))
         last = self.X[order[-1:]]  # the overflow check of MiniBatchEpochs, on one sample
@@ -246,16 +258,17 @@ def publish_average(state, params):
 
 
 def make_epochs(network, loss, params, optimizer, data, batch_size, alpha, cache=None,
-                l1=0.0, averaging=None, training=None):
+                l1=0.0, averaging=None, training=None, l1_state=None):
     """The epoch runner for this problem: the compiled online loop when it applies.
 
     ``averaging`` (a state of ``new_averaging``) needs the online loop; ``training``
-    is (rng, momentum) for dropout masks and batch normalization's running statistics.
+    is (rng, momentum) for dropout masks and batch normalization's running statistics;
+    ``l1_state`` the state of the online loop's cumulative L1 rule (``OnlineEpochs``).
     """
     if OnlineEpochs.applies(network, loss, optimizer, data, batch_size):
         rule = online_rule(loss, network.output_activation)
         return OnlineEpochs(params, optimizer, data, alpha, rule, network, loss, l1,
-                            averaging)
+                            averaging, l1_state)
     if averaging is not None:
         raise ValueError("Averaged SGD needs the per-sample loop: batch_size=1, plain "
                          "SGD with a constant learning rate, a single layer.")

@@ -21,15 +21,25 @@ depends on the last). Two forms of each rule live here side by side:
   activation objects of ``_losses`` and ``_activations``, one sample at a time. The
   tests check the loop against it.
 
-Penalty and average (``online_epoch``'s ``l1`` and ``averaging``): after each step
-every weight is soft-thresholded by ``eta * l1`` (the proximal step of the L1 term, as
-``_optimizers.l1_prox``), giving exact zeros. Averaged SGD keeps the sum of the weights
-after each step from the sample ``start`` on: ``averaging = (sums, sums_b, counts)``
-with ``counts = [start, samples seen]``. Adding all the weights to ``sums`` at every
-step would cost a pass even when nothing moved (a correct perceptron step), so the sum
-is kept as ``sums + S w - R``: S counts the steps averaged in this call, and a change d
-of a weight adds S d to its entry of R; the sum is made plain at the end of the call.
-The CSR loops are in ``_online_sparse``.
+Penalty and average (``online_epoch``'s ``l1``, ``l1_state`` and ``averaging``): the
+L1 term is taken by the cumulative penalty of Tsuruoka, Tsujii and Ananiadou (2009), as
+scikit-learn's SGD does. Each unit keeps ``u``, the total L1 shrinkage a weight could
+have received (``u += eta * l1`` after each step), and each weight ``q``, the signed
+sum of the shrinkage it did receive; after each step's smooth update a positive
+weight moves to ``max(0, w - (u + q))``, a negative one to ``min(0, w + (u - q))``, a
+zero one stays, and ``q`` adds the change (``_cumulative_l1``). A weight away from
+zero pays its debt at once (the soft threshold); a weight held at zero keeps
+accumulating debt, and a weight that changes sign owes what it was refunded on the
+other side, so a kick smaller than the debt leaves it at zero: the perceptron's kicks
+(~eta |x|) dwarf a per-step threshold, and only the debt makes the model sparse. The
+L2 term scales ``u`` and ``q`` as it scales the weights (``(1 - eta alpha)`` per step),
+so that the lazy CSR loop applies the same rule exactly. Averaged SGD keeps the sum of
+the weights after each step from the sample ``start`` on: ``averaging = (sums, sums_b,
+counts)`` with ``counts = [start, samples seen]``. Adding all the weights to ``sums``
+at every step would cost a pass even when nothing moved (a correct perceptron step),
+so the sum is kept as ``sums + S w - R``: S counts the steps averaged in this call, and
+a change d of a weight adds S d to its entry of R; the sum is made plain at the end of
+the call. The CSR loops are in ``_online_sparse``.
 
 The loop sums each dot product in float64 in a fixed order (``fixed_order_dot``) where
 the mini-batch path asks BLAS, so the two agree to rounding, not to the bit.
@@ -45,7 +55,6 @@ from ._kernels import (
     prefetch_row,
 )
 from ._network import output_gradient
-from ._optimizers import _soft_threshold
 
 PERCEPTRON, HINGE, SQUARED_ERROR, HUBER, ABSOLUTE_ERROR, LOGISTIC, SOFTMAX = range(7)
 
@@ -165,14 +174,17 @@ def _one_unit_epoch(w, b, X, Y, sample_weight, weighted, order, eta, rule, fit_i
 @jit
 def online_epoch(W_t, b, X, Y, sample_weight, order, eta, alpha, rule, fit_intercept,
                  delta=1.0, eps=2.220446049250313e-16, weighted=True, l1=0.0,
-                 averaging=None):
+                 averaging=None, l1_state=None):
     """One epoch of per-sample updates of a single linear layer on dense X, in place.
 
     ``W_t`` (n_outputs, n_features) holds the weights one unit per row, ``b``
     (n_outputs,) the biases, ``X`` dense (n_samples, n_features), ``Y`` (n_samples,
     n_outputs): {0, 1} columns for the classification rules, real targets otherwise.
-    ``sample_weight`` has mean 1 (``weighted=False``: all ones). ``l1`` soft-thresholds
-    every weight by ``eta * l1`` after each step. ``averaging`` is None or ``(sums,
+    ``sample_weight`` has mean 1 (``weighted=False``: all ones). ``l1`` is the L1
+    strength, taken by the cumulative rule with ``l1_state = (u, q)`` (float64, u per
+    unit, q laid out as ``W_t``; updated in place; None: zeros, dropped at the end).
+    ``averaging``
+    is None or ``(sums,
     sums_b, counts)`` (see ``_online`` above: ``sums`` laid out as ``W_t``). Returns
     ``(loss, all_zero)``: the mean of the weighted per-sample losses plus the L2 term
     as each step saw it (without L1: see ``penalty_value``), and whether every gradient
@@ -188,9 +200,14 @@ def online_epoch(W_t, b, X, Y, sample_weight, order, eta, alpha, rule, fit_inter
     else:
         sums, sums_b, counts = averaging
     start, seen = counts[0], counts[1]
+    if l1_state is None:
+        totals, applied = np.zeros(n_outputs), np.zeros(W_t.shape)
+    else:
+        totals, applied = l1_state
     record = np.zeros(sums.shape)  # R of the running sum S w - R, one row per unit
     steps_averaged = 0.0  # S: steps of this call inside the average
-    threshold = eta * l1  # the proximal step's threshold, in the weights' dtype
+    threshold = np.float64(eta * l1)  # c, the step's L1 shrinkage (weights' dtype)
+    shrink = 1.0 - np.float64(eta) * np.float64(alpha)  # L2's factor, for u and q
     n_samples = order.shape[0]
     total = 0.0
     all_zero = alpha == 0 and l1 == 0
@@ -229,8 +246,10 @@ def online_epoch(W_t, b, X, Y, sample_weight, order, eta, alpha, rule, fit_inter
                 total += 0.5 * np.float64(alpha) * fixed_order_dot(w, w)
             if l1 != 0 or steps_averaged != 0:
                 if alpha != 0 or l1 != 0 or step != 0:
-                    _prox_update(w, x, eta, step, alpha, threshold, record, j,
-                                 steps_averaged)
+                    if l1 != 0:
+                        totals[j] = shrink * totals[j] + threshold
+                    _l1_update(w, x, eta, step, alpha, threshold, shrink, totals[j],
+                               applied[j], record, j, steps_averaged)
             elif alpha != 0:
                 for f in range(n_features):
                     w[f] -= eta * (x[f] * step + alpha * w[f])
@@ -254,30 +273,58 @@ def online_epoch(W_t, b, X, Y, sample_weight, order, eta, alpha, rule, fit_inter
 
 
 @jit
-def _prox_update(w, x, eta, step, alpha, threshold, record, j, steps_averaged):
-    """w <- prox(w - eta (x step + alpha w)) for unit j, the prox soft-thresholding by
-    ``threshold``; each change d of a weight adds S d to its entry of ``record`` (R)."""
+def _cumulative_l1(w, applied, total):
+    """(new weight, new q) of the cumulative L1 rule: a weight ``w`` that received the
+    signed shrinkage ``applied`` (q) of the ``total`` (u) it could have received moves
+    to max(0, w - (u + q)) if positive, min(0, w + (u - q)) if negative; q adds the
+    change. Both float64 (stored into the weights' dtype by the caller)."""
+    before = np.float64(w)
+    if before > 0:
+        after = max(0.0, before - (total + applied))
+    elif before < 0:
+        after = min(0.0, before + (total - applied))
+    else:
+        return before, applied
+    return after, applied + (after - before)
+
+
+@jit
+def _l1_update(w, x, eta, step, alpha, threshold, shrink, total, applied, record, j,
+               steps_averaged):
+    """w <- w - eta (x step + alpha w) for unit j, then the cumulative L1 rule with the
+    unit's ``total`` (u, this step's included) and the weights' ``applied`` (q, scaled
+    by ``shrink`` first). Each change d of a weight adds S d to its entry of
+    ``record`` (R)."""
     for f in range(w.shape[0]):
         before = w[f]
-        w[f] = _soft_threshold(before - eta * (x[f] * step + alpha * before), threshold)
+        w[f] = before - eta * (x[f] * step + alpha * before)
+        if threshold != 0:
+            paid, q = _cumulative_l1(w[f], shrink * applied[f], total)
+            w[f] = paid
+            applied[f] = q
         if steps_averaged != 0:
             record[j, f] += steps_averaged * (np.float64(w[f]) - np.float64(before))
 
 
 def reference_epoch(network, loss, params, X, Y, sample_weight, order, eta, alpha,
-                    l1=0.0):
+                    l1=0.0, l1_state=None):
     """The same epoch in plain numpy, through the loss and activation objects.
 
     Each sample is a mini-batch of one: its net input ``x W + b``, the gradient at the
     net input from ``_network.output_gradient`` (the loss of ``_losses`` through the
-    output activation), then plain SGD with the L2 term and, with ``l1``, the proximal
-    step of the L1 term (soft thresholding by ``eta * l1``). Slow; for tests. Updates
-    ``params`` in place and returns the epoch's mean objective (with ``l1``, without
+    output activation), then plain SGD with the L2 term and, with ``l1``, the
+    cumulative L1 rule with ``l1_state = (u, q)`` (float64, u per unit, q laid out as
+    W; None: zeros): u and q scale with the L2 term, u grows by ``eta * l1``, a positive
+    weight moves to max(0, w - (u + q)), a negative one to min(0, w + (u - q)), q adds
+    the change. Slow; for tests. Updates ``params`` and ``l1_state`` in place and
+    returns the epoch's mean objective (with ``l1``, without
     the penalty, as the loops: see ``penalty_value``).
     """
     W, b = params.coefs[0], params.intercepts[0]
     dtype = W.dtype.type
-    threshold = dtype(eta) * dtype(l1)
+    threshold = np.float64(dtype(eta) * dtype(l1))
+    shrink = 1.0 - np.float64(dtype(eta)) * np.float64(dtype(alpha))
+    u, q = (np.zeros(W.shape[1]), np.zeros(W.shape)) if l1_state is None else l1_state
     total = 0.0
     for i in order:
         x, y = X[i : i + 1], Y[i : i + 1]
@@ -290,8 +337,14 @@ def reference_epoch(network, loss, params, X, Y, sample_weight, order, eta, alph
         dZ = output_gradient(network, loss, y, P, sw)  # (1, n_outputs): w_i dl/dz
         W -= dtype(eta) * (x.T @ dZ + dtype(alpha) * W)
         if l1:
-            W[...] = np.where(W > threshold, W - threshold,
-                              np.where(W < -threshold, W + threshold, W * 0))
+            u[...] = shrink * u + threshold
+            q *= shrink
+            before = W.astype(np.float64)
+            after = np.where(before > 0, np.maximum(0.0, before - (u + q)),
+                             np.where(before < 0, np.minimum(0.0, before + (u - q)),
+                                      before))
+            q += after - before
+            W[...] = after
         if network.fit_intercept:
             b -= dtype(eta) * dZ[0]
     return total / len(order)

@@ -8,22 +8,25 @@ is deferred instead, exactly in maths:
 - L2 shrinks every weight by (1 - eta alpha): each unit's weights are kept as
   ``w_j = scale_j v_j`` and a step multiplies ``scale_j`` alone. A step of ``x`` moves
   ``v_j`` by ``eta step_j x / scale_j``.
-- L1 soft-thresholds every weight by ``c = eta l1``. Soft-thresholding an untouched
-  weight twice, by c1 then c2, is soft-thresholding it once by c1 + c2 (it moves to
-  zero by c1 + c2 and stops there): each unit keeps the cumulative threshold ``U_j``
-  of the epoch (in v units: c / scale_j), each weight the value ``q_fj`` of U_j when
-  it was last brought up to date, and a row first applies the pending ``U_j - q_fj``
-  to the weights it touches (Tsuruoka et al., 2009, whose cumulative penalty is made
-  exact here by taking the threshold from the weight's own value). The remaining
-  thresholds, like the scale, are applied to every weight ("folded") at the end of
-  the epoch and before a scale is folded.
+- L1 by the cumulative rule of ``_online`` (Tsuruoka, Tsujii and Ananiadou, 2009):
+  each unit's total ``u`` grows by ``c = eta l1`` per step and each weight pays what
+  it owes, ``u + q`` (positive) or ``u - q`` (negative), q its signed shrinkage so
+  far. An untouched weight's only smooth update is the L2 scale, which scales u and q
+  as it scales the weight: in v units (``w = scale v``) u grows by c / scale_j per
+  step, and paying once with the summed u moves the weight as paying step by step
+  does (towards zero and no further; a weight at zero pays nothing and a weight does
+  not change sign unmoved). So each unit keeps ``U_j`` and each weight ``q_fj`` in v
+  units, a row first makes the weights it touches pay, and the scale is folded into
+  U_j and q_j with the weights. At the end of the epoch every weight pays and (u, q)
+  go back, in w units, to the caller's ``l1_state``: they carry over to the next epoch
+  and call.
 - The average of the weights after each step (averaged SGD) is kept as
   ``sums + S_j v_j - R_j``: ``S_j`` sums the scales of the steps averaged, and a change
   d of ``v_fj`` adds ``S_j d`` to ``R_fj``; then adding ``w_j`` to the sum is
   ``S_j += scale_j``, O(1). With averaging the scale is folded sooner (below 1e-3,
   against 1e-9): ``S v`` grows as 1 / scale while the sum does not, so that bounds the
-  cancellation to 3 digits. Averaging with an L1 term applies the threshold to every
-  weight at every step (O(n_features) per step): a lazy threshold would change the
+  cancellation to 3 digits. Averaging with an L1 term makes every weight pay its
+  debt at every step (O(n_features) per step): a lazy payment would change the
   weights of past steps after they entered the average.
 
 Without any of them the updates are exactly those of the dense loop; only each net
@@ -33,8 +36,8 @@ input is summed in another order.
 import numpy as np
 
 from ._kernels import PREFETCH, jit, prefetch_span
-from ._online import SOFTMAX, _rules, _unit_rule
-from ._optimizers import _soft_threshold
+from ._online import SOFTMAX, _cumulative_l1, _rules, _unit_rule
+
 
 @jit
 def _sparse_net_inputs(values, columns, start, end, W, b, scale, z):
@@ -140,25 +143,30 @@ def _one_unit_epoch_sparse(W, b, values, columns, indptr, Y, sample_weight, orde
 @jit
 def online_epoch_sparse(W, b, values, columns, indptr, Y, sample_weight, order, eta,
                         alpha, rule, fit_intercept, delta=1.0, eps=2.220446049250313e-16,
-                        l1=0.0, averaging=None):
+                        l1=0.0, averaging=None, l1_state=None):
     """``online_epoch`` on CSR rows (``values``, ``columns``, ``indptr``), in place.
 
     ``W`` is (n_features, n_outputs), the layer's own weights: a row's non-zeros then
-    read whole rows of W; ``averaging``'s sums are laid out as W. Returns ``(loss,
+    read whole rows of W; ``averaging``'s sums and the q of ``l1_state = (u, q)``
+    (float64, updated in place; None: zeros) are laid out as W. Returns ``(loss,
     all_zero)`` as ``online_epoch``; the L2 part of the loss comes from each unit's
     running sum of squares.
     """
     n_outputs = W.shape[1]
+    if l1_state is None:
+        totals, applied = np.zeros(n_outputs), np.zeros(W.shape if l1 != 0 else (0, 0))
+    else:
+        totals, applied = l1_state
     if averaging is not None:
         sums, sums_b, counts = averaging
         return _general_epoch_sparse(W, b, values, columns, indptr, Y, sample_weight,
                                      order, eta, alpha, rule, fit_intercept, delta, eps,
-                                     l1, sums, sums_b, counts)
+                                     l1, sums, sums_b, counts, totals, applied)
     if l1 != 0:
         return _general_epoch_sparse(W, b, values, columns, indptr, Y, sample_weight,
                                      order, eta, alpha, rule, fit_intercept, delta, eps,
                                      l1, np.zeros((0, 0)), np.zeros(0),
-                                     np.zeros(2, np.int64))
+                                     np.zeros(2, np.int64), totals, applied)
     if n_outputs == 1 and alpha == 0 and rule != SOFTMAX:
         return _one_unit_epoch_sparse(W, b, values, columns, indptr, Y, sample_weight,
                                       order, eta, rule, fit_intercept, delta, eps)
@@ -218,33 +226,44 @@ def _l2_epoch_sparse(W, b, values, columns, indptr, Y, sample_weight, order, eta
 
 
 @jit
+def _pay(W, f, j, U, q, record, S):
+    """Weight (f, j) pays its L1 debt by the cumulative rule (``_cumulative_l1``)."""
+    before = W[f, j]
+    paid, applied = _cumulative_l1(before, q[f, j], U[j])
+    W[f, j] = paid
+    q[f, j] = applied
+    if S[j] != 0:
+        record[f, j] += S[j] * (np.float64(W[f, j]) - np.float64(before))
+
+
+@jit
 def _fold_unit(W, j, scale, U, q, sums, record, S, squares):
-    """Bring unit j's weights up to date and plain: the pending L1 thresholds (when
-    ``q`` is kept), the running sum into ``sums`` (when averaging), then the scale."""
+    """Bring unit j's weights up to date and plain: the L1 debts paid (when ``q`` is
+    kept), the running sum into ``sums`` (when averaging), then the scale, into the
+    weights, U_j and q_j."""
     lazy, averaged = q.shape[0] > 0, sums.shape[0] > 0
     total = 0.0
     for f in range(W.shape[0]):
         if lazy:
-            W[f, j] = _soft_threshold(W[f, j], U[j] - q[f, j])
-            q[f, j] = 0.0
+            _pay(W, f, j, U, q, record, S)
+            q[f, j] = scale[j] * q[f, j]
         if averaged:
             sums[f, j] += S[j] * np.float64(W[f, j]) - record[f, j]
             record[f, j] = 0.0
         W[f, j] = scale[j] * W[f, j]
         total += np.float64(W[f, j]) * np.float64(W[f, j])
-    U[j], S[j], scale[j], squares[j] = 0.0, 0.0, 1.0, total
+    U[j] = scale[j] * U[j]
+    S[j], scale[j], squares[j] = 0.0, 1.0, total
 
 
 @jit
-def _catch_up(W, columns, start, end, U, q):
-    """Apply to the row's weights the L1 thresholds pending since they were touched."""
+def _catch_up(W, columns, start, end, U, q, record, S):
+    """The row's weights pay the L1 debts they owe."""
     for c in range(start, end):
         f = columns[c]
         for j in range(W.shape[1]):
-            pending = U[j] - q[f, j]
-            if pending != 0:
-                W[f, j] = _soft_threshold(W[f, j], pending)
-                q[f, j] = U[j]
+            if W[f, j] != 0:
+                _pay(W, f, j, U, q, record, S)
 
 
 @jit
@@ -268,22 +287,21 @@ def _move(W, values, columns, start, end, steps, moving, n_moving, eta, alpha, f
 
 
 @jit
-def _threshold_all(W, thresholds, record, S):
-    """Soft-threshold every weight of unit j by ``thresholds[j]`` now (averaging)."""
+def _pay_all(W, U, q, record, S):
+    """Every weight pays its L1 debt now (averaging)."""
     for f in range(W.shape[0]):
         for j in range(W.shape[1]):
-            before = W[f, j]
-            W[f, j] = _soft_threshold(before, thresholds[j])
-            if S[j] != 0:
-                record[f, j] += S[j] * (np.float64(W[f, j]) - np.float64(before))
+            _pay(W, f, j, U, q, record, S)
 
 
 @jit
 def _general_epoch_sparse(W, b, values, columns, indptr, Y, sample_weight, order, eta,
                           alpha, rule, fit_intercept, delta, eps, l1, sums, sums_b,
-                          counts):
+                          counts, totals, applied):
     """The loop of ``online_epoch_sparse`` with L1 (lazy, or at every step when
-    averaging) and with averaging: see the module's docstring."""
+    averaging) and with averaging: see the module's docstring. ``totals`` and
+    ``applied``: the L1 state (u, q) in w units, read at the start, written at the
+    end."""
     n_features, n_outputs = W.shape
     averaged = counts[0] > 0
     lazy = l1 != 0 and not averaged
@@ -295,11 +313,16 @@ def _general_epoch_sparse(W, b, values, columns, indptr, Y, sample_weight, order
     z, g, losses = np.empty(n_outputs), np.empty(n_outputs), np.empty(n_outputs)
     scale, squares, factors = np.ones(n_outputs), np.zeros(n_outputs), np.zeros(n_outputs)
     U, S, thresholds = np.zeros(n_outputs), np.zeros(n_outputs), np.zeros(n_outputs)
-    q = np.zeros((n_features, n_outputs) if lazy else (0, 0))
+    q = np.zeros((n_features, n_outputs) if l1 != 0 else (0, 0))
+    if l1 != 0:  # scale 1: w units
+        for j in range(n_outputs):
+            U[j] = totals[j]
+            for f in range(n_features):
+                q[f, j] = applied[f, j]
     record = np.zeros(sums.shape)
     steps = np.empty(n_outputs, dtype=W.dtype)  # each rounded to the weights' dtype
     moving = np.empty(n_outputs, dtype=np.intp)
-    threshold = eta * l1  # in the weights' dtype, as the dense loop's
+    threshold = eta * l1  # c, in the weights' dtype, as the dense loop's
     for j in range(n_outputs):
         _fold_unit(W, j, scale, U, q, sums[:0], record, S, squares)
     for k in range(n_samples):
@@ -312,7 +335,7 @@ def _general_epoch_sparse(W, b, values, columns, indptr, Y, sample_weight, order
         seen += 1
         w_i = np.float64(sample_weight[i])
         if lazy:
-            _catch_up(W, columns, start_c, end_c, U, q)
+            _catch_up(W, columns, start_c, end_c, U, q, record, S)
         _sparse_net_inputs(values, columns, start_c, end_c, W, b, scale, z)
         _rules(rule, Y[i], z, g, losses, delta, eps)
         n_moving = 0
@@ -331,11 +354,11 @@ def _general_epoch_sparse(W, b, values, columns, indptr, Y, sample_weight, order
         all_zero = all_zero and n_moving == 0
         _move(W, values, columns, start_c, end_c, steps, moving, n_moving, eta, alpha,
               factors, record, S, squares)
-        if lazy:
+        if l1 != 0:
             for j in range(n_outputs):
                 U[j] += thresholds[j]
-        elif l1 != 0:
-            _threshold_all(W, thresholds, record, S)
+            if not lazy:
+                _pay_all(W, U, q, record, S)
         if fit_intercept:
             for m in range(n_moving):
                 b[moving[m]] -= eta * steps[moving[m]]
@@ -348,6 +371,11 @@ def _general_epoch_sparse(W, b, values, columns, indptr, Y, sample_weight, order
                 _fold_unit(W, j, scale, U, q, sums, record, S, squares)
     for j in range(n_outputs):
         _fold_unit(W, j, scale, U, q, sums, record, S, squares)
+    if l1 != 0:
+        for j in range(n_outputs):
+            totals[j] = U[j]
+            for f in range(n_features):
+                applied[f, j] = q[f, j]
     if averaged:
         counts[1] = seen
     return total / n_samples, all_zero

@@ -153,11 +153,31 @@ class _SingleLayerMixin:
         self._averaging = state
         return state
 
+    def _l1_state(self, params, l1):
+        """A copy of the stored state of the cumulative L1 penalty (``_online``: the
+        totals u and signed shrinkage q) to continue, zeros on a fresh fit or from a
+        file saved without it, or None without an L1 term. The copy keeps the stored
+        state as it was if the fit fails."""
+        state = getattr(self, "_l1_cumulative", None)
+        W = params.coefs[0]
+        if not l1:
+            state = None
+        elif state is None or self.t_ == 0 or state["applied"].shape != W.shape:
+            state = {"total": np.zeros(W.shape[1]), "applied": np.zeros(W.shape)}
+        else:
+            state = {name: np.array(array, dtype=np.float64)
+                     for name, array in state.items()}
+        self._l1_cumulative = state
+        return state
+
     def _store(self, problem, result):
         super()._store(problem, result)
         state = self._averaging
         if state is not None and not np.isfinite(state["coef"]).all():
             self._averaging = None  # diverged: a later call averages from coefs_ anew
+        l1_state = getattr(self, "_l1_cumulative", None)
+        if l1_state is not None and not np.isfinite(l1_state["applied"]).all():
+            self._l1_cumulative = None  # diverged: a later call starts from zero debts
 
     @property
     def coef_(self):

@@ -45,6 +45,8 @@ class StochasticSettings:
     training: tuple | None = None
     #: The state of averaged SGD (``_epochs.new_averaging``) this call continues, or None.
     averaging: dict | None = None
+    #: The state of the online loop's cumulative L1 penalty (``OnlineEpochs``), or None.
+    l1_state: dict | None = None
 
 
 @dataclass
@@ -102,7 +104,7 @@ def train_stochastic(network, loss, params, optimizer, data, settings):
     result = TrainingResult()
     epochs = make_epochs(network, loss, params, optimizer, data, settings.batch_size,
                          settings.alpha, settings.cache, settings.l1, settings.averaging,
-                         settings.training)
+                         settings.training, settings.l1_state)
     snapshots = Snapshots(params.flat, settings.best_so_far)
     for epoch in itertools.count(1):
         started = time.perf_counter()

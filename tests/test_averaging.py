@@ -1,8 +1,8 @@
 """The L1 and elastic-net penalties and averaged SGD in the perceptrons' online loops.
 
-The dense loop (``_online.online_epoch``) soft-thresholds every weight after each step;
-the sparse loop (``_online_sparse``) defers each threshold until a row touches the
-weight, and keeps the average as ``sums + S v - R``. Both are checked against the
+The dense loop (``_online.online_epoch``) takes the L1 term by the cumulative penalty
+(after each step each weight pays the shrinkage it is owed); the sparse loop (``_online_sparse``)
+defers each payment until a row touches the weight, and keeps the average as ``sums + S v - R``. Both are checked against the
 definitions: a plain Python loop that averages the weights after every step, the
 plain-numpy ``reference_epoch``, and each other.
 """
@@ -111,6 +111,7 @@ def test_compiled_loops_equal_plain_python(layout, alpha, l1, start, dtype):
     for compiled in (True, False):
         W = np.ascontiguousarray(W0.T) if layout == "dense" else W0.copy()
         b = b0.copy()
+        owed = (np.zeros(3), np.zeros(W.shape)) if l1 else None  # (u, q)
         averaging = None
         if start:
             averaging = (np.zeros(W.shape), np.zeros(b.shape), np.array([start, 0]))
@@ -118,18 +119,22 @@ def test_compiled_loops_equal_plain_python(layout, alpha, l1, start, dtype):
             if layout == "dense":
                 kernel = _online.online_epoch if compiled else _python(_online.online_epoch)
                 out = kernel(W, b, X, Y, sw, order, typ(0.05), typ(alpha), 1, True, 1.0,
-                             1e-7, True, typ(l1), averaging)
+                             1e-7, True, typ(l1), averaging, owed)
             else:
                 kernel = _online_sparse.online_epoch_sparse
                 kernel = kernel if compiled else _python(kernel)
                 out = kernel(W, b, Xs.data, Xs.indices, Xs.indptr, Y, sw, order, typ(0.05),
-                             typ(alpha), 1, True, 1.0, 1e-7, typ(l1), averaging)
-        results.append((W, b, out, averaging))
-    (W1, b1, out1, avg1), (W2, b2, out2, avg2) = results
+                             typ(alpha), 1, True, 1.0, 1e-7, typ(l1), averaging, owed)
+        results.append((W, b, out, averaging, owed))
+    (W1, b1, out1, avg1, owed1), (W2, b2, out2, avg2, owed2) = results
     assert W1.dtype == dtype
     assert_array_equal(W1, W2)
     assert_array_equal(b1, b2)
     assert out1[0] == pytest.approx(out2[0], rel=1e-12)
+    if l1:
+        for a, b in zip(owed1, owed2):
+            assert_array_equal(a, b)
+        assert (owed1[1] != 0).any()
     if start:
         for a, b in zip(avg1, avg2):
             assert_array_equal(a, b)
@@ -143,17 +148,24 @@ def test_dense_l1_loop_matches_the_plain_numpy_reference(alpha):
     params = Parameters.from_layers([W], [b], np.float64)
     reference = params.copy()
     order = np.random.RandomState(1).permutation(40)
+    # (u, q), carried over from epoch to epoch
+    owed_t = (np.zeros(3), np.zeros((3, 6)))
+    owed_reference = (np.zeros(3), np.zeros((6, 3)))
     for _ in range(3):
         W_t = np.ascontiguousarray(params.coefs[0].T)
         value, _ = _online.online_epoch(W_t, params.intercepts[0], X, Y, sw, order, 0.05,
-                                        alpha, _online.HINGE, True, 1.0, 1e-16, True, 0.02)
+                                        alpha, _online.HINGE, True, 1.0, 1e-16, True, 0.02,
+                                        None, owed_t)
         params.coefs[0][...] = W_t.T
         expected = _online.reference_epoch(network, loss, reference, X, Y, sw, order, 0.05,
-                                           alpha, l1=0.02)
+                                           alpha, l1=0.02, l1_state=owed_reference)
         # Dot products summed in another order (float64 against BLAS): 120 steps.
         assert value == pytest.approx(expected, rel=1e-12)
     assert_allclose(params.flat, reference.flat, rtol=1e-12, atol=1e-14)
-    assert (params.coefs[0] == 0).any() == (reference.coefs[0] == 0).any()
+    assert_array_equal(params.coefs[0] == 0, reference.coefs[0] == 0)
+    assert_allclose(owed_t[0], owed_reference[0], rtol=1e-12)
+    assert_allclose(owed_t[1].T, owed_reference[1], rtol=1e-12, atol=1e-14)
+    assert (owed_reference[1] != 0).any()
 
 
 def _perceptron_steps(X, y, eta, epochs, start):
