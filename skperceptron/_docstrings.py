@@ -15,10 +15,10 @@ _SHARED = {
     The penalty R(W) on the weights, with scikit-learn's names: 'l2' is
     ``||W||^2 / 2``, 'l1' is ``sum |W|``, 'elasticnet' is ``l1_ratio`` of 'l1' plus
     ``1 - l1_ratio`` of 'l2'; None turns it off (``alpha`` is then unused). The
-    L1 part is taken after each update as a cumulative penalty (Tsuruoka et al.,
-    2009, as scikit-learn's SGD): each weight moves towards zero by the thresholds it
-    owes and stops at zero, keeping the rest as a debt, so weights reach and keep
-    exact zeros. ``solver='lbfgs'`` accepts 'l2' and None only, as the L1 term is
+    L1 part is taken after each update as the cumulative penalty of Tsuruoka et al.
+    (2009), as scikit-learn's SGD does: each weight moves towards zero by the step's
+    threshold and stops at zero, and one pushed across zero owes back what it
+    received on the other side, so weights reach and keep exact zeros. ``solver='lbfgs'`` accepts 'l2' and None only, as the L1 term is
     not differentiable at zero.""",
     "l1_ratio": """l1_ratio : float, default=0.15
     The share of 'l1' in the 'elasticnet' penalty, between 0 and 1 (0 is 'l2', 1 is

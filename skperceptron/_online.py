@@ -55,6 +55,7 @@ from ._kernels import (
     prefetch_row,
 )
 from ._network import output_gradient
+from ._optimizers import cumulative_l1 as _cumulative_l1
 
 PERCEPTRON, HINGE, SQUARED_ERROR, HUBER, ABSOLUTE_ERROR, LOGISTIC, SOFTMAX = range(7)
 
@@ -270,22 +271,6 @@ def online_epoch(W_t, b, X, Y, sample_weight, order, eta, alpha, rule, fit_inter
                 sums[j, f] += steps_averaged * np.float64(W_t[j, f]) - record[j, f]
         counts[1] = seen
     return total / n_samples, all_zero
-
-
-@jit
-def _cumulative_l1(w, applied, total):
-    """(new weight, new q) of the cumulative L1 rule: a weight ``w`` that received the
-    signed shrinkage ``applied`` (q) of the ``total`` (u) it could have received moves
-    to max(0, w - (u + q)) if positive, min(0, w + (u - q)) if negative; q adds the
-    change. Both float64 (stored into the weights' dtype by the caller)."""
-    before = np.float64(w)
-    if before > 0:
-        after = max(0.0, before - (total + applied))
-    elif before < 0:
-        after = min(0.0, before + (total - applied))
-    else:
-        return before, applied
-    return after, applied + (after - before)
 
 
 @jit

@@ -133,71 +133,79 @@ def sgd_step(theta, grad, lr, l2=0.0, n_penalised=0):
 
 # ----------------------------------------------------------------- the L1 term
 # |w| has no gradient at 0, and a gradient step on l1 * sign(w) makes a weight jump
-# around zero, never land on it. The L1 term is taken after the update instead, as a
-# cumulative penalty (Tsuruoka, Tsujii and Ananiadou, 2009): each penalised weight owes
-# the sum of the thresholds c of the steps so far, c = lr * l1 / n, and pays what it can:
+# around zero, never land on it. The L1 term is taken after the update instead, as the
+# cumulative penalty of Tsuruoka, Tsujii and Ananiadou (2009), which scikit-learn's SGD
+# uses too: u is the total shrinkage a weight could have received (each step adds its
+# threshold c = lr * l1 / n), q the signed shrinkage it did receive, and
 #
-#     owed <- owed + c;  a = min(owed, |w|);  w moves towards 0 by a;  owed <- owed - a.
+#     w > 0:  w <- max(0, w - (u + q));   w < 0:  w <- min(0, w + (u - q));   q += change.
 #
-# A weight away from zero pays at once: that is soft thresholding, the proximal step of
-# the L1 term. A weight at zero cannot pay, and its debt grows: a later gradient step
-# smaller than the debt leaves it at zero. Without the debt a weight pushed to zero is
-# pushed out again by the next noisy gradient, and few weights stay at exactly zero.
-# For Adam the update of weight k is scaled by 1 / (sqrt(v_k) + eps), and so is its
-# threshold: the step in the metric of Adam's own update. With momentum the threshold
-# is the plain c.
+# A weight away from zero moves by c, the soft-thresholding (proximal) step of the L1
+# term, and stops at 0 rather than cross it. A weight that gradient noise pushes across
+# zero owes back what it received on the other side, so a push smaller than that debt
+# leaves it at zero: that is what keeps weights at exactly zero. For Adam the update
+# of weight k is scaled by 1 / (sqrt(v_k) + eps), and so is its threshold c_k; with
+# momentum the threshold is the plain c. u and q are float64, as in the per-sample loops
+# of _online, which apply the same rule.
 
 
 @jit
-def _soft_threshold(w, c):
-    """w moved towards 0 by c, stopping at 0: the proximal step of c |w|."""
-    if w > c:
-        return w - c
-    if w < -c:
-        return w + c
-    return w * 0  # an exact zero of w's type
+def cumulative_l1(w, applied, total):
+    """(new weight, new q) of the cumulative L1 rule for a weight ``w`` that received the
+    signed shrinkage ``applied`` (q) of the ``total`` (u) it could have received; both
+    float64 (the caller stores the weight in its own dtype)."""
+    before = np.float64(w)
+    if before > 0:
+        after = max(0.0, before - (total + applied))
+    elif before < 0:
+        after = min(0.0, before + (total - applied))
+    else:
+        return before, applied
+    return after, applied + (after - before)
 
 
 @jit
-def _pay(w, owed):
-    """(w moved towards 0 by what it can pay of ``owed``, the debt left)."""
-    if w > owed:
-        return w - owed, owed * 0
-    if w < -owed:
-        return w + owed, owed * 0
-    return w * 0, owed - abs(w)  # w reaches 0 (an exact zero of its type)
-
-
-@jit
-def _cumulative_loop(theta, owed, n_penalised, c):
+def _cumulative_loop(theta, total, applied, n_penalised, c):
     for i in range(n_penalised):
-        theta[i], owed[i] = _pay(theta[i], owed[i] + c)
+        total[i] += c
+        theta[i], applied[i] = cumulative_l1(theta[i], applied[i], total[i])
 
 
 @jit
-def _adam_cumulative_loop(theta, owed, v, n_penalised, c, epsilon):
+def _adam_cumulative_loop(theta, total, applied, v, n_penalised, c, epsilon):
     for i in range(n_penalised):
-        theta[i], owed[i] = _pay(theta[i], owed[i] + c / (np.sqrt(v[i]) + epsilon))
+        total[i] += c / (np.sqrt(v[i]) + epsilon)
+        theta[i], applied[i] = cumulative_l1(theta[i], applied[i], total[i])
 
 
-def pay_l1(theta, owed, n_penalised, c, v=None, epsilon=0.0):
+def pay_l1(theta, state, n_penalised, c, v=None, epsilon=0.0):
     """The cumulative L1 step on the first n_penalised entries of theta, in place.
 
-    Each owes ``c`` more (Adam: ``c / (sqrt(v) + epsilon)``) and pays what it can; the
-    debts left stay in ``owed`` (same length).
+    ``state`` is (u, q), float64 arrays of n_penalised entries, updated in place; each
+    weight's u grows by ``c`` (Adam: ``c / (sqrt(v) + epsilon)``).
     """
+    total, applied = state
     if HAVE_NUMBA:
         if v is None:
-            _cumulative_loop(theta, owed, n_penalised, c)
+            _cumulative_loop(theta, total, applied, n_penalised, c)
         else:
-            _adam_cumulative_loop(theta, owed, v, n_penalised, c, epsilon)
+            _adam_cumulative_loop(theta, total, applied, v, n_penalised, c, epsilon)
         return
-    w, debt = theta[:n_penalised], owed[:n_penalised]
-    debt += c if v is None else c / (np.sqrt(v[:n_penalised]) + epsilon)
-    above, below = w > debt, w < -debt
-    paid_off = np.where(above | below, debt * 0, debt - np.abs(w))
-    w[...] = np.where(above, w - debt, np.where(below, w + debt, w * 0))
-    debt[...] = paid_off
+    total += c if v is None else c / (np.sqrt(v[:n_penalised]) + epsilon)
+    before = theta[:n_penalised].astype(np.float64)
+    after = np.where(before > 0, np.maximum(0.0, before - (total + applied)),
+                     np.where(before < 0, np.minimum(0.0, before + (total - applied)),
+                              before))
+    applied += after - before
+    theta[:n_penalised] = after
+
+
+def l1_state(optimizer, size):
+    """The optimizer's (u, q) of the cumulative L1 rule, zero on its first L1 step."""
+    state = getattr(optimizer, "l1_total", None), getattr(optimizer, "l1_applied", None)
+    if state[0] is None or state[0].shape != (size,):
+        state = optimizer.l1_total, optimizer.l1_applied = np.zeros(size), np.zeros(size)
+    return state
 
 
 # ----------------------------------------------------------------- schedules
@@ -219,14 +227,6 @@ SCHEDULES = {
     "invscaling": invscaling_schedule,
     "adaptive": None,
 }
-
-
-def l1_debts(optimizer, size, dtype):
-    """The optimizer's L1 debts (``pay_l1``), zero on its first L1 step."""
-    debts = getattr(optimizer, "l1_debts", None)
-    if debts is None or debts.shape != (size,):
-        debts = optimizer.l1_debts = np.zeros(size, dtype=dtype)
-    return debts
 
 
 # ----------------------------------------------------------------- optimizers
@@ -266,7 +266,7 @@ class SGD:
         typ = theta.dtype.type
         self._step(theta, grad, typ, l2, n_penalised)
         if l1:
-            pay_l1(theta, l1_debts(self, n_penalised, theta.dtype), n_penalised,
+            pay_l1(theta, l1_state(self, n_penalised), n_penalised,
                    typ(self.learning_rate) * typ(l1))
 
     def _step(self, theta, grad, typ, l2, n_penalised):
@@ -327,7 +327,7 @@ class Adam:
         )
         self.learning_rate = lr_k
         if l1:
-            pay_l1(theta, l1_debts(self, n_penalised, theta.dtype), n_penalised,
+            pay_l1(theta, l1_state(self, n_penalised), n_penalised,
                    typ(lr_k) * typ(l1), self.v, typ(self.epsilon))
 
     def end_epoch(self, t):

@@ -245,16 +245,18 @@ def test_soft_threshold_step_by_hand():
 
 
 def test_a_weight_at_zero_keeps_its_l1_debt():
-    # Cumulative L1: a weight that reached zero owes the rest of its thresholds, and a
-    # later gradient step smaller than that debt leaves it at zero.
+    # Cumulative L1: u is what a weight could have received (0.2 a step), q what it
+    # did. A weight that reached zero owes u + q, and a later gradient step smaller than
+    # that leaves it at zero.
     theta = np.array([0.05, 1.0])  # 1 weight, then a bias
     sgd = SGD(2, np.float64, learning_rate_init=0.1)
-    sgd.step(theta, np.zeros(2), 0.0, 1, 2.0)  # threshold 0.2: w 0.05 -> 0, owes 0.15
-    assert theta[0] == 0 and sgd.l1_debts[0] == pytest.approx(0.15, rel=1e-14)
-    sgd.step(theta, np.array([-3.0, 0.0]), 0.0, 1, 2.0)  # kick +0.3, owes 0.15 + 0.2
-    assert theta[0] == 0 and sgd.l1_debts[0] == pytest.approx(0.05, rel=1e-12)
+    sgd.step(theta, np.zeros(2), 0.0, 1, 2.0)  # u 0.2: w 0.05 -> 0, q -0.05
+    owed = lambda: sgd.l1_total[0] + sgd.l1_applied[0]  # noqa: E731
+    assert theta[0] == 0 and owed() == pytest.approx(0.15, rel=1e-14)
+    sgd.step(theta, np.array([-3.0, 0.0]), 0.0, 1, 2.0)  # kick +0.3 < 0.15 + 0.2 owed
+    assert theta[0] == 0 and owed() == pytest.approx(0.05, rel=1e-12)
     sgd.step(theta, np.array([-4.0, 0.0]), 0.0, 1, 2.0)  # kick +0.4 > 0.05 + 0.2 owed
-    assert theta[0] == pytest.approx(0.15, rel=1e-12) and sgd.l1_debts[0] == 0
+    assert theta[0] == pytest.approx(0.15, rel=1e-12) and owed() == pytest.approx(0, abs=1e-15)
     assert theta[1] == 1.0  # the bias is never penalised
 
 
