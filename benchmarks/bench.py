@@ -858,6 +858,15 @@ def _cpu_model():
     return platform.processor() or "unknown"
 
 
+def versions_text(torch_text):
+    """One line: the versions of Python and of every library a comparison runs."""
+    numba = ("not installed" if importlib.util.find_spec("numba") is None
+             else importlib.metadata.version("numba"))
+    return (f"Python {platform.python_version()}, numpy {np.__version__}, "
+            f"scikit-learn {sklearn.__version__}, skperceptron {skperceptron.__version__}, "
+            f"numba {numba}, torch {torch_text}")
+
+
 def describe_machine(ctx):
     blas = _numpy_blas()
     blas_text = ("none found" if blas is None else
@@ -870,9 +879,7 @@ def describe_machine(ctx):
     print("Machine and libraries")
     print("=====================")
     print(f"CPU: {_cpu_model()}, {os.cpu_count()} logical cores")
-    print(f"Python {platform.python_version()}, numpy {np.__version__}, "
-          f"scikit-learn {sklearn.__version__}, skperceptron {skperceptron.__version__}, "
-          f"torch {torch_text}")
+    print(versions_text(torch_text))
     print(f"numpy's BLAS: {blas_text}; threads: {ctx.blas_threads}"
           + ("" if ctx.threads is None else " (set by --threads)"))
     if ctx.torch is not None:

@@ -51,14 +51,13 @@ import importlib.metadata
 import importlib.util
 import math
 import os
-import platform
 import time
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-import sklearn
 from _report import load_text, print_table  # beside this script
+from bench import _cpu_model, versions_text
 from sklearn.datasets import load_digits, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Perceptron, SGDClassifier
@@ -66,7 +65,6 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_info, threadpool_limits
 
-import skperceptron
 from skperceptron import MLPClassifier, PerceptronClassifier
 
 ADAM = dict(solver="adam", learning_rate_init=1e-3, beta_1=0.9, beta_2=0.999,
@@ -543,25 +541,14 @@ def part_average(ctx):
 
 # ------------------------------------------------------------------------- main
 def describe_machine(ctx, threads):
-    cpu = platform.processor() or "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next((line.split(":", 1)[1].strip() for line in f
-                        if line.startswith("model name")), cpu)
-    except OSError:
-        pass
     blas = [m for m in threadpool_info() if m["user_api"] == "blas"]
     blas_text = ", ".join(f"{m['internal_api']} {m.get('version')} "
                           f"({m['num_threads']} threads)" for m in blas) or "none found"
-    numba = (importlib.metadata.version("numba") if importlib.util.find_spec("numba")
-             else "not installed")
     torch_text = ctx.torch.__version__ if ctx.torch is not None else "not used"
     print("Machine and libraries")
     print("=====================")
-    print(f"CPU: {cpu}, {os.cpu_count()} logical cores")
-    print(f"Python {platform.python_version()}, numpy {np.__version__}, scikit-learn "
-          f"{sklearn.__version__}, skperceptron {skperceptron.__version__}, numba {numba}, "
-          f"torch {torch_text}")
+    print(f"CPU: {_cpu_model()}, {os.cpu_count()} logical cores")
+    print(versions_text(torch_text))
     print(f"BLAS: {blas_text}; threads per library: {threads}"
           + (f" (torch: {ctx.torch.get_num_threads()})" if ctx.torch is not None else ""))
     p = ctx.protocol

@@ -18,8 +18,9 @@ _SHARED = {
     L1 part is taken after each update as the cumulative penalty of Tsuruoka et al.
     (2009), as scikit-learn's SGD does: each weight moves towards zero by the step's
     threshold and stops at zero, and one pushed across zero owes back what it
-    received on the other side, so weights reach and keep exact zeros. ``solver='lbfgs'`` accepts 'l2' and None only, as the L1 term is
-    not differentiable at zero.""",
+    received on the other side, so weights reach and keep exact zeros.
+    ``solver='lbfgs'`` accepts 'l2' and None only, as the L1 term is not
+    differentiable at zero.""",
     "l1_ratio": """l1_ratio : float, default=0.15
     The share of 'l1' in the 'elasticnet' penalty, between 0 and 1 (0 is 'l2', 1 is
     'l1'). Used only with ``penalty='elasticnet'``.""",
@@ -72,6 +73,13 @@ _SHARED = {
     Learning rate: the size of each weight update.""",
     "huber_delta": """huber_delta : float, default=1.0
     Where the 'huber' loss turns from squared to absolute.""",
+    "fitted_batch_norm": """batch_norm_scales_, batch_norm_shifts_ : list of ndarray
+    With ``batch_norm=True``: the learned scale (gamma) and shift (beta) of each
+    hidden layer's batch normalization, each of shape (units of the layer,).
+
+running_means_, running_vars_ : list of ndarray
+    With ``batch_norm=True``: the running mean and variance of each hidden layer's
+    net input, which predictions normalize with.""",
     "fitted_common": """coefs_ : list of ndarray
     ``coefs_[i]`` is the weight matrix from layer i to layer i + 1, of shape
     (units of layer i, units of layer i + 1).

@@ -207,13 +207,7 @@ class MLPClassifier(_MLPMixin, NetworkClassifier):
 
     %(fitted_common)s
 
-    batch_norm_scales_, batch_norm_shifts_ : list of ndarray
-        With ``batch_norm=True``: the learned scale (gamma) and shift (beta) of each
-        hidden layer's batch normalization, each of shape (units of the layer,).
-
-    running_means_, running_vars_ : list of ndarray
-        With ``batch_norm=True``: the running mean and variance of each hidden
-        layer's net input, which predictions normalize with.
+    %(fitted_batch_norm)s
 
     See Also
     --------
@@ -344,13 +338,7 @@ default='squared_error'
     ----------
     %(fitted_common)s
 
-    batch_norm_scales_, batch_norm_shifts_ : list of ndarray
-        With ``batch_norm=True``: the learned scale (gamma) and shift (beta) of each
-        hidden layer's batch normalization, each of shape (units of the layer,).
-
-    running_means_, running_vars_ : list of ndarray
-        With ``batch_norm=True``: the running mean and variance of each hidden
-        layer's net input, which predictions normalize with.
+    %(fitted_batch_norm)s
 
     See Also
     --------

@@ -40,6 +40,31 @@ from ._online import SOFTMAX, _cumulative_l1, _rules, _unit_rule
 
 
 @jit
+def _prefetch_csr_row(values, columns, indptr, i):
+    """Ask for CSR row i's values and columns ahead of their use."""
+    prefetch_span(values, indptr[i], indptr[i + 1])
+    prefetch_span(columns, indptr[i], indptr[i + 1])
+
+
+@jit
+def _sample_steps(total, w_i, losses, g, steps, moving, alpha, scale, squares):
+    """One sample's step of each unit, w_i dl/dz_j, rounded to the weights' dtype in
+    ``steps``; the units that move listed in ``moving``. Returns (total + the sample's
+    weighted loss and, with ``alpha``, the L2 term of each unit, in unit order, the
+    number of units that move)."""
+    n_moving = 0
+    for j in range(steps.shape[0]):
+        total += w_i * losses[j]
+        steps[j] = w_i * g[j]
+        if alpha != 0:
+            total += 0.5 * np.float64(alpha) * scale[j] * scale[j] * squares[j]
+        if steps[j] != 0:
+            moving[n_moving] = j
+            n_moving += 1
+    return total, n_moving
+
+
+@jit
 def _sparse_net_inputs(values, columns, start, end, W, b, scale, z):
     """z_j = scale_j sum_c values_c W[columns_c, j] + b_j, in float64, in row order."""
     n_outputs = z.shape[0]
@@ -111,9 +136,7 @@ def _one_unit_epoch_sparse(W, b, values, columns, indptr, Y, sample_weight, orde
     cast = np.empty(1, dtype=W.dtype)
     for k in range(n_samples):
         if PREFETCH and k + 1 < n_samples:  # as in online_epoch_sparse
-            following = order[k + 1]
-            prefetch_span(values, indptr[following], indptr[following + 1])
-            prefetch_span(columns, indptr[following], indptr[following + 1])
+            _prefetch_csr_row(values, columns, indptr, order[k + 1])
         i = order[k]
         start, end = indptr[i], indptr[i + 1]
         s0, s1, s2, s3 = 0.0, 0.0, 0.0, 0.0  # four interleaved sums, as fixed_order_dot's
@@ -193,23 +216,14 @@ def _l2_epoch_sparse(W, b, values, columns, indptr, Y, sample_weight, order, eta
         # The next row lies anywhere in memory: ask for it one row ahead (further
         # ahead was slower, measured on 50,000 x 50,000 with 100 terms a row).
         if PREFETCH and k + 1 < n_samples:
-            following = order[k + 1]
-            prefetch_span(values, indptr[following], indptr[following + 1])
-            prefetch_span(columns, indptr[following], indptr[following + 1])
+            _prefetch_csr_row(values, columns, indptr, order[k + 1])
         i = order[k]
         start, end = indptr[i], indptr[i + 1]
         w_i = np.float64(sample_weight[i])
         _sparse_net_inputs(values, columns, start, end, W, b, scale, z)
         _rules(rule, Y[i], z, g, losses, delta, eps)
-        n_moving = 0
-        for j in range(n_outputs):
-            total += w_i * losses[j]
-            steps[j] = w_i * g[j]
-            if alpha != 0:
-                total += 0.5 * np.float64(alpha) * scale[j] * scale[j] * squares[j]
-            if steps[j] != 0:
-                moving[n_moving] = j
-                n_moving += 1
+        total, n_moving = _sample_steps(total, w_i, losses, g, steps, moving, alpha, scale,
+                                        squares)
         all_zero = all_zero and alpha == 0 and n_moving == 0
         if n_moving or alpha != 0:
             _sparse_update(W, values, columns, start, end, steps, moving, n_moving, eta,
@@ -327,9 +341,7 @@ def _general_epoch_sparse(W, b, values, columns, indptr, Y, sample_weight, order
         _fold_unit(W, j, scale, U, q, sums[:0], record, S, squares)
     for k in range(n_samples):
         if PREFETCH and k + 1 < n_samples:  # as in _l2_epoch_sparse
-            following = order[k + 1]
-            prefetch_span(values, indptr[following], indptr[following + 1])
-            prefetch_span(columns, indptr[following], indptr[following + 1])
+            _prefetch_csr_row(values, columns, indptr, order[k + 1])
         i = order[k]
         start_c, end_c = indptr[i], indptr[i + 1]
         seen += 1
@@ -338,15 +350,10 @@ def _general_epoch_sparse(W, b, values, columns, indptr, Y, sample_weight, order
             _catch_up(W, columns, start_c, end_c, U, q, record, S)
         _sparse_net_inputs(values, columns, start_c, end_c, W, b, scale, z)
         _rules(rule, Y[i], z, g, losses, delta, eps)
-        n_moving = 0
+        # With L1 the penalty is measured per epoch, not per step.
+        total, n_moving = _sample_steps(total, w_i, losses, g, steps, moving,
+                                        alpha if l1 == 0 else alpha * 0, scale, squares)
         for j in range(n_outputs):
-            total += w_i * losses[j]
-            steps[j] = w_i * g[j]
-            if alpha != 0 and l1 == 0:  # with L1 the penalty is measured per epoch
-                total += 0.5 * np.float64(alpha) * scale[j] * scale[j] * squares[j]
-            if steps[j] != 0:
-                moving[n_moving] = j
-                n_moving += 1
             if alpha != 0:
                 scale[j] *= 1.0 - np.float64(eta) * np.float64(alpha)
                 factors[j] = np.float64(eta) * np.float64(steps[j]) / scale[j]

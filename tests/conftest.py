@@ -78,3 +78,20 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(
         f"hypothesis ({profile} profile): {_EXAMPLES['tried']} examples tried ({outcomes})"
     )
+
+
+@pytest.fixture
+def epoch_runners(monkeypatch):
+    """The class names of the epoch runners the fits in a test use, in order."""
+    from skperceptron import _training
+
+    seen = []
+    original = _training.make_epochs
+
+    def spy(*args, **kwargs):
+        runner = original(*args, **kwargs)
+        seen.append(type(runner).__name__)
+        return runner
+
+    monkeypatch.setattr(_training, "make_epochs", spy)
+    return seen

@@ -301,22 +301,12 @@ def test_penalty_none_ignores_alpha_and_l2_keeps_the_former_meaning():
         PerceptronRegressor(**common).fit(X, y).coef_)
 
 
-def test_l1_fits_run_in_the_online_loop(monkeypatch):
-    from skperceptron import _training
-    seen = []
-    original = _training.make_epochs
-
-    def spy(*args, **kwargs):
-        runner = original(*args, **kwargs)
-        seen.append(type(runner).__name__)
-        return runner
-
-    monkeypatch.setattr(_training, "make_epochs", spy)
+def test_l1_fits_run_in_the_online_loop(epoch_runners):
     X = np.random.RandomState(0).normal(size=(30, 3))
     y = (X[:, 0] > 0).astype(int)
     PerceptronClassifier(penalty="l1", max_iter=3, tol=None).fit(X, y)
     PerceptronClassifier(penalty="elasticnet", average=True, max_iter=3, tol=None).fit(X, y)
-    assert seen == ["OnlineEpochs", "OnlineEpochs"]
+    assert epoch_runners == ["OnlineEpochs", "OnlineEpochs"]
 
 
 def test_skops_keeps_the_averaging_state(tmp_path):

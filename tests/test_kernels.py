@@ -6,7 +6,7 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from skperceptron import PerceptronClassifier, PerceptronRegressor
-from skperceptron import _epochs, _online, _optimizers, _training
+from skperceptron import _epochs, _online, _optimizers
 from skperceptron._kernels import HAVE_NUMBA
 
 needs_numba = pytest.mark.skipif(not HAVE_NUMBA, reason="numba is not installed")
@@ -80,7 +80,8 @@ def test_optimizer_kernels_compiled_equal_plain_python(dtype, l2, n_penalised, m
     "estimator",
     [
         PerceptronClassifier(max_iter=5, tol=None, random_state=0),
-        PerceptronClassifier(loss="hinge", penalty="l2", alpha=0.01, max_iter=5, tol=None, random_state=0),
+        PerceptronClassifier(loss="hinge", penalty="l2", alpha=0.01, max_iter=5, tol=None,
+                             random_state=0),
         PerceptronRegressor(max_iter=5, tol=None, random_state=0),
         PerceptronRegressor(penalty="l2", alpha=0.001, fit_intercept=False, max_iter=5, tol=None,
                             random_state=0),
@@ -108,16 +109,7 @@ def test_online_loop_matches_the_generic_mini_batch_path(estimator, monkeypatch)
     np.testing.assert_allclose(fast.loss_curve_, slow.loss_curve_, rtol=1e-9)
 
 
-def test_online_loop_is_used_for_the_classic_rules(monkeypatch):
-    seen = []
-    original = _training.make_epochs
-
-    def spy(*args, **kwargs):
-        runner = original(*args, **kwargs)
-        seen.append(type(runner).__name__)
-        return runner
-
-    monkeypatch.setattr(_training, "make_epochs", spy)
+def test_online_loop_is_used_for_the_classic_rules(epoch_runners):
     X = np.random.RandomState(0).normal(size=(30, 3))
     y = (X[:, 0] > 0).astype(int)
     PerceptronClassifier(max_iter=3, tol=None).fit(X, y)
@@ -125,7 +117,8 @@ def test_online_loop_is_used_for_the_classic_rules(monkeypatch):
     PerceptronClassifier(activation="logistic", loss="log_loss", max_iter=3).fit(X, y)
     PerceptronClassifier(activation="logistic", loss="log_loss", batch_size=2,
                          max_iter=3).fit(X, y)
-    assert seen == ["OnlineEpochs", "MiniBatchEpochs", "OnlineEpochs", "MiniBatchEpochs"]
+    assert epoch_runners == ["OnlineEpochs", "MiniBatchEpochs", "OnlineEpochs",
+                             "MiniBatchEpochs"]
 
 
 @needs_numba
