@@ -103,6 +103,8 @@ class BaseNetwork(PlainStateMixin, FittedStateMixin, BaseEstimator):
     - ``_check_params()``: checks across parameters (default: none);
     - ``_penalty_strengths()``, ``_averaging_state(params)``, ``_l1_state(params,
       l1)``: the penalty, averaged SGD, the online loop's cumulative L1 penalty;
+    - ``_training_layers(n_hidden)``: (dropout rates, batch normalization, its
+      momentum) of the hidden layers;
     - ``_fit_targets(y, first_pass=, classes=)``: learn or check the target set;
     - ``_encode_targets(y, dtype)``: targets as network output columns;
     - ``_is_plain_y(y)``: whether a later partial_fit's 1-d ndarray y needs no
