@@ -342,8 +342,9 @@ class BaseNetwork(PlainStateMixin, FittedStateMixin, BaseEstimator):
             y, problem.data.n_samples, self.validation_fraction, self._rng, stratify)
         return hold_out(problem.data, y, idx_train, idx_val)
 
-    def _scorer(self, network, validation):
-        """``params -> validation score`` (-inf for non-finite outputs), or None."""
+    def _scorer(self, network, loss, validation, dtype):
+        """``params -> (validation score, validation loss)`` from one forward pass
+        (-inf and NaN for non-finite outputs), or None."""
         if validation is None:
             return None
         X_val, y_val, sw_val = validation
@@ -351,12 +352,13 @@ class BaseNetwork(PlainStateMixin, FittedStateMixin, BaseEstimator):
             # Every validation sample has weight 0: a weighted score would average
             # nothing, so score them alike rather than stop the fit.
             sw_val = None
+        Y_val = self._encode_targets(y_val, dtype)
 
         def score(params):
             P = predict_output(network, params, X_val)
             if not np.isfinite(P).all():
-                return -np.inf
-            return self._score_output(P, y_val, sw_val)
+                return -np.inf, np.nan
+            return self._score_output(P, y_val, sw_val), loss.value(Y_val, P, sw_val)
 
         return score
 
@@ -390,7 +392,8 @@ class BaseNetwork(PlainStateMixin, FittedStateMixin, BaseEstimator):
             criteria=self._criteria(early, incremental),
             guards=[Divergence(hint=self._divergence_hint)],
             rng=self._rng if self.shuffle else None,
-            validation=self._scorer(problem.network, validation), restore_best=early,
+            validation=self._scorer(problem.network, problem.loss, validation,
+                                    problem.params.dtype), restore_best=early,
             best_so_far=best_so_far, verbose=self.verbose, samples_seen=self.t_,
             cache=self.__dict__.setdefault("_buffers", {}) if incremental else None,
             l1=l1, training=(self._noise_rng(incremental),

@@ -104,6 +104,27 @@ validation_scores_ : list of float or None
 best_validation_score_ : float or None
     Best of ``validation_scores_``.
 
+validation_loss_curve_ : list of float or None
+    Mean training loss (without the penalty, with the validation set's sample
+    weights) on the validation data after every epoch, from the forward pass that
+    gives ``validation_scores_``; None without validation data.
+
+gradient_norms_ : ndarray of shape (n_epochs, n_layers_ - 1)
+    Per epoch and weight layer, the Frobenius norm of the loss gradient dJ/dW
+    (without the penalty), averaged over the epoch's mini-batch steps; for 'lbfgs',
+    at each iteration's point over the whole training set. NaN for the compiled
+    per-sample loop of a single layer (batch_size=1, plain SGD), whose gradients
+    never leave the loop.
+
+saturation_ : ndarray of shape (n_epochs, n_layers_ - 2)
+    Per epoch and hidden layer, the saturated fraction of its units, averaged over
+    the epoch's batches (measured on the output before dropout): logistic outputs
+    below 0.01 or above 0.99, tanh outputs beyond +-0.99, relu units that are zero
+    for every sample of a batch (dead on it; for 'lbfgs' the batch is the training
+    set); NaN for other activations. ``loss_curve_``, ``validation_loss_curve_``,
+    ``gradient_norms_`` and ``saturation_`` grow across ``partial_fit`` and warm
+    starts and restart with a new fit.
+
 n_iter_ : int
     Epochs run by the last call to ``fit`` or ``partial_fit``.
 

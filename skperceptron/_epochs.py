@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._history import History
 from ._layers import TrainingPass
 from ._network import Parameters, Workspace, forward, l2_step, loss_and_gradients
 from ._online import online_epoch, online_rule, penalty_value
@@ -55,6 +56,7 @@ class MiniBatchEpochs:
         # (rng, momentum) of dropout and batch normalization, when the network has them.
         self.training = training if network.trains_differently else None
         n_features = data.X.shape[1] if data.dense else None
+        self.history = History(network)  # gradient norms and saturation per epoch
         # ``cache`` (a dict kept by the estimator) hands the buffers of one call to
         # the next one of the same shapes: partial_fit on small batches.
         key = (network.layer_units, network.dropout, network.batch_norm, params.dtype,
@@ -80,6 +82,8 @@ class MiniBatchEpochs:
         all_zero = True
         alpha, l1, n_coef = self.alpha, self.l1, params.n_coef
         theta, gradient = params.trainable, grads.trainable
+        history = self.history
+        history.start_epoch()
         for rows in iter_batches(data.n_samples, self.batch_size, rng):
             X, Y, sw = data.take(rows, workspace.rows)
             mode = None
@@ -95,6 +99,7 @@ class MiniBatchEpochs:
                 start_loss = value
             if not np.isfinite(value):
                 return EpochStats(np.nan, start_loss, False)
+            history.observe(grads, workspace, X.shape[0])  # before the step changes them
             total += value * X.shape[0]
             # Checked until the first non-zero gradient only: one scan per epoch for MLPs.
             all_zero = all_zero and not grads.flat.any() and not (
@@ -159,6 +164,9 @@ class OnlineEpochs:
             self.X = data.X if data.X.format == "csr" else data.X.tocsr()
         self.averaging = averaging
         self.l1_state = l1_state if l1 else None
+        # No per-sample gradient leaves the compiled loop: the gradient norms are NaN
+        # (and a single layer has no hidden layer to saturate).
+        self.history = History(network)
         # The weights the loop trains: the running ones of the average, else params.
         self.running = params if averaging is None else Parameters.from_layers(
             [averaging["coef"]], [averaging["intercept"]], params.dtype)

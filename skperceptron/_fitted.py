@@ -90,6 +90,9 @@ class FittedStateMixin:
         self.loss_curve_ = []
         self.best_loss_ = np.inf
         self.validation_scores_ = None
+        self.validation_loss_curve_ = None
+        self.gradient_norms_ = None  # set by _store, which knows the number of layers
+        self.saturation_ = None
         self.best_validation_score_ = None
         self._best_weights = None
         if hasattr(self, "_optimizer"):
@@ -113,6 +116,7 @@ class FittedStateMixin:
         self.t_ = self.t_ + result.n_samples_seen
         self.stop_reason_ = result.stop_reason
         self.loss_curve_ = list(self.loss_curve_) + result.loss_curve
+        self._store_history(problem.network, result)
         if np.isfinite(result.loss):
             self.loss_ = result.loss
         elif not hasattr(self, "loss_"):
@@ -122,12 +126,26 @@ class FittedStateMixin:
         else:
             self._store_validation(result)
 
+    def _store_history(self, network, result):
+        """Append the call's gradient norms and saturation (see ``_history``)."""
+        shapes = (network.n_layers, network.n_layers - 1)
+        for name, rows, width in zip(("gradient_norms_", "saturation_"),
+                                     (result.gradient_norms, result.saturation), shapes):
+            before = getattr(self, name, None)
+            if before is None or before.shape[1] != width:
+                before = np.empty((0, width))
+            if rows is None:
+                rows = np.empty((0, width))
+            setattr(self, name, np.concatenate([before, rows]))
+
     def _store_validation(self, result):
         monitored_validation = self.early_stopping and result.best_validation_score is not None
         if result.best_params is not None:
             self._best_weights = result.best_params
         if result.validation_scores:
             self.validation_scores_ = list(self.validation_scores_ or []) + result.validation_scores
+            self.validation_loss_curve_ = (list(getattr(self, "validation_loss_curve_", None)
+                                                or []) + result.validation_loss_curve)
             self.best_validation_score_ = float(np.max(self.validation_scores_))
         if monitored_validation:
             self.best_loss_ = None

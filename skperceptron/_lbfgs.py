@@ -13,8 +13,9 @@ import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
+from ._history import History
 from ._layers import TrainingPass
-from ._network import Workspace, forward, loss_and_gradients
+from ._network import Workspace, forward, l2_step, loss_and_gradients
 from ._training import TrainingResult
 from ._warnings import warn_user
 
@@ -35,16 +36,23 @@ class Progress:
     """The last completed iteration (its point and objective), and the loss curve.
 
     scipy calls ``after_iteration`` once per iteration; raising StopIteration there
-    ends the minimisation (the loss threshold).
+    ends the minimisation (the loss threshold). ``history`` (``_history.History``)
+    takes a row per iteration: the last evaluation's, when it was at the iterate (the
+    point of the accepted line-search step, as a rule), else one more evaluation there.
     """
 
-    def __init__(self, x, settings):
+    def __init__(self, x, settings, history=None, evaluate=None):
         self.x, self.fun = x, np.nan
         self.loss_curve = []
         self.settings = settings
+        self.history, self.evaluate = history, evaluate
 
     def after_iteration(self, intermediate_result):
         self.x, self.fun = intermediate_result.x.copy(), float(intermediate_result.fun)
+        if self.history is not None:
+            if not np.array_equal(self.evaluate.last, self.x):
+                self.evaluate(self.x)
+            self.history.end_epoch()
         self.loss_curve.append(self.fun)
         if self.settings.verbose:
             print(f"Iteration {len(self.loss_curve)}, loss = {self.fun:.8f}")
@@ -53,26 +61,34 @@ class Progress:
             raise StopIteration
 
 
-def objective_and_gradient(network, loss, params, data, alpha):
+def objective_and_gradient(network, loss, params, data, alpha, history=None):
     """theta -> (J, dJ/dtheta in float64), for scipy; J is inf where it is not finite.
 
     theta is the trainable part of the parameters. Batch normalization normalizes with
-    the statistics of the whole training set, the batch L-BFGS sees.
+    the statistics of the whole training set, the batch L-BFGS sees. ``history`` (a
+    ``_history.History``) observes each evaluation as the epoch's one step, its
+    gradient without the L2 term; the function keeps the point in ``last``.
     """
     grads = params.zeros_like()
     workspace = Workspace(network, data.n_samples, params.dtype)
     X, Y, sw = data.X, data.Y, data.sample_weight
     trainable = params.trainable
+    l2 = l2_step(alpha, data.n_samples, params.dtype) if alpha else 0.0
 
     def value_and_gradient(theta):
         trainable[...] = theta
         mode = TrainingPass(sample_weight=sw) if network.batch_norm else None
         value, _ = loss_and_gradients(network, loss, params, X, Y, sw, alpha, grads,
                                       workspace, mode=mode)
+        if history is not None:
+            value_and_gradient.last = np.array(theta, dtype=np.float64)
+            history.start_epoch()
+            history.observe(grads, workspace, data.n_samples, l2, params)
         if not np.isfinite(value):
             return np.inf, np.zeros_like(theta)
         return value, grads.trainable.astype(np.float64)
 
+    value_and_gradient.last = None
     return value_and_gradient
 
 
@@ -86,10 +102,12 @@ def set_running_statistics(network, params, data):
 
 def train_lbfgs(network, loss, params, data, settings):
     """Minimise the full-batch objective; ``params`` ends on L-BFGS's answer."""
-    progress = Progress(params.trainable.astype(np.float64), settings)
+    history = History(network)
+    evaluate = objective_and_gradient(network, loss, params, data, settings.alpha, history)
+    progress = Progress(params.trainable.astype(np.float64), settings, history, evaluate)
     try:
         outcome = scipy.optimize.minimize(
-            objective_and_gradient(network, loss, params, data, settings.alpha),
+            evaluate,
             progress.x,
             method="L-BFGS-B",
             jac=True,
@@ -99,6 +117,7 @@ def train_lbfgs(network, loss, params, data, settings):
         )
     except KeyboardInterrupt:
         result = _interrupted(params, progress)
+        result.gradient_norms, result.saturation = history.arrays()
         set_running_statistics(network, params, data)
         return result
     params.trainable[...] = outcome.x
@@ -110,6 +129,7 @@ def train_lbfgs(network, loss, params, data, settings):
         n_samples_seen=data.n_samples * int(outcome.nit),
         stop_reason=_stop_reason(outcome, progress.loss_curve, settings),
     )
+    result.gradient_norms, result.saturation = history.arrays()
     if result.stop_reason in ("max_iter", "max_fun"):
         budget = "iterations" if result.stop_reason == "max_iter" else "function evaluations"
         warn_user(

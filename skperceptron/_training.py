@@ -30,7 +30,8 @@ class StochasticSettings:
     #: Judged on each epoch before it is recorded: a diverged epoch does not count.
     guards: list = field(default_factory=lambda: [Divergence()])
     rng: object = None  # shuffles the samples each epoch; None keeps their order
-    #: ``params -> score`` (higher is better), called after every epoch, or None.
+    #: ``params -> (score, loss)``, the validation score (higher is better) and mean
+    #: loss without the penalty, called after every epoch, or None.
     validation: object = None
     restore_best: bool = False  # end on the weights with the best validation score
     #: (score, flat weights) of an earlier call (warm start), or None.
@@ -58,6 +59,10 @@ class TrainingResult:
     loss: float = np.nan
     loss_curve: list = field(default_factory=list)
     validation_scores: list = field(default_factory=list)
+    validation_loss_curve: list = field(default_factory=list)
+    #: (n_epochs, n_weight_layers) and (n_epochs, n_hidden_layers) (see ``_history``).
+    gradient_norms: np.ndarray | None = None
+    saturation: np.ndarray | None = None
     best_validation_score: float | None = None
     best_params: np.ndarray | None = None  # flat weights at the best validation score
     n_samples_seen: int = 0
@@ -121,6 +126,7 @@ def train_stochastic(network, loss, params, optimizer, data, settings):
         if fixed_point is None:
             fixed_point = stats.all_zero and np.array_equal(params.flat, snapshots.epoch_start)
         _count_epoch(result, record, snapshots, params, data.n_samples)
+        epochs.history.end_epoch()
         score = _validate(settings, params, snapshots, result)
         if settings.verbose:
             _print_epoch(epoch, record.loss, score, started)
@@ -129,6 +135,7 @@ def train_stochastic(network, loss, params, optimizer, data, settings):
         fired = _first_to_fire(settings.criteria, record, optimizer, settings.verbose)
         if fired:
             break
+    result.gradient_norms, result.saturation = epochs.history.arrays()
     return _finish(fired, record, settings, snapshots, params, result)
 
 
@@ -151,8 +158,9 @@ def _validate(settings, params, snapshots, result):
     """Score the validation data, keep the best weights; the score, or None."""
     if settings.validation is None:
         return None
-    score = settings.validation(params)
+    score, loss = settings.validation(params)
     result.validation_scores.append(score)
+    result.validation_loss_curve.append(loss)
     if score > snapshots.best_score_value:
         if settings.restore_best:
             snapshots.keep_best_score(params.flat, score)

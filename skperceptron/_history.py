@@ -1,0 +1,89 @@
+"""Training history measured on the way: gradient norms and hidden-unit saturation.
+
+A ``History`` is fed by an epoch runner (or L-BFGS) after every step, with the
+gradient the step used and the hidden outputs of its forward pass, and averages them
+over the epoch's steps. The cost per step is one dot product per weight layer and one
+comparison pass per hidden layer's output. The training loop takes a row per recorded
+epoch (``end_epoch``); an epoch that is not recorded (diverged, interrupted) is dropped
+with ``start_epoch``.
+
+Saturation of a hidden layer on a batch is the fraction of its units that are:
+
+- logistic: outputs below 0.01 or above 0.99 (the fraction of all outputs);
+- tanh: outputs with ``|a| > 0.99`` (the fraction of all outputs);
+- relu: zero for every sample of the batch (dead for that batch);
+
+and NaN for any other activation (leaky_relu, elu, softplus, identity, ...), which
+has no flat limit of its own to saturate at.
+"""
+
+import numpy as np
+
+from ._layers import Dense
+
+
+def hidden_output_slots(network):
+    """The workspace buffer (index into ``Workspace.outputs``) of each hidden layer's
+    output A_l: that of its dense layer, which batch normalization and the activation
+    overwrite in place (dropout writes a buffer of its own, after it)."""
+    return [k for k, layer in enumerate(network.layers) if isinstance(layer, Dense)][:-1]
+
+
+def saturation(A, kind):
+    """The saturated fraction of the hidden output ``A`` (see the module); NaN for an
+    activation without saturation."""
+    if kind == "relu":
+        return 1.0 - np.count_nonzero(A.any(axis=0)) / A.shape[1]
+    if kind == "logistic":
+        return (np.count_nonzero(A < 0.01) + np.count_nonzero(A > 0.99)) / A.size
+    if kind == "tanh":
+        return (np.count_nonzero(A < -0.99) + np.count_nonzero(A > 0.99)) / A.size
+    return np.nan
+
+
+class History:
+    """Per-epoch means of the gradient norms and saturation over the epoch's steps."""
+
+    def __init__(self, network):
+        self.n_layers = network.n_layers
+        self.kinds = [a.name if a.name in ("relu", "logistic", "tanh") else None
+                      for a in network.hidden_activations]
+        self.slots = hidden_output_slots(network)
+        self.gradient_norms, self.saturation = [], []
+        self.start_epoch()
+
+    def start_epoch(self):
+        self._norms = np.zeros(self.n_layers)
+        self._saturation = np.zeros(len(self.kinds))
+        self._steps = 0
+
+    def observe(self, grads, workspace, n_rows, penalty=0.0, params=None):
+        """One step: the weight gradients ``grads.coefs`` (minus ``penalty * W`` when
+        ``penalty``: the L2 term L-BFGS's gradient includes) and the hidden outputs in
+        ``workspace`` (its first ``n_rows`` rows)."""
+        norms = self._norms
+        for i, g in enumerate(grads.coefs):
+            if penalty:
+                g = g - penalty * params.coefs[i]
+            flat = g.ravel()
+            norms[i] += np.sqrt(float(np.dot(flat, flat)))
+        for i, (kind, slot) in enumerate(zip(self.kinds, self.slots)):
+            if kind is None:
+                self._saturation[i] = np.nan
+            else:
+                self._saturation[i] += saturation(workspace.outputs[slot][:n_rows], kind)
+        self._steps += 1
+
+    def end_epoch(self):
+        """Record the epoch's row and start the next epoch; a runner that observed no
+        step (the compiled online loop) records NaN."""
+        steps = self._steps or np.nan
+        self.gradient_norms.append(self._norms / steps)
+        self.saturation.append(self._saturation / steps)
+        self.start_epoch()
+
+    def arrays(self):
+        """(gradient norms (n_epochs, n_layers), saturation (n_epochs, n_hidden))."""
+        n_epochs = len(self.gradient_norms)
+        return (np.array(self.gradient_norms, np.float64).reshape(n_epochs, self.n_layers),
+                np.array(self.saturation, np.float64).reshape(n_epochs, len(self.kinds)))
