@@ -105,11 +105,8 @@ class MiniBatchEpochs:
             all_zero = all_zero and not grads.flat.any() and not (
                 (alpha or l1) and params.weights.any())
             l2 = l2_step(alpha, X.shape[0], params.dtype) if alpha else 0.0
-            if l1:
-                self.optimizer.step(theta, gradient, l2, n_coef,
-                                    l2_step(l1, X.shape[0], params.dtype))
-            else:
-                self.optimizer.step(theta, gradient, l2, n_coef)
+            l1_factor = l2_step(l1, X.shape[0], params.dtype) if l1 else 0.0
+            self.optimizer.step(theta, gradient, l2, n_coef, l1_factor)
         if overflows(network, loss, params, X, workspace):
             return EpochStats(np.nan, start_loss, False)
         return EpochStats(total / data.n_samples, start_loss, all_zero)
