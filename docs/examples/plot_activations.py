@@ -45,8 +45,9 @@ for name in NAMES:
 
 # %%
 # The derivatives read from the outputs agree with the finite differences to about
-# 1e-9 or better. The logistic's slope is never above 0.25: every logistic layer a
-# gradient passes through multiplies it by at most a quarter (times the weights).
+# 1e-9 or better. The logistic's slope is never above 0.25: in every logistic layer a
+# gradient passes through, the activation's factor is at most a quarter (the weights
+# multiply it too, so the whole layer's factor depends on them as well).
 # tanh has slope 1 at zero but flattens on both sides, as the logistic does. relu
 # has slope exactly 1 for every positive input and 0 for every negative one;
 # leaky_relu keeps 0.01 on the negative side, elu and softplus bend smoothly between
