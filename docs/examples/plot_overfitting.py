@@ -180,7 +180,7 @@ for name in CURES:
 # What the five draws say, read from the table: ``alpha=1`` and ``dropout=0.5``
 # narrow the gap between training and test accuracy and raise the test accuracy,
 # on every draw here. ``alpha=10`` narrows the gap too, but by underfitting: its
-# boundary is nearly a straight line, and its test accuracy is lower than without
+# boundary is nearly a straight line, and its mean test accuracy is lower than without
 # a cure. Early stopping, on this data, gives no gain: it stops well before the 200
 # epochs and narrows the gap, but its mean change in test accuracy is no larger than
 # its standard error, and it does better on some draws and worse on others. The 20
