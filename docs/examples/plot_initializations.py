@@ -1,7 +1,7 @@
 """
-=============================================================
+==============================================================
 Weight initializations compared: the spread that decides depth
-=============================================================
+==============================================================
 
 Before the first update, the starting weights already decide how signals travel:
 each layer multiplies its input by a random matrix, and if the weights are too small
@@ -92,7 +92,8 @@ for ax, name in zip(axes, ACTIVATIONS):
                 linestyle="--" if scheme.endswith("uniform") else "-", marker="o",
                 markersize=3, label=scheme, **wide)
     ax.set(xlabel="hidden layer", yscale="log", title=f"{name} layers at the start",
-           yticks=[0.01, 0.03, 0.1, 0.3, 1], yticklabels=["0.01", "0.03", "0.1", "0.3", "1"])
+           yticks=[0.01, 0.03, 0.1, 0.3, 1],
+           yticklabels=["0.01", "0.03", "0.1", "0.3", "1"])
 axes[0].set_ylabel("standard deviation of the layer's output")
 axes[1].legend(ncol=2, fontsize="small")
 fig.tight_layout()

@@ -1,7 +1,7 @@
 """
-======================================================
+=====================================================
 Losses compared: outliers, margins and what they cost
-======================================================
+=====================================================
 
 The loss decides how much each training sample pulls on the weights: its gradient
 is the pull. For regression, the squared error pulls in proportion to the residual,

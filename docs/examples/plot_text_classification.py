@@ -1,7 +1,7 @@
 """
-==============================================
+============================================
 The perceptron on text: sparse rows of words
-==============================================
+============================================
 
 Text classification is the classic home of the perceptron: a document becomes a row
 with one column per word of the vocabulary, almost all of them zero, and one
@@ -95,8 +95,10 @@ print(f"Pipeline(TfidfVectorizer, PerceptronClassifier): test accuracy "
 # shuffles its own way, so the weights differ a little).
 print(f"{'model':<36}{'test accuracy':>14}{'fit s':>8}")
 common = dict(max_iter=10, tol=None, random_state=0)
-for name, estimator in [("skperceptron PerceptronClassifier", PerceptronClassifier(**common)),
-                        ("scikit-learn Perceptron", Perceptron(**common))]:
+for name, estimator in [
+    ("skperceptron PerceptronClassifier", PerceptronClassifier(**common)),
+    ("scikit-learn Perceptron", Perceptron(**common)),
+]:
     started = time.perf_counter()
     estimator.fit(X_train, y_train)
     seconds = time.perf_counter() - started
