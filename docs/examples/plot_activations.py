@@ -47,9 +47,10 @@ for name in NAMES:
 # %%
 # The derivatives read from the outputs agree with the finite differences to about
 # 1e-9 or better. At ``z = 0`` itself, where relu and leaky_relu have a kink, the
-# code takes the slope of the left side. The logistic's slope is never above 0.25: in every logistic layer a
-# gradient passes through, the activation's factor is at most a quarter (the weights
-# multiply it too, so the whole layer's factor depends on them as well).
+# code takes the slope of the left side. The logistic's slope is never above 0.25:
+# in every logistic layer a gradient passes through, the activation's factor is at
+# most a quarter (the weights multiply it too, so the whole layer's factor depends
+# on them as well).
 # tanh has slope 1 at zero but flattens on both sides, as the logistic does. relu
 # has slope exactly 1 for every positive input and 0 for every negative one;
 # leaky_relu keeps 0.01 on the negative side, elu and softplus bend smoothly between
