@@ -4,9 +4,10 @@ Weight initializations compared: the spread that decides depth
 ==============================================================
 
 Before the first update, the starting weights already decide how signals travel:
-each layer multiplies its input by a random matrix, and if the weights are too small
-the activations shrink from layer to layer (and the gradients with them, on the way
-back); if they are too large, they grow or saturate. The initializers of
+each layer multiplies its input by a random matrix. If the weights are too small, the
+activations shrink from layer to layer, and a deep network starts out all but blind
+to its input; too large, and they grow (or saturate tanh and logistic units). The
+initializers of
 ``weight_init`` choose the variance of the weights from the layer's fan-in
 ``n_in`` and fan-out ``n_out``: Glorot ``2 / (n_in + n_out)``, He ``2 / n_in``, LeCun
 ``1 / n_in``, each drawn uniform or normal; ``'auto'`` is scikit-learn's scheme, and
@@ -126,6 +127,8 @@ for scheme in SCHEMES:
 print(f"log 10 = {np.log(10):.3f}")
 print("digits the 'zeros' network predicts on the test set:",
       np.unique(networks["zeros"].predict(X_test)))
+print("every weight gradient of the 'zeros' network is 0 in every epoch:",
+      np.all(networks["zeros"].gradient_norms_ == 0))
 
 # %%
 # The He starts, whose activations kept their spread, are the only ones whose loss
