@@ -64,6 +64,8 @@ autodoc_default_options = {"members": True, "inherited-members": True}
 autodoc_typehints = "none"
 # One parameter a line in signatures longer than this (the estimators have 30).
 python_maximum_signature_line_length = 88
+# "fit()" rather than "MLPClassifier.fit()" in a page's table of contents.
+toc_object_entries_show_parents = "hide"
 # The class template (docs/_templates/autosummary/class.rst) lists the methods; numpydoc
 # would add a second table of them.
 numpydoc_show_class_members = False
@@ -105,7 +107,10 @@ sphinx_gallery_conf = {
     # A failing example fails the build.
     "only_warn_on_example_error": False,
     "abort_on_example_error": False,
+    # A cell's last expression is shown, except matplotlib's artists and the Displays,
+    # whose reprs ("Text(0.5, 0.98, ...)", "<... object at 0x...>") tell a reader nothing.
     "capture_repr": ("_repr_html_", "__repr__"),
+    "ignore_repr_types": r"matplotlib\.|Display'",
     "image_scrapers": ("matplotlib",),
     "matplotlib_animations": False,
     "show_memory": False,
@@ -141,13 +146,16 @@ html_theme_options = {
     # No version switcher, no icons fetched from elsewhere.
     "icon_links": [],
 }
-# The home page, the guides and the API index have no sub-pages: no left sidebar.
 # The theme's light/dark switch starts from the reader's system setting (without a
 # default, a first visit logs "invalid theme mode" in the browser's console).
 html_context = {"default_mode": "auto"}
+# The home page, the guides and the API index have no sub-pages: no left sidebar.
 html_sidebars = {
     page: [] for page in ("index", "maths", "architecture", "reliability", "scaling", "api")
 }
+# The gallery's pages neither, so that code of 88 columns fits beside the page's
+# contents (its index shows every example, and each example links to the next).
+html_sidebars["auto_examples/*"] = []
 
 
 def setup(app):

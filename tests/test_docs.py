@@ -58,8 +58,9 @@ def test_documented_names_reads_autosummary_and_data():
 def test_api_page_documents_every_public_name():
     documented = documented_names((DOCS / "api.rst").read_text())
     public = set(skperceptron.__all__)
-    assert not public - documented, "missing from docs/api.rst"
-    assert not documented - public, "in docs/api.rst but not in skperceptron.__all__"
+    missing, extra = sorted(public - documented), sorted(documented - public)
+    assert not missing, f"missing from docs/api.rst: {missing}"
+    assert not extra, f"in docs/api.rst but not in skperceptron.__all__: {extra}"
 
 
 # -- the built pages in a browser ----------------------------------------------------
