@@ -155,19 +155,22 @@ class DevTools:
 
 
 # After the load event: let MathJax typeset, make lazy images load now, and wait for
-# every image; then describe each one.
-_IMAGES = """(async () => {
+# every image; then describe each image, and count the typeset formulas.
+_INSPECT = """(async () => {
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
     await MathJax.startup.promise;
   }
   const images = Array.from(document.images);
   images.forEach(img => { img.loading = "eager"; });
   await Promise.all(images.map(img => img.decode().catch(() => null)));
-  return images.map(img => ({
-    src: img.currentSrc || img.src, classes: img.className, complete: img.complete,
-    width: img.naturalWidth, height: img.naturalHeight,
-    thumbnail: img.closest(".sphx-glr-thumbcontainer") !== null,
-  }));
+  return {
+    images: images.map(img => ({
+      src: img.currentSrc || img.src, classes: img.className, complete: img.complete,
+      width: img.naturalWidth, height: img.naturalHeight,
+      thumbnail: img.closest(".sphx-glr-thumbcontainer") !== null,
+    })),
+    formulas: document.querySelectorAll("mjx-container").length,
+  };
 })()"""
 
 
@@ -192,7 +195,7 @@ def _errors(events, session):
 
 
 def visit(browser, page):
-    """Open a page of the built site; return its errors and its images."""
+    """Open a page of the built site; return its errors, and its images and formulas."""
     target = browser.send("Target.createTarget", url="about:blank")["targetId"]
     session = browser.send("Target.attachToTarget", targetId=target,
                            flatten=True)["sessionId"]
@@ -201,9 +204,9 @@ def visit(browser, page):
             browser.send(f"{domain}.enable", session)
         browser.send("Page.navigate", session, url=(SITE / page).as_uri())
         browser.wait_for("Page.loadEventFired", session)
-        images = browser.send("Runtime.evaluate", session, expression=_IMAGES,
-                              awaitPromise=True, returnByValue=True)["result"]["value"]
-        return _errors(browser.events, session), images
+        shown = browser.send("Runtime.evaluate", session, expression=_INSPECT,
+                             awaitPromise=True, returnByValue=True)["result"]["value"]
+        return _errors(browser.events, session), shown
     finally:
         browser.send("Target.closeTarget", targetId=target)
 
@@ -242,19 +245,26 @@ def _assert_images_display(images):
     "auto_examples/index.html",
 ])
 def test_page_loads_without_errors_and_its_images_display(browser, page):
-    errors, images = visit(browser, page)
+    errors, shown = visit(browser, page)
     assert not errors
-    _assert_images_display(images)
+    _assert_images_display(shown["images"])
     if page == "auto_examples/index.html":
         # One thumbnail for each example page.
         examples = len(list((SITE / "auto_examples").glob("*.html"))) - 1  # less index
-        assert sum(image["thumbnail"] for image in images) == examples
+        assert sum(image["thumbnail"] for image in shown["images"]) == examples
 
 
 def test_gallery_example_shows_its_figures(browser):
-    errors, images = visit(browser, _gallery_example())
+    errors, shown = visit(browser, _gallery_example())
     assert not errors
-    figures = [i for i in images if "sphx-glr-single-img" in i["classes"]
+    figures = [i for i in shown["images"] if "sphx-glr-single-img" in i["classes"]
                or "sphx-glr-multi-img" in i["classes"]]
     assert figures, "the example page shows no figure"
-    _assert_images_display(images)
+    _assert_images_display(shown["images"])
+
+
+def test_formulas_are_typeset_from_the_site_itself(browser):
+    # MathJax comes with the site (no CDN): the maths guide shows its formulas offline.
+    errors, shown = visit(browser, "maths.html")
+    assert not errors
+    assert shown["formulas"] > 0
