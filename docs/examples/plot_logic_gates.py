@@ -1,7 +1,7 @@
 """
-=====================================================
+======================================================
 Logic gates: a line for AND, OR and NAND, none for XOR
-=====================================================
+======================================================
 
 A perceptron is one threshold unit: it predicts 1 when ``w1*x1 + w2*x2 + b > 0``, so
 the boundary between its two answers is the line ``w1*x1 + w2*x2 + b = 0``. It learns
