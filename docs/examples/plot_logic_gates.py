@@ -73,10 +73,10 @@ def draw_gate(ax, clf, gate, y):
 
 
 fig, axes = plt.subplots(1, 4, figsize=(13, 3.8), sharey=True, layout="constrained")
+fig.suptitle("The perceptron's line (blue: target 0, red: target 1)")
+axes[0].set_ylabel("x2")
 for ax, (gate, y) in zip(axes, GATES.items()):
     draw_gate(ax, perceptrons[gate], gate, y)
-axes[0].set_ylabel("x2")
-fig.suptitle("The perceptron's line (blue: target 0, red: target 1)")
 
 # %%
 # With the default ``tol`` the perceptron stops one epoch earlier on AND and NAND, and

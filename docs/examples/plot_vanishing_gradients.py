@@ -73,11 +73,19 @@ for name, params in NETWORKS.items():
 # The table lists each weight layer's gradient norm in the first epoch, from the input
 # (W1) to the output (W7), and the ratio of the input layer's to the output layer's.
 names = list(fitted)
-print("layer  " + "".join(f"{name:>24}" for name in names))
-first_epoch = {name: clf.gradient_norms_[0] for name, clf in fitted.items()}
-for layer in range(len(sizes) - 1):
-    print(f"W{layer + 1:<5} " + "".join(f"{first_epoch[n][layer]:24.2e}" for n in names))
-print("W1/W7  " + "".join(f"{first_epoch[n][0] / first_epoch[n][-1]:24.2e}" for n in names))
+widths = [max(len(name), 8) + 3 for name in names]
+
+
+def print_table(rows):
+    """Rows of (label, one number per network) under a header of the networks' names."""
+    print("layer " + "".join(f"{name:>{w}}" for name, w in zip(names, widths)))
+    for label, values in rows:
+        print(f"{label:6}" + "".join(f"{v:>{w}.2e}" for v, w in zip(values, widths)))
+
+
+first_epoch = [clf.gradient_norms_[0] for clf in fitted.values()]
+rows = [(f"W{layer + 1}", [g[layer] for g in first_epoch]) for layer in range(len(sizes) - 1)]
+print_table([*rows, ("W1/W7", [g[0] / g[-1] for g in first_epoch])])
 
 # %%
 # In the logistic network the gradient shrinks layer after layer from the output down,
@@ -92,7 +100,8 @@ fig, axes = plt.subplots(1, 3, figsize=(14, 4.8), sharey=True, layout="constrain
 for ax, (name, clf) in zip(axes, fitted.items()):
     display = GradientNormDisplay.from_estimator(clf, ax=ax, name=name)
     ax.get_legend().remove()
-fig.legend(handles=display.lines_, loc="outside lower center", ncols=4, fontsize="small")
+legend = fig.legend(handles=display.lines_, loc="outside lower center", ncols=4,
+                    fontsize="small")
 
 # %%
 # How much each layer changed
@@ -105,9 +114,8 @@ changes = {
            for start, end in zip(start_coefs, clf.coefs_)]
     for name, clf in fitted.items()
 }
-print("layer  " + "".join(f"{name:>24}" for name in names))
-for layer in range(len(sizes) - 1):
-    print(f"W{layer + 1:<5} " + "".join(f"{changes[n][layer]:24.2e}" for n in names))
+print_table([(f"W{layer + 1}", [changes[n][layer] for n in names])
+             for layer in range(len(sizes) - 1)])
 
 # %%
 # This is the sentence of the notes in numbers: in the logistic network the layers
