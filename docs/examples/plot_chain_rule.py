@@ -71,7 +71,7 @@ for name, (px, py) in nodes.items():
 ax.text(0, -1.0, "green: value (forward)    red: gradient of f (backward)",
         fontsize=10, ha="left")
 ax.set(xlim=(-0.5, 6.3), ylim=(-1.2, 2.8))
-ax.axis("off")
+ax.set_axis_off()
 
 # %%
 # Checked by finite differences

@@ -1,7 +1,7 @@
 """
-=====================================================
+======================================================
 Logic gates: a line for AND, OR and NAND, none for XOR
-=====================================================
+======================================================
 
 A perceptron is one threshold unit: it predicts 1 when ``w1*x1 + w2*x2 + b > 0``, so
 the boundary between its two answers is the line ``w1*x1 + w2*x2 + b = 0``. It learns
@@ -73,10 +73,10 @@ def draw_gate(ax, clf, gate, y):
 
 
 fig, axes = plt.subplots(1, 4, figsize=(13, 3.8), sharey=True, layout="constrained")
+fig.suptitle("The perceptron's line (blue: target 0, red: target 1)")
+axes[0].set_ylabel("x2")
 for ax, (gate, y) in zip(axes, GATES.items()):
     draw_gate(ax, perceptrons[gate], gate, y)
-axes[0].set_ylabel("x2")
-fig.suptitle("The perceptron's line (blue: target 0, red: target 1)")
 
 # %%
 # With the default ``tol`` the perceptron stops one epoch earlier on AND and NAND, and

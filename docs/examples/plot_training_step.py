@@ -1,7 +1,7 @@
 """
-=============================================
+==============================================
 One training step by hand, against the library
-=============================================
+==============================================
 
 A training step is a forward pass, a loss, a backward pass and an update. Here is one
 step of a tiny network, two inputs, two logistic hidden units and one logistic output
