@@ -6,7 +6,6 @@ in headless Chromium, driven through its DevTools protocol on a pipe; they are s
 where Chromium is not installed or the site has not been built.
 """
 
-import fcntl
 import json
 import os
 import re
@@ -86,6 +85,8 @@ class DevTools:
         self._profile = tempfile.mkdtemp(prefix="skperceptron-chromium-")
         to_browser, self._write = os.pipe()
         self._read, from_browser = os.pipe()
+
+        import fcntl  # POSIX only, as the pipe handed to the browser
 
         def as_fds_3_and_4():
             # Copies above 10 first, so that neither dup2 overwrites the other's source.
@@ -196,13 +197,15 @@ def _errors(events, session):
 
 def visit(browser, page):
     """Open a page of the built site; return its errors, and its images and formulas."""
+    assert (SITE / page).is_file(), f"the built site has no {page}"
     target = browser.send("Target.createTarget", url="about:blank")["targetId"]
     session = browser.send("Target.attachToTarget", targetId=target,
                            flatten=True)["sessionId"]
     try:
         for domain in ("Page", "Runtime", "Log"):
             browser.send(f"{domain}.enable", session)
-        browser.send("Page.navigate", session, url=(SITE / page).as_uri())
+        opened = browser.send("Page.navigate", session, url=(SITE / page).as_uri())
+        assert "errorText" not in opened, opened
         browser.wait_for("Page.loadEventFired", session)
         shown = browser.send("Runtime.evaluate", session, expression=_INSPECT,
                              awaitPromise=True, returnByValue=True)["result"]["value"]
