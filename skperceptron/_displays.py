@@ -98,10 +98,11 @@ def _finish(display, ax, x_label, y_label, **legend):
 class LossCurveDisplay:
     """Training and validation loss per epoch.
 
-    Create it with :meth:`from_estimator`, which reads a fitted estimator's
-    ``loss_curve_`` and ``validation_loss_curve_``; all parameters are stored as
-    attributes. Several estimators compare on one axes: pass each the axes of the
-    first (``ax=display.ax_``); each has a colour, its validation curve dashed.
+    Create it with :meth:`~skperceptron.LossCurveDisplay.from_estimator`, which reads
+    a fitted estimator's ``loss_curve_`` and ``validation_loss_curve_``; all
+    parameters are stored as attributes. Several estimators compare on one axes: pass
+    each the axes of the first (``ax=display.ax_``); each has a colour, its
+    validation curve dashed.
 
     Parameters
     ----------
@@ -306,9 +307,11 @@ class GradientNormDisplay:
     the log scale are gradients of different orders of magnitude: in a deep network
     of logistic units, those near the input are typically the small ones (vanishing
     gradients).
-    Create it with :meth:`from_estimator`; all parameters are stored as attributes.
-    To compare estimators, give each an axes of its own (``plt.subplots(1, 2,
-    sharey=True)``): the legend names the layers, not the estimators.
+
+    Create it with :meth:`~skperceptron.GradientNormDisplay.from_estimator`; all
+    parameters are stored as attributes. To compare estimators, give each an axes of
+    its own (``plt.subplots(1, 2, sharey=True)``): the legend names the layers, not
+    the estimators.
 
     Parameters
     ----------
