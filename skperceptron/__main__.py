@@ -206,9 +206,10 @@ def digits_grid_search(quick=False):
     return search
 
 
-#: Section 4's networks: six hidden layers of 32 units, one epoch of plain SGD.
-DEEP_NETWORK = dict(hidden_layer_sizes=(32,) * 6, solver="sgd", momentum=0, max_iter=1,
-                    random_state=0)
+#: Section 4's networks: six hidden layers of 32 units, one epoch of plain SGD without a
+#: penalty (a step is then exactly -learning_rate * dJ/dW).
+DEEP_NETWORK = dict(hidden_layer_sizes=(32,) * 6, solver="sgd", momentum=0, alpha=0,
+                    max_iter=1, random_state=0)
 
 
 def _first_epoch_gradient_norms(activation, X, y):
@@ -226,11 +227,10 @@ def vanishing_gradients():
     Returns ``{activation: gradient_norms_[0]}`` (first epoch, input layer first).
     """
     _heading(4, "Vanishing gradients: how much each layer learns")
-    print("  MLPClassifier(hidden_layer_sizes=(32,) * 6, solver='sgd', momentum=0, "
-          "max_iter=1,\n                random_state=0) on the standardised digits, "
-          "activation 'logistic' or 'relu'.")
-    print("  Each row: a weight layer's mean norm of dJ/dW over the first epoch's steps "
-          "(gradient_norms_[0]).")
+    print("  MLPClassifier(hidden_layer_sizes=(32,) * 6, solver='sgd', momentum=0, alpha=0,"
+          "\n                max_iter=1, random_state=0), activation 'logistic' or 'relu', "
+          "on the\n  standardised digits. Each row: a weight layer's norm of dJ/dW, the "
+          "mean over the\n  first epoch's steps (gradient_norms_[0]).")
     print()
     X, y = load_digits(return_X_y=True)
     X = scale(X)
@@ -249,11 +249,11 @@ def vanishing_gradients():
     ratios = {act: g[0] / g[-1] for act, g in norms.items()}
     print(f"  input layer / output layer: logistic {ratios['logistic']:.2e}, "
           f"relu {ratios['relu']:.2e}")
-    print("  With plain SGD a step changes W by learning_rate * dJ/dW: in the logistic "
-          "network the\n  layers near the output change a lot, those near the input "
-          "little. On its way down each\n  logistic layer multiplies the gradient by its "
-          "local derivative a(1 - a) <= 1/4 (and by\n  the weights); relu's local "
-          "derivative is 1 for an active unit, and the norms stay alike.")
+    print("  A step of plain SGD without penalty changes W by -learning_rate * dJ/dW: "
+          "in the\n  logistic network the layers near the output change a lot, those "
+          "near the input little.\n  On its way down each logistic layer multiplies the "
+          "gradient by its local derivative\n  a(1 - a) <= 1/4 (and by the weights); "
+          "relu's local derivative is 1 for an active unit,\n  and the norms stay alike.")
     return norms
 
 

@@ -19,8 +19,9 @@ and weight layer, the norm of ``dJ/dW`` averaged over the epoch's steps.
 # The starting weights are drawn once (uniform, Glorot's limit
 # ``sqrt(6 / (fan_in + fan_out))``, biases 0) and assigned to ``coefs_`` and
 # ``intercepts_`` of each estimator before it is fitted with ``warm_start=True``, which
-# makes ``fit`` start from them. Plain SGD (``momentum=0``) makes the change of a
-# layer's weights in one step the learning rate times its gradient.
+# makes ``fit`` start from them. Plain SGD (``momentum=0``) without a penalty
+# (``alpha=0``) makes the change of a layer's weights in one step the learning rate
+# times its gradient.
 import warnings
 
 import matplotlib.pyplot as plt
@@ -51,7 +52,7 @@ NETWORKS = {
 }
 fitted = {}
 for name, params in NETWORKS.items():
-    clf = MLPClassifier(hidden_layer_sizes=hidden, solver="sgd", momentum=0,
+    clf = MLPClassifier(hidden_layer_sizes=hidden, solver="sgd", momentum=0, alpha=0,
                         learning_rate_init=0.1, max_iter=30, warm_start=True,
                         random_state=0, **params)
     clf.coefs_ = [W.copy() for W in start_coefs]
@@ -106,7 +107,7 @@ legend = fig.legend(handles=display.lines_, loc="outside lower center", ncols=4,
 # %%
 # How much each layer changed
 # ---------------------------
-# With plain SGD a layer's weights move by the learning rate times its gradient, so
+# Here each step moves a layer's weights by the learning rate times its gradient, so
 # the gradients' sizes become the sizes of the changes. The relative change of each
 # layer over the whole fit, ``||W_end - W_start|| / ||W_start||``:
 changes = {
