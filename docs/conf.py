@@ -106,9 +106,6 @@ sphinx_gallery_conf = {
     # Run the examples named plot_*.py; the others (the Dask examples, which start a
     # cluster and take arguments) are shown with their code but not run.
     "filename_pattern": r"/plot_",
-    # text_classification.py is a command-line script (tests/test_examples.py runs it
-    # with arguments) whose docstring has no gallery title: not shown.
-    "ignore_pattern": r"__init__\.py|^text_classification\.py$",
     "download_all_examples": False,
     "remove_config_comments": True,
     "within_subsection_order": "FileNameSortKey",
