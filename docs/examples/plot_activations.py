@@ -33,21 +33,24 @@ NAMES = ["identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "softplus"
 z = np.linspace(-4, 4, 800)[:, None]  # no grid point at the kinks, z = 0
 h = 1e-6
 
-print(f"{'activation':<12}{'f(-4)':>8}{'f(4)':>8}{'largest slope':>15}"
+print(f"{'activation':<12}{'f(-4)':>8}{'f(4)':>8}{'slope at 0':>12}{'largest slope':>15}"
       f"{'finite-difference error':>25}")
 for name in NAMES:
     act = ACTIVATIONS[name]
     a = act.value(z)
     slope = act.derivative(a)
+    at_zero = act.derivative(act.value(np.zeros((1, 1))))[0, 0]
     numeric = (act.value(z + h) - act.value(z - h)) / (2 * h)
-    print(f"{name:<12}{a[0, 0]:>8.3f}{a[-1, 0]:>8.3f}{slope.max():>15.3f}"
+    print(f"{name:<12}{a[0, 0]:>8.3f}{a[-1, 0]:>8.3f}{at_zero:>12.3f}{slope.max():>15.3f}"
           f"{np.abs(slope - numeric).max():>25.1e}")
 
 # %%
 # The derivatives read from the outputs agree with the finite differences to about
-# 1e-9 or better. The logistic's slope is never above 0.25: in every logistic layer a
-# gradient passes through, the activation's factor is at most a quarter (the weights
-# multiply it too, so the whole layer's factor depends on them as well).
+# 1e-9 or better. At ``z = 0`` itself, where relu and leaky_relu have a kink, the
+# code takes the slope of the left side. The logistic's slope is never above 0.25:
+# in every logistic layer a gradient passes through, the activation's factor is at
+# most a quarter (the weights multiply it too, so the whole layer's factor depends
+# on them as well).
 # tanh has slope 1 at zero but flattens on both sides, as the logistic does. relu
 # has slope exactly 1 for every positive input and 0 for every negative one;
 # leaky_relu keeps 0.01 on the negative side, elu and softplus bend smoothly between
@@ -107,8 +110,8 @@ for name in NAMES:
 #   weights scikit-learn's scheme gives logistic layers) predicts.
 # - **tanh, relu, leaky_relu, elu and softplus** all end with a test accuracy within
 #   a few points of each other. relu and leaky_relu bring the loss down fastest (the
-#   lowest loss after 25 epochs); softplus starts slowly, its slope near ``z = 0``
-#   being about 0.5 where relu's is 1.
+#   lowest loss after 25 epochs); softplus starts slowly, its slope at ``z = 0``
+#   being half that of tanh or of relu just above 0 (first table).
 #
 # The figure shows the same story epoch by epoch: on the left the training loss, on
 # the right the first layer's gradient norm on a log scale.

@@ -1,7 +1,7 @@
 """
-===================================================
+=================================
 A pipeline tuned by a grid search
-===================================================
+=================================
 
 An ``MLPClassifier`` is a scikit-learn estimator, so the tools for choosing
 parameters apply unchanged: put the scaler and the network in a ``Pipeline``, give

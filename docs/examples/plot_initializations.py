@@ -1,12 +1,13 @@
 """
-=============================================================
+==============================================================
 Weight initializations compared: the spread that decides depth
-=============================================================
+==============================================================
 
 Before the first update, the starting weights already decide how signals travel:
-each layer multiplies its input by a random matrix, and if the weights are too small
-the activations shrink from layer to layer (and the gradients with them, on the way
-back); if they are too large, they grow or saturate. The initializers of
+each layer multiplies its input by a random matrix. If the weights are too small, the
+activations shrink from layer to layer, and a deep network starts out all but blind
+to its input; too large, and they grow (or saturate tanh and logistic units). The
+initializers of
 ``weight_init`` choose the variance of the weights from the layer's fan-in
 ``n_in`` and fan-out ``n_out``: Glorot ``2 / (n_in + n_out)``, He ``2 / n_in``, LeCun
 ``1 / n_in``, each drawn uniform or normal; ``'auto'`` is scikit-learn's scheme, and
@@ -92,7 +93,8 @@ for ax, name in zip(axes, ACTIVATIONS):
                 linestyle="--" if scheme.endswith("uniform") else "-", marker="o",
                 markersize=3, label=scheme, **wide)
     ax.set(xlabel="hidden layer", yscale="log", title=f"{name} layers at the start",
-           yticks=[0.01, 0.03, 0.1, 0.3, 1], yticklabels=["0.01", "0.03", "0.1", "0.3", "1"])
+           yticks=[0.01, 0.03, 0.1, 0.3, 1],
+           yticklabels=["0.01", "0.03", "0.1", "0.3", "1"])
 axes[0].set_ylabel("standard deviation of the layer's output")
 axes[1].legend(ncol=2, fontsize="small")
 fig.tight_layout()
@@ -125,6 +127,8 @@ for scheme in SCHEMES:
 print(f"log 10 = {np.log(10):.3f}")
 print("digits the 'zeros' network predicts on the test set:",
       np.unique(networks["zeros"].predict(X_test)))
+print("every weight gradient of the 'zeros' network is 0 in every epoch:",
+      np.all(networks["zeros"].gradient_norms_ == 0))
 
 # %%
 # The He starts, whose activations kept their spread, are the only ones whose loss

@@ -1,7 +1,7 @@
 """
-======================================================
+=====================================================
 Losses compared: outliers, margins and what they cost
-======================================================
+=====================================================
 
 The loss decides how much each training sample pulls on the weights: its gradient
 is the pull. For regression, the squared error pulls in proportion to the residual,
@@ -42,9 +42,10 @@ y_train[outliers] -= rng.uniform(6, 10, size=20)
 # One linear neuron per loss
 # --------------------------
 # ``PerceptronRegressor`` is Widrow and Hoff's linear neuron: ``z = w x + b`` trained
-# one sample at a time. Its step moves the weights by ``eta0`` times the loss's
-# derivative at the residual ``r = z - y``: ``r`` itself for the squared error,
-# ``sign(r)`` for the absolute error, ``r`` clipped to ``[-1, 1]`` for the Huber loss.
+# one sample at a time. Each step subtracts ``eta0 * g * x`` from ``w`` and
+# ``eta0 * g`` from ``b``, where ``g`` is the loss's derivative at the residual
+# ``r = z - y``: ``r`` itself for the squared error, ``sign(r)`` for the absolute
+# error, ``r`` clipped to ``[-1, 1]`` for the Huber loss.
 # A small step (``eta0=0.001``) lets each neuron settle close to the minimum of its
 # loss. scikit-learn computes two of those minima exactly, for comparison: least
 # squares (``LinearRegression``) and least absolute deviations
@@ -98,9 +99,10 @@ fig.tight_layout()
 # +1`` or ``-1``), and the product ``s z``, the *margin*, measures how right. The
 # losses the library offers for classification are functions of it: the perceptron
 # criterion ``max(0, -s z)`` (``PerceptronClassifier``), the hinge ``max(0, 1 - s z)``
-# and the log-loss of the logistic output, ``log(1 + exp(-s z))``. All three are zero
-# or nearly so for large margins and grow linearly for large mistakes, which is what
-# makes them convex stand-ins for the count of mistakes (the 0-1 loss). The hinge is
+# and the log-loss of the logistic output, ``log(1 + exp(-s z))``. They stand in for
+# the count of mistakes (the 0-1 loss), which training cannot use: its slope is zero
+# wherever it is defined. All three are convex in the score, and far on the wrong
+# side each grows linearly: its slope tells a mistake which way to move. The hinge is
 # exactly zero from a margin of 1 on; the log-loss is positive everywhere.
 margin = np.linspace(-3, 4, 701)
 fig, ax = plt.subplots(figsize=(6, 4))

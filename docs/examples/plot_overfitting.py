@@ -16,8 +16,9 @@ training set and then on five.
 # ----------------------------
 # Two noisy moons: 100 points to train on, 200 points to watch while training (the
 # network never learns from them, and no decision depends on them), and 1000 to test.
-# Two hidden layers of 100 relu units, Adam with a step of 0.01, 200 epochs; ``n_iter_no_change=200`` switches off the rule that would stop on a plateau
-# of the training loss. ``X_val`` and ``y_val`` given to ``fit`` are scored after
+# Two hidden layers of 100 relu units, Adam with a step of 0.01, 200 epochs;
+# ``n_iter_no_change=200`` switches off the rule that would stop on a plateau of the
+# training loss. ``X_val`` and ``y_val`` given to ``fit`` are scored after
 # every epoch: ``validation_loss_curve_`` records their loss, beside ``loss_curve_``
 # for the training set (which includes the penalty, tiny at the default
 # ``alpha=1e-4``).
@@ -60,8 +61,8 @@ def fit(seed, X, y, watch=None, **params):
 X_train, y_train, X_watch, y_watch, X_test, y_test = draw(0)
 plain = fit(0, X_train, y_train, watch=(X_watch, y_watch))
 best = int(np.argmin(plain.validation_loss_curve_))
-print(f"weights and biases: {sum(W.size + b.size for W, b in zip(plain.coefs_, plain.intercepts_))}"
-      f" to fit {len(y_train)} points")
+n_parameters = sum(W.size + b.size for W, b in zip(plain.coefs_, plain.intercepts_))
+print(f"weights and biases: {n_parameters} to fit {len(y_train)} points")
 print(f"training accuracy {plain.score(X_train, y_train):.3f}, "
       f"test accuracy {plain.score(X_test, y_test):.3f}")
 print(f"training loss: {plain.loss_curve_[best]:.3f} at epoch {best + 1}, "
