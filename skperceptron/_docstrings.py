@@ -109,14 +109,14 @@ validation_loss_curve_ : list of float or None
     weights) on the validation data after every epoch, from the forward pass that
     gives ``validation_scores_``; None without validation data.
 
-gradient_norms_ : ndarray of shape (n_epochs, n_layers_ - 1)
+gradient_norms_ : ndarray of shape (n_epochs, ``n_layers_`` - 1)
     Per epoch and weight layer, the Frobenius norm of the loss gradient dJ/dW
     (without the penalty), averaged over the epoch's mini-batch steps; for 'lbfgs',
     at each iteration's point over the whole training set. NaN for the compiled
     per-sample loop of a single layer (batch_size=1, plain SGD), whose gradients
     never leave the loop.
 
-saturation_ : ndarray of shape (n_epochs, n_layers_ - 2)
+saturation_ : ndarray of shape (n_epochs, ``n_layers_`` - 2)
     Per epoch and hidden layer, the saturated fraction of its units, averaged over
     the epoch's batches (measured on the output before dropout): logistic outputs
     below 0.01 or above 0.99, tanh outputs beyond +-0.99, relu units that are zero
@@ -148,7 +148,7 @@ stop_reason_ : str
 n_features_in_ : int
     Number of features seen during fit.
 
-feature_names_in_ : ndarray of shape (n_features_in_,)
+feature_names_in_ : ndarray of shape (``n_features_in_``,)
     Names of features seen during fit, when X has string feature names.""",
     "callbacks_notes": """Notes
 -----
