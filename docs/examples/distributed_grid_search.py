@@ -1,4 +1,5 @@
-"""A grid search spread over a Dask cluster.
+"""A grid search spread over a Dask cluster
+========================================
 
 scikit-learn's searches run their fits through joblib; joblib's ``dask`` backend sends
 those fits to the workers of a ``dask.distributed`` cluster instead of local processes.

@@ -1,4 +1,5 @@
-"""Training on data larger than the memory you give it.
+"""Training on data larger than the memory you give it
+===================================================
 
 Three ways to train on rows that are never all in memory at once:
 
