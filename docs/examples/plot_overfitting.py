@@ -5,7 +5,7 @@ Overfitting and three cures, measured
 
 A network with thousands of weights, trained on 100 noisy points, can learn
 the noise: its training accuracy climbs towards 100% while its accuracy on new points
-stalls or falls. This example shows the gap, then tries three cures the notes name:
+stalls or falls. This example shows the gap, then tries three classic cures:
 an L2 penalty on the weights (``alpha``), early stopping on a validation split, and
 dropout (``dropout``), each measured on held-out data, first on one draw of the
 training set and then on five.
