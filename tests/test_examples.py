@@ -55,8 +55,9 @@ def test_out_of_core_example():
 def test_text_classification_example():
     pytest.importorskip("matplotlib")  # a gallery example: it draws its figures
     output = _run("plot_text_classification.py", env={"MPLBACKEND": "Agg"})
-    rows = dict(re.findall(r"^(skperceptron \S+|scikit-learn \S+)\s+(\d\.\d{3})\s+\S+$",
-                           output, re.MULTILINE))
+    rows = dict(re.findall(
+        r"^(skperceptron \S+|scikit-learn \S+)\s+(\d\.\d{3})\s+\d+\s+\S+$",
+        output, re.MULTILINE))
     assert set(rows) == {"skperceptron PerceptronClassifier", "scikit-learn Perceptron"}
     # Ten classes (chance 0.1) told apart by 4 topic words in 80 on average: both
     # perceptrons reach about 0.65 on this corpus, far above chance.

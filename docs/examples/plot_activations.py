@@ -26,7 +26,7 @@ import numpy as np
 from sklearn.datasets import make_gaussian_quantiles
 from sklearn.model_selection import train_test_split
 
-from skperceptron import MLPClassifier
+from skperceptron import LossCurveDisplay, MLPClassifier
 from skperceptron._activations import ACTIVATIONS
 
 NAMES = ["identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "softplus"]
@@ -113,17 +113,16 @@ for name in NAMES:
 #   lowest loss after 25 epochs); softplus starts slowly, its slope at ``z = 0``
 #   being half that of tanh or of relu just above 0 (first table).
 #
-# The figure shows the same story epoch by epoch: on the left the training loss, on
-# the right the first layer's gradient norm on a log scale.
+# The figure shows the same story epoch by epoch: on the left the training loss
+# (``LossCurveDisplay``, one curve per network on the same axes), on the right the
+# first layer's gradient norm on a log scale.
 print(f"loss of answering 1/3 for every class: log 3 = {np.log(3):.3f}")
 fig, (ax_loss, ax_grad) = plt.subplots(1, 2, figsize=(11, 4), sharex=True)
 for name, clf in networks.items():
-    epochs = np.arange(1, clf.n_iter_ + 1)
-    ax_loss.plot(epochs, clf.loss_curve_, label=name)
-    ax_grad.plot(epochs, clf.gradient_norms_[:, 0], label=name)
-ax_loss.set(xlabel="epoch", ylabel="training loss", title="training loss")
-ax_grad.set(xlabel="epoch", ylabel="||dJ/dW_1||", yscale="log",
+    LossCurveDisplay.from_estimator(clf, ax=ax_loss, name=name)
+    ax_grad.plot(np.arange(1, clf.n_iter_ + 1), clf.gradient_norms_[:, 0], label=name)
+ax_loss.set_title("training loss")
+ax_grad.set(xlabel="Epoch", ylabel="||dJ/dW_1||", yscale="log",
             title="first layer's gradient norm")
-ax_loss.legend()
 fig.tight_layout()
 plt.show()

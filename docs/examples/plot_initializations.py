@@ -31,7 +31,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from skperceptron import MLPClassifier
+from skperceptron import LossCurveDisplay, MLPClassifier
 from skperceptron._initializers import initialize_layers
 
 X, y = load_digits(return_X_y=True)
@@ -142,11 +142,11 @@ print("every weight gradient of the 'zeros' network is 0 in every epoch:",
 fig, ax = plt.subplots(figsize=(7, 4.5))
 for scheme, clf in networks.items():
     family = scheme.split("_")[0]
-    ax.plot(np.arange(1, clf.n_iter_ + 1), clf.loss_curve_,
-            color=colors.get(family, "0.4"),
-            linestyle="--" if scheme.endswith("uniform") else "-", label=scheme)
-ax.set(xlabel="epoch", ylabel="training loss",
-       title="10 relu layers of 64 units, SGD, one curve per start")
+    LossCurveDisplay.from_estimator(
+        clf, ax=ax, name=scheme, color=colors.get(family, "0.4"),
+        linestyle="--" if scheme.endswith("uniform") else "-",
+    )
+ax.set_title("10 relu layers of 64 units, SGD, one curve per start")
 ax.legend(ncol=2, fontsize="small")
 fig.tight_layout()
 plt.show()

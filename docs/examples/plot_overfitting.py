@@ -5,7 +5,7 @@ Overfitting and three cures, measured
 
 A network with thousands of weights, trained on 100 noisy points, can learn
 the noise: its training accuracy climbs towards 100% while its accuracy on new points
-stalls or falls. This example shows the gap, then tries three cures the notes name:
+stalls or falls. This example shows the gap, then tries three classic cures:
 an L2 penalty on the weights (``alpha``), early stopping on a validation split, and
 dropout (``dropout``), each measured on held-out data, first on one draw of the
 training set and then on five.
@@ -29,7 +29,7 @@ import numpy as np
 from sklearn.datasets import make_moons
 from sklearn.model_selection import train_test_split
 
-from skperceptron import MLPClassifier
+from skperceptron import LossCurveDisplay, MLPClassifier
 
 
 def draw(seed):
@@ -131,21 +131,19 @@ axes[0].set_ylabel("x2")
 fig.tight_layout()
 
 # %%
-# The loss curves, training and watched, of the network without a cure (left) and
-# the watched loss of each cure (right; early stopping watches its own 20 points, not
+# The loss curves, training and watched, of the network without a cure (left, drawn
+# by ``LossCurveDisplay``: the watched points are its validation data) and the
+# watched loss of each cure (right; early stopping watches its own 20 points, not
 # these, so it has no curve here).
 fig, (ax_plain, ax_cures) = plt.subplots(1, 2, figsize=(11, 4))
-epochs = np.arange(1, plain.n_iter_ + 1)
-ax_plain.plot(epochs, plain.loss_curve_, label="training loss")
-ax_plain.plot(epochs, plain.validation_loss_curve_, label="watched loss")
+LossCurveDisplay.from_estimator(plain, ax=ax_plain, name="no cure")
 ax_plain.axvline(best + 1, color="0.6", linestyle=":", label="lowest watched loss")
-ax_plain.set(xlabel="epoch", ylabel="log-loss", title="no cure")
 ax_plain.legend()
 for name, clf in first_draw.items():
     if clf.validation_loss_curve_ is not None and "early" not in name:
         ax_cures.plot(np.arange(1, clf.n_iter_ + 1), clf.validation_loss_curve_,
                       label=name)
-ax_cures.set(xlabel="epoch", ylabel="watched log-loss", title="each cure",
+ax_cures.set(xlabel="Epoch", ylabel="watched log-loss", title="each cure",
              ylim=(0, 1.5))
 ax_cures.legend()
 fig.tight_layout()
