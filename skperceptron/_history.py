@@ -33,12 +33,26 @@ def saturation(A, kind):
     """The saturated fraction of the hidden output ``A`` (see the module); NaN for an
     activation without saturation."""
     if kind == "relu":
-        return 1.0 - np.count_nonzero(A.any(axis=0)) / A.shape[1]
+        return 1.0 - np.count_nonzero(_alive(A)) / A.shape[1]
     if kind == "logistic":
         return (np.count_nonzero(A < 0.01) + np.count_nonzero(A > 0.99)) / A.size
     if kind == "tanh":
         return (np.count_nonzero(A < -0.99) + np.count_nonzero(A > 0.99)) / A.size
     return np.nan
+
+
+def _alive(A, first_rows=8):
+    """Which columns of ``A`` have a non-zero: those of the first rows, where most live
+    units show already, then only the others over the rest of the batch: a quarter of the time of
+    ``A.any(axis=0)`` on a (200, 256) batch whose units all live; when many columns are
+    still unknown after the first rows, ``A.any(axis=0)`` itself."""
+    alive = A[:first_rows].any(axis=0)
+    unknown = np.flatnonzero(~alive)
+    if unknown.size > alive.size // 8:  # many dead or late units: gathering costs more
+        return A.any(axis=0)
+    if unknown.size:
+        alive[unknown] = A[first_rows:, unknown].any(axis=0)
+    return alive
 
 
 class History:

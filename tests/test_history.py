@@ -8,6 +8,7 @@ from sklearn.datasets import make_classification
 from sklearn.metrics import log_loss
 
 from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier
+from skperceptron._history import saturation
 from skperceptron._network import loss_and_gradients
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -137,3 +138,15 @@ def test_pickle_round_trip():
         np.testing.assert_array_equal(getattr(again, name), getattr(model, name))
     assert again.validation_loss_curve_ == model.validation_loss_curve_
     assert len(model.validation_loss_curve_) == 3
+
+
+@pytest.mark.parametrize("n_dead", [0, 3, 40])  # none, few (gathered), many (whole batch)
+def test_relu_saturation_counts_the_units_zero_for_the_whole_batch(n_dead):
+    rng = np.random.default_rng(0)
+    A = np.maximum(rng.standard_normal((50, 64)), 0.0)
+    A[:, :n_dead] = 0.0
+    A[:, 60:] = 0.0
+    A[45, 60] = 0.5  # a unit that fires only late in the batch is alive
+    A[9, 61] = 1e-300  # however little
+    expected = (n_dead + 2) / 64  # units 62 and 63 are dead too
+    assert saturation(A, "relu") == expected
