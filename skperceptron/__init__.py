@@ -1,6 +1,7 @@
 """Perceptrons and multi-layer perceptrons for scikit-learn, on a readable numpy engine."""
 
 from ._chunks import fit_chunks
+from ._displays import GradientNormDisplay, LossCurveDisplay
 from ._gradient_check import check_gradients
 from ._mlp import MLPClassifier, MLPRegressor
 from ._perceptron import PerceptronClassifier, PerceptronRegressor
@@ -8,6 +9,8 @@ from ._perceptron import PerceptronClassifier, PerceptronRegressor
 __version__ = "0.1.0"
 
 __all__ = [
+    "GradientNormDisplay",
+    "LossCurveDisplay",
     "MLPClassifier",
     "MLPRegressor",
     "PerceptronClassifier",

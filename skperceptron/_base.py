@@ -3,7 +3,8 @@
 ``BaseNetwork`` runs every fit of the four estimators. It only orchestrates: the targets
 are encoded by ``_targets``, the data prepared by ``_data``, the network built by
 ``_network``, the stopping criteria by ``_stopping``, the training run by ``_training``
-or ``_lbfgs``, and the fitted state saved by ``_persistence``. A concrete estimator
+or ``_lbfgs``, the fitted state saved by ``_persistence``, and scikit-learn's
+callbacks told of each epoch by ``_callbacks``. A concrete estimator
 supplies the hooks listed in the class docstring; ``NetworkClassifier`` and
 ``NetworkRegressor`` add what differs between predicting labels and values.
 """
@@ -20,6 +21,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._activations import get_activation
+from ._callbacks import CallbacksMixin, start_fit_tasks
 from ._compat import Interval, Options, _fit_context, validate_data
 from ._data import (
     SeededPermutations,
@@ -59,14 +61,18 @@ class _Problem(NamedTuple):
 
 
 @contextmanager
-def _unchanged_on_error(estimator, always=False):
+def _unchanged_on_error(estimator, always=False, copies=()):
     """Put the estimator's attributes back as they were if the block raises.
 
     A fit that fails on bad input then leaves a fitted model as it was, and an
     unfitted one unfitted. The copy is shallow: fitting replaces attributes rather than
-    changing them in place.
+    changing them in place, except those named in ``copies``, copied in full (the
+    optimizer that partial_fit continues, when a callback can fail after its steps).
     """
     saved = dict(estimator.__dict__)
+    for name in copies:
+        if name in saved:
+            saved[name] = copy.deepcopy(saved[name])
     try:
         yield
     except BaseException:
@@ -88,7 +94,7 @@ def check_partial_fit(estimator):
     return True
 
 
-class BaseNetwork(PlainStateMixin, FittedStateMixin, BaseEstimator):
+class BaseNetwork(PlainStateMixin, FittedStateMixin, CallbacksMixin, BaseEstimator):
     """Fit machinery shared by the perceptrons and the multi-layer perceptrons.
 
     Hooks a concrete estimator provides:
@@ -300,25 +306,31 @@ class BaseNetwork(PlainStateMixin, FittedStateMixin, BaseEstimator):
     # ----------------------------------------------------------------- training
     def _fit(self, X, y, sample_weight=None, X_val=None, y_val=None, *, incremental=False,
              classes=None):
-        with _unchanged_on_error(self):
+        # The callbacks' root task begins first: the attributes it leaves are removed by
+        # scikit-learn's fit context, after the callbacks' teardown, even on failure.
+        tasks = start_fit_tasks(self, X, y, sample_weight, partial=incremental)
+        with _unchanged_on_error(self, copies=("_optimizer",) if tasks else ()):
             problem = self._prepare(
                 X, y, sample_weight, X_val, y_val, incremental=incremental, classes=classes
             )
+            epoch_tasks = None if incremental else tasks  # partial_fit: one task, the root
             # Overflow is detected and reported as divergence; numpy's own warnings
             # about it would only repeat that less clearly.
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
                 if self._solver == "lbfgs":
-                    result = self._train_lbfgs(problem)
+                    result = self._train_lbfgs(problem, epoch_tasks)
                 else:
-                    result = self._train_stochastic(problem, incremental)
+                    result = self._train_stochastic(problem, incremental, epoch_tasks)
             self._store(problem, result)
+            if tasks is not None:
+                tasks.end_fit()
         return self
 
-    def _train_lbfgs(self, problem):
+    def _train_lbfgs(self, problem, tasks=None):
         data, alpha, _ = scaled(problem.data, *self._penalty_strengths())
         settings = LbfgsSettings(alpha=alpha, max_iter=self.max_iter, max_fun=self.max_fun,
                                  tol=self.tol, loss_threshold=self.loss_threshold,
-                                 verbose=self.verbose)
+                                 verbose=self.verbose, tasks=tasks)
         with blas_threads(problem.network, data.n_samples):
             return train_lbfgs(problem.network, problem.loss, problem.params, data,
                                settings)
@@ -356,7 +368,7 @@ class BaseNetwork(PlainStateMixin, FittedStateMixin, BaseEstimator):
 
         return score
 
-    def _criteria(self, monitor_validation, incremental):
+    def _criteria(self, monitor_validation, incremental, callbacks=False):
         if incremental:  # partial_fit: exactly one pass over the data given
             return [SinglePass()]
         best = self.best_validation_score_ if monitor_validation else self.best_loss_
@@ -364,10 +376,10 @@ class BaseNetwork(PlainStateMixin, FittedStateMixin, BaseEstimator):
             max_iter=self.max_iter, tol=self.tol,
             patience=self.n_iter_no_change + self._patience_offset,
             loss_threshold=self.loss_threshold, monitor_validation=monitor_validation,
-            best=best,
+            best=best, callbacks=callbacks,
         )
 
-    def _train_stochastic(self, problem, incremental):
+    def _train_stochastic(self, problem, incremental, tasks=None):
         if incremental:  # one pass over the data given: no validation split
             data, validation = problem.data, problem.validation
         else:
@@ -383,7 +395,7 @@ class BaseNetwork(PlainStateMixin, FittedStateMixin, BaseEstimator):
             best_so_far = (self.best_validation_score_, self._best_weights)
         settings = StochasticSettings(
             batch_size=self._batch_size(data.n_samples), alpha=alpha,
-            criteria=self._criteria(early, incremental),
+            criteria=self._criteria(early, incremental, callbacks=tasks is not None),
             guards=[Divergence(hint=self._divergence_hint)],
             rng=self._rng if self.shuffle else None,
             validation=self._scorer(problem.network, problem.loss, validation,
@@ -393,7 +405,7 @@ class BaseNetwork(PlainStateMixin, FittedStateMixin, BaseEstimator):
             l1=l1, training=(self._noise_rng(incremental),
                              self._training_layers(problem.network.n_layers - 1)[2]),
             averaging=self._averaging_state(problem.params),
-            l1_state=self._l1_state(problem.params, l1),
+            l1_state=self._l1_state(problem.params, l1), tasks=tasks,
         )
         with blas_threads(problem.network, settings.batch_size):
             return train_stochastic(problem.network, problem.loss, problem.params,

@@ -1,12 +1,18 @@
-"""The one place that imports private scikit-learn helpers.
+"""The one place that imports private scikit-learn helpers, and its optional parts.
 
 scikit-learn keeps its parameter validation and fit context private; should they move,
-only this module changes.
+only this module changes. Its callback API (``sklearn.callback``) is experimental and
+exists from scikit-learn 1.9 on: ``sklearn_callback`` is that module, or None before.
 """
 
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
+
+try:
+    import sklearn.callback as sklearn_callback
+except ImportError:  # scikit-learn before 1.9
+    sklearn_callback = None
 
 __all__ = [
     "Interval",
@@ -14,5 +20,6 @@ __all__ = [
     "StrOptions",
     "_check_sample_weight",
     "_fit_context",
+    "sklearn_callback",
     "validate_data",
 ]

@@ -142,14 +142,29 @@ out_activation_ : str
 
 stop_reason_ : str
     Why training stopped: 'max_iter', 'loss_threshold', 'training_loss_plateau',
-    'validation_score_plateau', 'converged', 'diverged', 'interrupted', 'max_fun'
-    or 'partial_fit'.
+    'validation_score_plateau', 'converged', 'diverged', 'interrupted', 'max_fun',
+    'partial_fit', or 'callback' (a callback asked to stop, see Notes).
 
 n_features_in_ : int
     Number of features seen during fit.
 
 feature_names_in_ : ndarray of shape (n_features_in_,)
     Names of features seen during fit, when X has string feature names.""",
+    "callbacks_notes": """Notes
+-----
+With scikit-learn 1.9 or later, ``set_callbacks`` attaches scikit-learn's
+(experimental) callbacks, such as ``sklearn.callback.ProgressBar`` and
+``ScoringMonitor``; ``Pipeline`` and ``GridSearchCV`` pass theirs on. A ``fit`` is a
+task with one subtask per epoch (per iteration for 'lbfgs'), at most ``max_iter``;
+each hands the callbacks the model of its start and end (``coefs_``, ``intercepts_``
+and batch normalization's arrays of that moment), which ``ScoringMonitor`` scores.
+A ``partial_fit`` call is one task, without subtasks. A callback that asks to stop
+at the end of an epoch ends training there, with ``stop_reason_='callback'`` and the
+weights of that epoch, as ``max_iter`` would (early stopping's best ones with
+``early_stopping=True``); it comes before the other stopping rules. ``partial_fit``
+makes its one pass whatever the callbacks answer. An exception in a callback reaches
+the caller and leaves the estimator as it was. Without callbacks none of this runs.
+Before scikit-learn 1.9 there is no ``set_callbacks``.""",
 }
 
 

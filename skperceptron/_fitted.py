@@ -98,20 +98,28 @@ class FittedStateMixin:
         if hasattr(self, "_optimizer"):
             del self._optimizer
 
+    def _model_attributes(self, network, params):
+        """The attributes that make a model of ``network`` at the weights ``params``,
+        ready to predict with the label encoding, network and loss a fit sets first:
+        ``coefs_``, ``intercepts_``, batch normalization's arrays when the network
+        has it, and the network's shape and output."""
+        attributes = {"coefs_": params.coefs, "intercepts_": params.intercepts}
+        if network.batch_norm:
+            norm = (params.norm_scales, params.norm_shifts, params.running_means,
+                    params.running_vars)
+            attributes.update(zip(NORM_ATTRIBUTES, norm))
+        attributes["n_layers_"] = network.n_layers + 1
+        attributes["n_outputs_"] = network.layer_units[-1]
+        attributes["out_activation_"] = self._output_spec().out_activation
+        return attributes
+
     def _store(self, problem, result):
-        params = problem.params
-        self.coefs_ = params.coefs
-        self.intercepts_ = params.intercepts
-        norm = (params.norm_scales, params.norm_shifts, params.running_means,
-                params.running_vars)
-        for name, arrays in zip(NORM_ATTRIBUTES, norm):
-            if problem.network.batch_norm:
-                setattr(self, name, arrays)
-            elif hasattr(self, name):
+        for name in NORM_ATTRIBUTES:
+            if hasattr(self, name):
                 delattr(self, name)
-        self.n_layers_ = problem.network.n_layers + 1
-        self.n_outputs_ = problem.network.layer_units[-1]
-        self.out_activation_ = self._output_spec().out_activation
+        model = self._model_attributes(problem.network, problem.params)
+        for name, value in model.items():
+            setattr(self, name, value)
         self.n_iter_ = result.n_iter
         self.t_ = self.t_ + result.n_samples_seen
         self.stop_reason_ = result.stop_reason

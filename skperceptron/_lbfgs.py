@@ -4,7 +4,8 @@ L-BFGS minimises the same objective J as the stochastic solvers, over the whole
 training set at once: it needs J and dJ/dtheta at the points it chooses
 (``loss_and_gradients`` on the flat parameter vector, written in place), and decides
 itself when it has converged. ``Progress`` keeps what each completed iteration reached,
-so that an interruption, a loss threshold or a divergence ends on it.
+so that an interruption, a loss threshold, a callback's request to stop or a
+divergence ends on it.
 
 Divergence: an iterate whose objective is not finite (inputs or targets so large that
 the network's output overflows) ends training, as it ends the stochastic solvers: the
@@ -37,6 +38,8 @@ class LbfgsSettings:
     tol: float  # scipy's gtol
     loss_threshold: float | None = None
     verbose: bool = False
+    #: The callbacks' tasks (``_callbacks.FitTasks``): one per iteration; or None.
+    tasks: object = None
     divergence_hint: str = "scaling the inputs and targets"
 
 
@@ -48,14 +51,31 @@ class Progress:
     ``diverged`` is True and that iterate is not recorded). ``history`` (``_history.History``)
     takes a row per iteration: the last evaluation's, when it was at the iterate (the
     point of the accepted line-search step, as a rule), else one more evaluation there.
+
+    With callbacks (``settings.tasks``) an iteration's task begins at its first
+    evaluation (``in_tasks``) and ends here on the iterate, ``model(x)`` giving its
+    parameters; a request to stop raises StopIteration as the threshold does.
     """
 
-    def __init__(self, x, settings, history=None, evaluate=None):
+    def __init__(self, x, settings, history=None, evaluate=None, model=None):
         self.x, self.fun = x, np.nan
         self.loss_curve = []
         self.settings = settings
         self.history, self.evaluate = history, evaluate
+        self.model, self.callback_stop = model, False
         self.diverged = False
+
+    def in_tasks(self, evaluate):
+        """``evaluate`` that first begins the task of an iteration none has begun."""
+        tasks = self.settings.tasks
+
+        def evaluate_in_task(theta):
+            if not tasks.is_open:
+                x = self.x  # where the iteration starts
+                tasks.begin(lambda: self.model(x))
+            return evaluate(theta)
+
+        return evaluate_in_task
 
     def after_iteration(self, intermediate_result):
         x, fun = intermediate_result.x, float(intermediate_result.fun)
@@ -70,6 +90,10 @@ class Progress:
         self.loss_curve.append(self.fun)
         if self.settings.verbose:
             print(f"Iteration {len(self.loss_curve)}, loss = {self.fun:.8f}")
+        tasks, x = self.settings.tasks, self.x
+        if tasks is not None and tasks.end(lambda: self.model(x)):
+            self.callback_stop = True
+            raise StopIteration
         threshold = self.settings.loss_threshold
         if threshold is not None and self.fun <= threshold:
             raise StopIteration
@@ -114,14 +138,25 @@ def set_running_statistics(network, params, data):
         forward(network, params, data.X, mode=mode, cache=False)
 
 
+def parameters_at(network, params, data, x):
+    """A copy of ``params`` at the point x, as the model would be if L-BFGS ended
+    there (running statistics included)."""
+    model = params.copy()
+    model.trainable[...] = x
+    set_running_statistics(network, model, data)
+    return model
+
+
 def train_lbfgs(network, loss, params, data, settings):
     """Minimise the full-batch objective; ``params`` ends on L-BFGS's answer."""
     history = History(network)
     evaluate = objective_and_gradient(network, loss, params, data, settings.alpha, history)
-    progress = Progress(params.trainable.astype(np.float64), settings, history, evaluate)
+    progress = Progress(params.trainable.astype(np.float64), settings, history, evaluate,
+                        model=lambda x: parameters_at(network, params, data, x))
+    tasks = settings.tasks
     try:
         outcome = scipy.optimize.minimize(
-            evaluate,
+            evaluate if tasks is None else progress.in_tasks(evaluate),
             progress.x,
             method="L-BFGS-B",
             jac=True,
@@ -130,10 +165,16 @@ def train_lbfgs(network, loss, params, data, settings):
                      "gtol": settings.tol},
         )
     except KeyboardInterrupt:
+        if tasks is not None:
+            tasks.abandon()
         result = _interrupted(params, progress)
         result.gradient_norms, result.saturation = history.arrays()
         set_running_statistics(network, params, data)
         return result
+    if tasks is not None:
+        # Evaluations after the last iteration (a failed line search, a diverged
+        # iterate) belong to no completed iteration.
+        tasks.abandon()
     if progress.diverged or not (np.isfinite(outcome.fun) and np.isfinite(outcome.x).all()):
         result = _diverged(params, progress, settings)
     else:
@@ -142,7 +183,7 @@ def train_lbfgs(network, loss, params, data, settings):
             n_iter=int(outcome.nit),
             loss=float(outcome.fun),
             loss_curve=progress.loss_curve,
-            stop_reason=_stop_reason(outcome, progress.loss_curve, settings),
+            stop_reason=_stop_reason(outcome, progress, settings),
         )
     result.n_samples_seen = data.n_samples * result.n_iter
     set_running_statistics(network, params, data)
@@ -185,7 +226,10 @@ def _interrupted(params, progress):
                           stop_reason="interrupted")
 
 
-def _stop_reason(outcome, loss_curve, settings):
+def _stop_reason(outcome, progress, settings):
+    if progress.callback_stop:
+        return "callback"
+    loss_curve = progress.loss_curve
     threshold = settings.loss_threshold
     if threshold is not None and loss_curve and loss_curve[-1] <= threshold:
         return "loss_threshold"

@@ -214,6 +214,8 @@ class MLPClassifier(_MLPMixin, NetworkClassifier):
     MLPRegressor : The same network for regression.
     PerceptronClassifier : A single layer of threshold or logistic units.
 
+    %(callbacks_notes)s
+
     Examples
     --------
     >>> from sklearn.datasets import load_iris
@@ -344,6 +346,8 @@ default='squared_error'
     --------
     MLPClassifier : The same network for classification.
     PerceptronRegressor : A single linear neuron (ADALINE).
+
+    %(callbacks_notes)s
 
     Examples
     --------

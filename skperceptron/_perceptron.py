@@ -243,6 +243,8 @@ class PerceptronClassifier(_SingleLayerMixin, NetworkClassifier):
     MLPClassifier : Adds hidden layers, which can learn XOR.
     sklearn.linear_model.Perceptron : scikit-learn's compiled perceptron.
 
+    %(callbacks_notes)s
+
     Examples
     --------
     >>> import numpy as np
@@ -386,6 +388,8 @@ class PerceptronRegressor(_SingleLayerMixin, NetworkRegressor):
     See Also
     --------
     MLPRegressor : Adds hidden layers for non-linear targets.
+
+    %(callbacks_notes)s
 
     Examples
     --------

@@ -32,7 +32,8 @@ class NetworkRegressor(RegressorMixin, BaseNetwork):
         ``max_iter``, ``tol`` and early stopping do not apply: each call is one epoch
         over the data given, with the optimizer's state carried over between calls.
         It starts from ``coefs_`` and ``intercepts_``: the fitted weights, or starting
-        weights of your own assigned to them (see ``warm_start``).
+        weights of your own assigned to them (see ``warm_start``). For callbacks set
+        with ``set_callbacks``, each call is one task, ended on the updated model.
 
         Parameters
         ----------

@@ -22,6 +22,8 @@ Reasons, as found in ``stop_reason_``:
   iterate's objective was not finite, ``_lbfgs``);
 - ``"interrupted"``: KeyboardInterrupt during an epoch (``Interrupted``);
 - ``"partial_fit"``: one pass done (``SinglePass``);
+- ``"callback"``: a callback of scikit-learn's callback API asked to stop at the end
+  of an epoch (``CallbackStop``, asked first);
 - and, set by L-BFGS (``_lbfgs``): ``"max_fun"``, its function evaluation budget.
 """
 
@@ -40,6 +42,7 @@ class EpochRecord:
     validation_score: float | None = None  # None without a validation set
     fixed_point: bool = False  # every gradient was zero and no parameter moved
     start_loss: float = np.nan  # loss of the epoch's first batch, before its update
+    callback_stop: bool = False  # a callback's end-of-epoch hook asked to stop
 
     @property
     def uninformative_zero(self):
@@ -133,6 +136,19 @@ class SinglePass(Criterion):
         return True
 
 
+class CallbackStop(Criterion):
+    """Stop when a callback asked to at the end of the epoch (``_callbacks``).
+
+    The weights stay those of that epoch, the ones the callback saw, as when the
+    epoch budget is spent; training stopped by request, so there is no warning.
+    """
+
+    reason = "callback"
+
+    def observe(self, record):
+        return record.callback_stop
+
+
 class MaxIterations(Criterion):
     reason = "max_iter"
 
@@ -219,15 +235,17 @@ class FixedPoint(Criterion):
 
 
 def stopping_criteria(*, max_iter, tol, patience, loss_threshold=None,
-                      monitor_validation=False, best=None):
+                      monitor_validation=False, best=None, callbacks=False):
     """The criteria of a fit, in the order they are asked.
 
     ``tol=None`` disables the plateau rule. ``patience`` counts the non-improving
     epochs that stop training. ``monitor_validation`` watches the validation score
     instead of the training loss (early stopping); ``best`` is the best value of that
-    measure in earlier calls (warm start), or None.
+    measure in earlier calls (warm start), or None. With ``callbacks`` a callback's
+    request to stop comes first: it names the reason even when another criterion
+    would fire on the same epoch.
     """
-    criteria = []
+    criteria = [CallbackStop()] if callbacks else []
     if loss_threshold is not None:
         criteria.append(LossThreshold(loss_threshold))
     criteria.append(FixedPoint())

@@ -4,7 +4,9 @@
 (``_stopping``) fires. After each epoch it records the loss, scores the validation
 data and keeps the best weights, prints the log line, and asks the criteria; each of
 these is one function below. The weights that training may have to return to are
-kept by ``Snapshots``, and a criterion that fires names the one to restore.
+kept by ``Snapshots``, and a criterion that fires names the one to restore. With
+scikit-learn's callbacks set (``settings.tasks``, see ``_callbacks``) each epoch is a
+task begun before it runs and ended once it is recorded, before the criteria are asked.
 L-BFGS has its own loop in ``_lbfgs``.
 """
 
@@ -55,6 +57,8 @@ class StochasticSettings:
     averaging: dict | None = None
     #: The state of the online loop's cumulative L1 penalty (``OnlineEpochs``), or None.
     l1_state: dict | None = None
+    #: The callbacks' tasks (``_callbacks.FitTasks``): one per epoch; or None.
+    tasks: object = None
 
 
 @dataclass
@@ -118,8 +122,11 @@ def train_stochastic(network, loss, params, optimizer, data, settings):
                          settings.alpha, settings.cache, settings.l1, settings.averaging,
                          settings.training, settings.l1_state)
     snapshots = Snapshots(params.flat, settings.best_so_far)
+    tasks = settings.tasks
     for epoch in itertools.count(1):
         started = time.perf_counter()
+        if tasks is not None:
+            tasks.begin(params.copy)
         try:
             stats = epochs.run(settings.rng)
         except KeyboardInterrupt:
@@ -138,12 +145,16 @@ def train_stochastic(network, loss, params, optimizer, data, settings):
         if settings.verbose:
             _print_epoch(epoch, record.loss, score, started)
         optimizer.end_epoch(settings.samples_seen + result.n_samples_seen)
-        record = replace(record, validation_score=score, fixed_point=fixed_point)
+        stop = tasks is not None and tasks.end(params.copy)
+        record = replace(record, validation_score=score, fixed_point=fixed_point,
+                         callback_stop=stop)
         fired = _first_to_fire(settings.criteria, record, optimizer, settings.verbose)
         if fired:
             if _ends_on_fixed_point(fired, epochs, settings):
                 fired = FixedPoint()
             break
+    if tasks is not None:
+        tasks.abandon()  # the epoch that diverged or was interrupted, if one did
     result.gradient_norms, result.saturation = epochs.history.arrays()
     return _finish(fired, record, settings, snapshots, params, result)
 

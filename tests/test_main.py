@@ -3,7 +3,8 @@
 The tour runs once in quick mode and the tests read its printed tables. Claims are
 checked against theory (a perceptron learns every linearly separable gate and never
 XOR), against the printed numbers themselves (the printed weights must reproduce the
-printed predictions) and against the grid search's own ranking.
+printed predictions), against the grid search's own ranking, and against the vanishing
+gradient of deep logistic networks (bounds measured across random seeds, with margin).
 """
 
 import contextlib
@@ -64,8 +65,8 @@ def test_importing_the_tour_module_runs_nothing(capsys):
     assert capsys.readouterr().out == ""
 
 
-def test_tour_has_its_three_sections(output):
-    for number in (1, 2, 3):
+def test_tour_has_its_four_sections(output):
+    for number in (1, 2, 3, 4):
         assert re.search(rf"^{number}\. ", output, flags=re.MULTILINE)
 
 
@@ -142,6 +143,45 @@ def test_grid_search_reports_refit_and_held_out_accuracy(output):
     assert match
     # Even a briefly trained MLP on standardised digits is far above 0.9 (chance: 0.1).
     assert float(match.group(1)) > 0.9
+
+
+@pytest.fixture(scope="module")
+def gradient_norm_rows(output):
+    return _table(_section(output, 4), "weight layer")
+
+
+def test_gradient_norm_table_has_a_row_per_weight_layer(gradient_norm_rows):
+    n_weight_layers = len(tour.DEEP_NETWORK["hidden_layer_sizes"]) + 1
+    names = [row[0] for row in gradient_norm_rows]
+    assert names == (["W1 (input)"] + [f"W{i}" for i in range(2, n_weight_layers)]
+                     + [f"W{n_weight_layers} (output)"])
+    norms = np.array([[float(row[1]), float(row[2])] for row in gradient_norm_rows])
+    assert np.all(np.isfinite(norms)) and np.all(norms > 0)
+
+
+def test_logistic_gradients_vanish_towards_the_input(gradient_norm_rows):
+    # Going down, each logistic layer multiplies the gradient by a(1 - a) <= 1/4 (and by
+    # the weights). Over random_state 0-9 the first-epoch norms of this network grow
+    # layer by layer from input to output, and the input layer's is at most 5.1e-5
+    # times the output layer's; relu's ratio lies between 0.4 and 1.6 and its norms
+    # within a factor 2.5 of each other. The bounds below keep a wide margin.
+    logistic = np.array([float(row[1]) for row in gradient_norm_rows])
+    relu = np.array([float(row[2]) for row in gradient_norm_rows])
+    assert np.all(np.diff(logistic) > 0)
+    assert logistic[0] / logistic[-1] < 1e-3
+    assert 0.1 < relu[0] / relu[-1] < 10
+    assert relu.max() / relu.min() < 10
+
+
+def test_printed_gradient_norm_ratios_are_those_of_the_table(output, gradient_norm_rows):
+    match = re.search(r"input layer / output layer: logistic (\S+), relu (\S+)$",
+                      _section(output, 4), flags=re.MULTILINE)
+    assert match
+    for column, printed in zip((1, 2), match.groups()):
+        first, last = float(gradient_norm_rows[0][column]), float(gradient_norm_rows[-1][column])
+        # Every number is printed to 3 significant digits: a relative rounding of
+        # at most 5e-3 on each of the three.
+        assert float(printed) == pytest.approx(first / last, rel=2e-2)
 
 
 def test_format_table_aligns_columns():

@@ -1,0 +1,465 @@
+"""Pictures of the training history: loss curves and per-layer gradient norms.
+
+Displays in scikit-learn's manner (``RocCurveDisplay``, ``LearningCurveDisplay``):
+``from_estimator`` reads what a fitted estimator recorded while it trained and computes
+nothing new; ``plot`` draws it on an axes (a new one, or the one given) and keeps the
+artists on the display (``figure_``, ``ax_`` and the lines), so a user can restyle them.
+
+matplotlib is an optional dependency (the ``[plot]`` extra): it is imported inside
+``plot`` and ``from_estimator`` only, never when skperceptron is imported.
+"""
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+PLOT_EXTRA = 'pip install "skperceptron[plot]"'
+
+
+def _pyplot(caller):
+    """matplotlib's pyplot, or an ImportError naming the extra that installs it."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as error:
+        raise ImportError(
+            f"{caller} needs matplotlib, which skperceptron's [plot] extra installs: "
+            f"{PLOT_EXTRA} (or pip install matplotlib)."
+        ) from error
+    return plt
+
+
+def _line_kwargs(kwargs):
+    """matplotlib's Line2D keywords with their aliases spelt out (``ls`` is
+    ``linestyle``), so that the display's defaults and the user's merge without clash."""
+    from matplotlib import cbook
+    from matplotlib.lines import Line2D
+
+    return cbook.normalize_kwargs(kwargs or {}, Line2D)
+
+
+def _recorded(estimator, attribute, display):
+    """The fitted estimator's record ``attribute``.
+
+    NotFittedError (scikit-learn's) for an unfitted estimator; ValueError naming the
+    attribute for an estimator that does not record it.
+    """
+    check_is_fitted(estimator)
+    if not hasattr(estimator, attribute):
+        hint = (" Pass the fitted estimator itself, e.g. the last step of a pipeline "
+                "(pipeline[-1])." if hasattr(estimator, "steps") else "")
+        raise ValueError(
+            f"{display} plots {attribute}, the training history that skperceptron's "
+            f"estimators record; {type(estimator).__name__} has no {attribute}.{hint}"
+        )
+    return getattr(estimator, attribute)
+
+
+def _x_label(estimator):
+    """What one point of the history is: an epoch, or an L-BFGS iteration."""
+    return "L-BFGS iteration" if getattr(estimator, "solver", None) == "lbfgs" else "Epoch"
+
+
+def _steps(values):
+    """The x coordinates of a history: 1, 2, ..., one per recorded epoch."""
+    return np.arange(1, len(values) + 1)
+
+
+def _axes(plt, ax):
+    """The axes to draw on: ``ax``, or that of a new figure."""
+    if ax is None:
+        _, ax = plt.subplots(layout="constrained")  # room for the axis labels
+    return ax
+
+
+def _title(ax, title, name, several):
+    """Title the axes ``"title: name"``; an axes this display already titled for
+    another estimator becomes ``several`` (the legend names them); a title of the
+    user's own stays."""
+    mine = title if name is None else f"{title}: {name}"
+    current = ax.get_title()
+    if not current:
+        ax.set_title(mine)
+    elif current != mine and (current.startswith(f"{title}: ") or current == several):
+        ax.set_title(several)
+
+
+def _finish(display, ax, x_label, y_label, **legend):
+    """Axis labels, integer epochs, the legend; the artists' places on the display."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(**legend)
+    display.ax_ = ax
+    display.figure_ = ax.figure
+    return display
+
+
+class LossCurveDisplay:
+    """Training and validation loss per epoch.
+
+    Create it with :meth:`~skperceptron.LossCurveDisplay.from_estimator`, which reads
+    a fitted estimator's ``loss_curve_`` and ``validation_loss_curve_``; all
+    parameters are stored as attributes. Several estimators compare on one axes: pass
+    each the axes of the first (``ax=display.ax_``); each has a colour, its
+    validation curve dashed.
+
+    Parameters
+    ----------
+    loss_curve : array-like of shape (n_epochs,)
+        Training loss per epoch, drawn at epochs 1 to n_epochs.
+
+    validation_loss_curve : array-like of shape (n_validation_epochs,), default=None
+        Validation loss per epoch, drawn at epochs 1 to n_validation_epochs; None
+        draws no validation curve.
+
+    name : str, default=None
+        Name of the estimator, in the legend and the title.
+
+    x_label : str, default="Epoch"
+        Label of the x axis.
+
+    y_label : str, default="Loss"
+        Label of the y axis.
+
+    Attributes
+    ----------
+    line_ : matplotlib Line2D
+        The training loss curve.
+
+    validation_line_ : matplotlib Line2D or None
+        The validation loss curve, None when there is none.
+
+    ax_ : matplotlib Axes
+        Axes with the curves.
+
+    figure_ : matplotlib Figure
+        Figure containing the curves.
+
+    See Also
+    --------
+    GradientNormDisplay : Per-layer gradient norms per epoch.
+
+    Notes
+    -----
+    The two curves are not measured alike. ``loss_curve_`` is the objective the
+    optimizer minimised: each epoch, the mean over its mini-batches of the loss
+    measured before each step, with the penalty (``alpha``) and dropout's masks.
+    ``validation_loss_curve_`` is the loss of the weights the epoch ends on, without
+    penalty or dropout. A gap between the curves holds these differences too, not
+    overfitting alone.
+
+    When the two curves differ in length (``partial_fit`` or a warm start after a
+    fit with validation data, or the other way round), both start at epoch 1: the
+    history does not say which epochs the validation curve belongs to.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from sklearn.datasets import make_classification
+    >>> from skperceptron import LossCurveDisplay, MLPClassifier
+    >>> X, y = make_classification(n_samples=200, random_state=0)
+    >>> clf = MLPClassifier(hidden_layer_sizes=(16,), early_stopping=True,
+    ...                     random_state=0).fit(X, y)
+    >>> display = LossCurveDisplay.from_estimator(clf)
+    >>> display.line_.get_label(), display.validation_line_.get_label()
+    ('MLPClassifier (training)', 'MLPClassifier (validation)')
+    >>> len(display.line_.get_ydata()) == len(clf.loss_curve_)
+    True
+    """
+
+    def __init__(self, *, loss_curve, validation_loss_curve=None, name=None,
+                 x_label="Epoch", y_label="Loss"):
+        self.loss_curve = loss_curve
+        self.validation_loss_curve = validation_loss_curve
+        self.name = name
+        self.x_label = x_label
+        self.y_label = y_label
+
+    @classmethod
+    def from_estimator(cls, estimator, *, ax=None, name=None, validation="auto",
+                       validation_kw=None, **kwargs):
+        """Plot the loss curves a fitted estimator recorded.
+
+        Parameters
+        ----------
+        estimator : estimator instance
+            A fitted estimator with ``loss_curve_``: any of skperceptron's, or
+            scikit-learn's MLP (``solver='sgd'`` or ``'adam'``).
+
+        ax : matplotlib Axes, default=None
+            Axes to draw on; None makes a new figure.
+
+        name : str, default=None
+            Name in the legend and the title; None takes the estimator's class name.
+
+        validation : {"auto", True, False}, default="auto"
+            Whether to draw the validation loss (``validation_loss_curve_``): "auto"
+            draws it when the estimator recorded one; True requires it (a
+            ValueError otherwise); False draws the training loss only.
+
+        validation_kw : dict, default=None
+            Keyword arguments of matplotlib's ``plot`` for the validation curve,
+            over its defaults (the training curve's colour, dashed).
+
+        **kwargs : dict
+            Keyword arguments of matplotlib's ``plot`` for both curves.
+
+        Returns
+        -------
+        display : LossCurveDisplay
+            The display, with its artists.
+        """
+        _pyplot(f"{cls.__name__}.from_estimator")
+        if validation not in ("auto", True, False):
+            raise ValueError(f"validation must be 'auto', True or False, got {validation!r}.")
+        loss_curve = _recorded(estimator, "loss_curve_", cls.__name__)
+        if len(loss_curve) == 0:
+            raise ValueError(f"{type(estimator).__name__}.loss_curve_ is empty: training "
+                             "recorded no epoch (it diverged in its first epoch?).")
+        validation_loss = (_validation_curve(estimator, cls.__name__, validation is True)
+                           if validation else None)
+        loss = getattr(estimator, "loss", None)
+        display = cls(loss_curve=loss_curve, validation_loss_curve=validation_loss,
+                      name=type(estimator).__name__ if name is None else name,
+                      x_label=_x_label(estimator),
+                      y_label=f"Loss ({loss})" if isinstance(loss, str) else "Loss")
+        return display.plot(ax=ax, validation_kw=validation_kw, **kwargs)
+
+    def plot(self, ax=None, *, name=None, validation_kw=None, **kwargs):
+        """Draw the curves.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to draw on; None makes a new figure.
+
+        name : str, default=None
+            Name in the legend and the title; None takes ``self.name``.
+
+        validation_kw : dict, default=None
+            Keyword arguments of matplotlib's ``plot`` for the validation curve,
+            over its defaults (the training curve's colour, dashed).
+
+        **kwargs : dict
+            Keyword arguments of matplotlib's ``plot`` for both curves.
+
+        Returns
+        -------
+        self : LossCurveDisplay
+            The display, with ``line_``, ``validation_line_``, ``ax_`` and ``figure_``.
+        """
+        plt = _pyplot(f"{type(self).__name__}.plot")
+        ax = _axes(plt, ax)
+        name = self.name if name is None else name
+        kwargs = _line_kwargs(kwargs)
+
+        def label(curve):
+            return f"{curve} loss" if name is None else f"{name} ({curve})"
+
+        loss = np.asarray(self.loss_curve, dtype=float)
+        (self.line_,) = ax.plot(_steps(loss), loss, **{"label": label("training"), **kwargs})
+        self.validation_line_ = None
+        if self.validation_loss_curve is not None:
+            validation = np.asarray(self.validation_loss_curve, dtype=float)
+            style = {**kwargs, "color": self.line_.get_color(), "linestyle": "--",
+                     "label": label("validation"), **_line_kwargs(validation_kw)}
+            (self.validation_line_,) = ax.plot(_steps(validation), validation, **style)
+        _title(ax, "Loss curve", name, several="Loss curves")
+        return _finish(self, ax, self.x_label, self.y_label)
+
+
+def _validation_curve(estimator, display, required):
+    """The estimator's validation loss per epoch, or None when it recorded none
+    (a ValueError naming the cure when ``required``)."""
+    who = type(estimator).__name__
+    if not hasattr(estimator, "validation_loss_curve_"):
+        if not required:
+            return None
+        raise ValueError(f"{display} with validation=True plots validation_loss_curve_, "
+                         f"which {who} does not record. Pass validation=False or 'auto'.")
+    curve = estimator.validation_loss_curve_
+    if curve is None and required:
+        raise ValueError(
+            f"{who} has no validation loss to plot (validation_loss_curve_ is None): "
+            "fit it with early_stopping=True, or pass X_val and y_val to fit (a "
+            "stochastic solver: 'lbfgs' records none). Or pass validation=False."
+        )
+    return curve
+
+
+def default_layer_names(n_weight_layers):
+    """Which layers each weight matrix joins: W1 from the input, the last into the
+    output, with the hidden layers between numbered from the input."""
+    def layer(k):
+        if k == 0:
+            return "input"
+        return "output" if k == n_weight_layers else f"hidden {k}"
+
+    return [f"W{k + 1}: {layer(k)} → {layer(k + 1)}" for k in range(n_weight_layers)]
+
+
+class GradientNormDisplay:
+    """Per-layer gradient norms per epoch, on a log scale.
+
+    One line per weight matrix W_l: the norm of the loss gradient dJ/dW_l, averaged
+    over the epoch's steps (an estimator's ``gradient_norms_``). Lines far apart on
+    the log scale are gradients of different orders of magnitude: in a deep network
+    of logistic units, those near the input are typically the small ones (vanishing
+    gradients).
+
+    Create it with :meth:`~skperceptron.GradientNormDisplay.from_estimator`; all
+    parameters are stored as attributes. To compare estimators, give each an axes of
+    its own (``plt.subplots(1, 2, sharey=True)``): the legend names the layers, not
+    the estimators.
+
+    Parameters
+    ----------
+    gradient_norms : array-like of shape (n_epochs, n_weight_layers)
+        Gradient norm per epoch (row) and weight layer (column, from the input).
+        NaN rows are epochs that recorded none; they are left as gaps.
+
+    layer_names : list of str, default=None
+        Legend label of each weight layer; None names them by the layers they join
+        (``"W1: input → hidden 1"``, ..., ``"W3: hidden 2 → output"``).
+
+    name : str, default=None
+        Name of the estimator, in the title.
+
+    x_label : str, default="Epoch"
+        Label of the x axis.
+
+    Attributes
+    ----------
+    lines_ : list of matplotlib Line2D
+        One line per weight layer, from the input to the output.
+
+    ax_ : matplotlib Axes
+        Axes with the lines.
+
+    figure_ : matplotlib Figure
+        Figure containing the lines.
+
+    See Also
+    --------
+    LossCurveDisplay : Training and validation loss per epoch.
+
+    Notes
+    -----
+    The compiled per-sample loop (a single layer at ``batch_size=1`` with plain
+    SGD: the perceptrons' default) keeps its gradients inside the loop and records
+    NaN rows. A history of NaN only raises a ValueError: fit with ``batch_size > 1``
+    to record the norms.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from sklearn.datasets import make_classification
+    >>> from skperceptron import GradientNormDisplay, MLPClassifier
+    >>> X, y = make_classification(n_samples=200, random_state=0)
+    >>> clf = MLPClassifier(hidden_layer_sizes=(16, 16), activation="logistic",
+    ...                     tol=0.01, random_state=0).fit(X, y)
+    >>> display = GradientNormDisplay.from_estimator(clf)
+    >>> [line.get_label() for line in display.lines_]
+    ['W1: input → hidden 1', 'W2: hidden 1 → hidden 2', 'W3: hidden 2 → output']
+    >>> display.ax_.get_yscale()
+    'log'
+    """
+
+    def __init__(self, *, gradient_norms, layer_names=None, name=None, x_label="Epoch"):
+        self.gradient_norms = gradient_norms
+        self.layer_names = layer_names
+        self.name = name
+        self.x_label = x_label
+
+    @classmethod
+    def from_estimator(cls, estimator, *, ax=None, name=None, **kwargs):
+        """Plot the gradient norms a fitted estimator recorded.
+
+        Parameters
+        ----------
+        estimator : estimator instance
+            A fitted skperceptron estimator (it has ``gradient_norms_``).
+
+        ax : matplotlib Axes, default=None
+            Axes to draw on; None makes a new figure.
+
+        name : str, default=None
+            Name in the title; None takes the estimator's class name.
+
+        **kwargs : dict
+            Keyword arguments of matplotlib's ``plot`` for every line.
+
+        Returns
+        -------
+        display : GradientNormDisplay
+            The display, with its artists.
+        """
+        _pyplot(f"{cls.__name__}.from_estimator")
+        norms = _recorded(estimator, "gradient_norms_", cls.__name__)
+        display = cls(gradient_norms=norms,
+                      name=type(estimator).__name__ if name is None else name,
+                      x_label=_x_label(estimator))
+        return display.plot(ax=ax, **kwargs)
+
+    def _checked(self, name):
+        """The norms as a 2-D float array with at least one finite value, and the
+        layer names; a ValueError naming the cure otherwise."""
+        norms = np.asarray(self.gradient_norms, dtype=float)
+        if norms.ndim != 2:
+            raise ValueError("gradient_norms must be of shape (n_epochs, n_weight_layers), "
+                             f"got shape {norms.shape}.")
+        if not np.isfinite(norms).any():
+            raise ValueError(
+                f"{name or 'The estimator'} recorded no gradient norm (gradient_norms_ is "
+                "empty or all NaN): the per-sample loop of a single layer (batch_size=1 "
+                "with plain SGD, the perceptrons' default) keeps its gradients inside its "
+                "compiled loop. Fit with batch_size > 1 to record them."
+            )
+        names = self.layer_names
+        if names is None:
+            names = default_layer_names(norms.shape[1])
+        if len(names) != norms.shape[1]:
+            raise ValueError(f"layer_names has {len(names)} names for {norms.shape[1]} "
+                             "weight layers.")
+        return norms, list(names)
+
+    def plot(self, ax=None, *, name=None, **kwargs):
+        """Draw one line per weight layer, y on a log scale.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to draw on; None makes a new figure.
+
+        name : str, default=None
+            Name in the title; None takes ``self.name``.
+
+        **kwargs : dict
+            Keyword arguments of matplotlib's ``plot`` for every line (over the
+            default colours, dark near the input to light near the output).
+
+        Returns
+        -------
+        self : GradientNormDisplay
+            The display, with ``lines_``, ``ax_`` and ``figure_``.
+        """
+        plt = _pyplot(f"{type(self).__name__}.plot")
+        name = self.name if name is None else name
+        norms, names = self._checked(name)
+        import matplotlib
+
+        ax = _axes(plt, ax)
+        kwargs = _line_kwargs(kwargs)
+        colors = matplotlib.colormaps["viridis"](np.linspace(0.0, 0.85, len(names)))
+        epochs = _steps(norms)
+        # Drawn from the output down, so that the legend lists the layers top to
+        # bottom as vanishing gradients stack their lines.
+        lines = [ax.plot(epochs, norms[:, k], **{"color": colors[k], "label": names[k],
+                                                 **kwargs})[0]
+                 for k in reversed(range(len(names)))]
+        self.lines_ = lines[::-1]
+        ax.set_yscale("log")
+        _title(ax, "Gradient norm per layer", name, several="Gradient norms per layer")
+        return _finish(self, ax, self.x_label, r"Gradient norm $\|\partial J/\partial W_l\|$",
+                       fontsize="small")
