@@ -332,14 +332,8 @@ class BaseNetwork(PlainStateMixin, FittedStateMixin, CallbacksMixin, BaseEstimat
                                  tol=self.tol, loss_threshold=self.loss_threshold,
                                  verbose=self.verbose, tasks=tasks)
         with blas_threads(problem.network, data.n_samples):
-            result = train_lbfgs(problem.network, problem.loss, problem.params, data,
-                                 settings)
-        if not np.isfinite(problem.params.flat).all():
-            raise ValueError(
-                "Solver produced non-finite parameter weights. The input data may "
-                "contain large values and need to be preprocessed."
-            )
-        return result
+            return train_lbfgs(problem.network, problem.loss, problem.params, data,
+                               settings)
 
     def _split_validation(self, problem):
         """(training data, validation triple or None) for this fit."""

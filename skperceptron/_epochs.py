@@ -111,6 +111,37 @@ class MiniBatchEpochs:
             return EpochStats(np.nan, start_loss, False)
         return EpochStats(total / data.n_samples, start_loss, all_zero)
 
+    def at_fixed_point(self):
+        """Whether the next epoch would move nothing (``at_fixed_point``)."""
+        return at_fixed_point(self.network, self.loss, self.params, self.data, self.alpha,
+                              self.l1)
+
+
+def at_fixed_point(network, loss, params, data, alpha, l1, chunk=4096):
+    """Whether no training sample would move ``params``: another epoch would be a
+    fixed point, in any order and with any batch size.
+
+    Only the losses on raw scores (perceptron criterion, hinge) have gradients that
+    vanish exactly, on the samples they classify right; for them the gradient at the
+    output's net input is zero on every sample (a zero sample weight counts as zero),
+    and a penalty moves no weight only when all of them are zero. Networks that train
+    differently from how they predict (dropout, batch normalization) are not judged.
+    One forward pass over the training data, in chunks of ``chunk`` rows. The scores
+    are computed as prediction computes them; the compiled per-sample loop sums its dot
+    products in another order, so a score within rounding of the boundary could be
+    judged differently there.
+    """
+    if not loss.on_scores or network.trains_differently:
+        return False
+    if (alpha or l1) and params.weights.any():
+        return False
+    for rows in iter_batches(data.n_samples, chunk):
+        X, Y, sw = data.take(rows)
+        scores = forward(network, params, X, apply_output=False, cache=False)[-1]
+        if loss.gradient(Y, scores, sw).any():
+            return False
+    return True
+
 
 def overflows(network, loss, params, X, workspace=None):
     """Whether the weights overflow a layer on the batch ``X``.
@@ -227,6 +258,12 @@ class OnlineEpochs:
         publish_average(state, self.params)
         # The running weights stood still: a fixed point, though their average moves.
         return EpochStats(float(loss), np.nan, bool(all_zero), fixed_point=bool(all_zero))
+
+    def at_fixed_point(self):
+        """Whether the next epoch would move nothing: the weights the loop trains (the
+        running ones, with averaging) are judged (``at_fixed_point``)."""
+        return at_fixed_point(self.network, self.loss, self.running, self.data,
+                              float(self.alpha), float(self.l1))
 
 
 # ------------------------------------------------------------------ averaged SGD

@@ -4,7 +4,15 @@ L-BFGS minimises the same objective J as the stochastic solvers, over the whole
 training set at once: it needs J and dJ/dtheta at the points it chooses
 (``loss_and_gradients`` on the flat parameter vector, written in place), and decides
 itself when it has converged. ``Progress`` keeps what each completed iteration reached,
-so that an interruption, a loss threshold or a callback's request to stop ends on it.
+so that an interruption, a loss threshold, a callback's request to stop or a
+divergence ends on it.
+
+Divergence: an iterate whose objective is not finite (inputs or targets so large that
+the network's output overflows) ends training, as it ends the stochastic solvers: the
+weights of the last iteration with a finite objective (the starting weights if there
+was none) are kept, a ConvergenceWarning says so, and ``stop_reason_`` is
+``"diverged"``. L-BFGS never accepts a step that raises the objective, so these are also
+the weights of the lowest objective it reached.
 """
 
 from dataclasses import dataclass
@@ -32,13 +40,15 @@ class LbfgsSettings:
     verbose: bool = False
     #: The callbacks' tasks (``_callbacks.FitTasks``): one per iteration; or None.
     tasks: object = None
+    divergence_hint: str = "scaling the inputs and targets"
 
 
 class Progress:
     """The last completed iteration (its point and objective), and the loss curve.
 
     scipy calls ``after_iteration`` once per iteration; raising StopIteration there
-    ends the minimisation (the loss threshold). ``history`` (``_history.History``)
+    ends the minimisation (the loss threshold, or an iterate that is not finite: then
+    ``diverged`` is True and that iterate is not recorded). ``history`` (``_history.History``)
     takes a row per iteration: the last evaluation's, when it was at the iterate (the
     point of the accepted line-search step, as a rule), else one more evaluation there.
 
@@ -53,6 +63,7 @@ class Progress:
         self.settings = settings
         self.history, self.evaluate = history, evaluate
         self.model, self.callback_stop = model, False
+        self.diverged = False
 
     def in_tasks(self, evaluate):
         """``evaluate`` that first begins the task of an iteration none has begun."""
@@ -67,7 +78,11 @@ class Progress:
         return evaluate_in_task
 
     def after_iteration(self, intermediate_result):
-        self.x, self.fun = intermediate_result.x.copy(), float(intermediate_result.fun)
+        x, fun = intermediate_result.x, float(intermediate_result.fun)
+        if not (np.isfinite(fun) and np.isfinite(x).all()):
+            self.diverged = True
+            raise StopIteration
+        self.x, self.fun = x.copy(), fun
         if self.history is not None:
             if not np.array_equal(self.evaluate.last, self.x):
                 self.evaluate(self.x)
@@ -157,16 +172,21 @@ def train_lbfgs(network, loss, params, data, settings):
         set_running_statistics(network, params, data)
         return result
     if tasks is not None:
-        tasks.abandon()  # evaluations after the last iteration (a failed line search)
-    params.trainable[...] = outcome.x
+        # Evaluations after the last iteration (a failed line search, a diverged
+        # iterate) belong to no completed iteration.
+        tasks.abandon()
+    if progress.diverged or not (np.isfinite(outcome.fun) and np.isfinite(outcome.x).all()):
+        result = _diverged(params, progress, settings)
+    else:
+        params.trainable[...] = outcome.x
+        result = TrainingResult(
+            n_iter=int(outcome.nit),
+            loss=float(outcome.fun),
+            loss_curve=progress.loss_curve,
+            stop_reason=_stop_reason(outcome, progress, settings),
+        )
+    result.n_samples_seen = data.n_samples * result.n_iter
     set_running_statistics(network, params, data)
-    result = TrainingResult(
-        n_iter=int(outcome.nit),
-        loss=float(outcome.fun),
-        loss_curve=progress.loss_curve,
-        n_samples_seen=data.n_samples * int(outcome.nit),
-        stop_reason=_stop_reason(outcome, progress, settings),
-    )
     result.gradient_norms, result.saturation = history.arrays()
     if result.stop_reason in ("max_iter", "max_fun"):
         budget = "iterations" if result.stop_reason == "max_iter" else "function evaluations"
@@ -177,6 +197,20 @@ def train_lbfgs(network, loss, params, data, settings):
             ConvergenceWarning,
         )
     return result
+
+
+def _diverged(params, progress, settings):
+    """Keep the last iteration whose objective was finite, and warn."""
+    params.trainable[...] = progress.x
+    n_iter = len(progress.loss_curve)
+    warn_user(
+        f"Training diverged in L-BFGS iteration {n_iter + 1}: the objective became NaN "
+        "or infinite. The weights of the last iteration with a finite objective were "
+        f"kept. Try {settings.divergence_hint}.",
+        ConvergenceWarning,
+    )
+    return TrainingResult(n_iter=n_iter, loss=progress.fun, loss_curve=progress.loss_curve,
+                          stop_reason="diverged")
 
 
 def _interrupted(params, progress):

@@ -16,8 +16,10 @@ Reasons, as found in ``stop_reason_``:
   ``n_iter_no_change`` epochs;
 - ``"validation_score_plateau"``: the same on the validation score (early stopping);
 - ``"converged"``: every gradient of an epoch was zero and nothing moved (the perceptron
-  rule makes no more mistakes), or L-BFGS converged;
-- ``"diverged"``: the loss became NaN or infinite, or grew 10^4-fold;
+  rule makes no more mistakes), or the training-loss plateau or ``max_iter`` ended
+  training on weights that no sample would move (``_training``), or L-BFGS converged;
+- ``"diverged"``: the loss became NaN or infinite, or grew 10^4-fold (for L-BFGS: an
+  iterate's objective was not finite, ``_lbfgs``);
 - ``"interrupted"``: KeyboardInterrupt during an epoch (``Interrupted``);
 - ``"partial_fit"``: one pass done (``SinglePass``);
 - ``"callback"``: a callback of scikit-learn's callback API asked to stop at the end

@@ -17,7 +17,14 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ._epochs import make_epochs
-from ._stopping import Divergence, EpochRecord, Interrupted, NoImprovement
+from ._stopping import (
+    Divergence,
+    EpochRecord,
+    FixedPoint,
+    Interrupted,
+    MaxIterations,
+    NoImprovement,
+)
 from ._warnings import warn_user
 
 
@@ -143,6 +150,8 @@ def train_stochastic(network, loss, params, optimizer, data, settings):
                          callback_stop=stop)
         fired = _first_to_fire(settings.criteria, record, optimizer, settings.verbose)
         if fired:
+            if _ends_on_fixed_point(fired, epochs, settings):
+                fired = FixedPoint()
             break
     if tasks is not None:
         tasks.abandon()  # the epoch that diverged or was interrupted, if one did
@@ -203,6 +212,21 @@ def _first_to_fire(criteria, record, optimizer, verbose):
             continue
         return criterion
     return None
+
+
+def _ends_on_fixed_point(fired, epochs, settings):
+    """Whether training that a plateau of the training loss or ``max_iter`` ends stops
+    on weights that no training sample would move: then it has converged.
+
+    The fixed-point rule sees an epoch without updates only after it has run; the
+    epoch a plateau or the budget ends may have made the last mistake and left weights
+    that classify every sample right (the perceptron on AND can). One pass over the
+    training data, once, at the end, decides (``_epochs.at_fixed_point``).
+    """
+    plateau = isinstance(fired, NoImprovement) and fired.monitor == "loss"
+    if not (plateau or isinstance(fired, MaxIterations)) or settings.restore_best:
+        return False
+    return epochs.at_fixed_point()
 
 
 def _finish(fired, record, settings, snapshots, params, result):

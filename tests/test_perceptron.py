@@ -4,6 +4,7 @@ The oracles are the classic results (linearly separable truth tables are learned
 not), hand-written Rosenblatt updates, and least squares for the linear neuron.
 """
 
+import copy
 import warnings
 
 import numpy as np
@@ -77,6 +78,66 @@ def test_perceptron_learns_linearly_separable_gates_exactly(gate, seed):
     # tol=None leaves only the fixed point: an epoch without a single mistake.
     assert clf.stop_reason_ == "converged"
     assert clf.n_iter_ < clf.max_iter
+
+
+def _one_more_epoch_moves_nothing(clf, X, y):
+    """The oracle of a fixed point: one more pass of the rule changes no weight."""
+    again = copy.deepcopy(clf).partial_fit(X, y)
+    return all(np.array_equal(a, b) for a, b in
+               zip(again.coefs_ + again.intercepts_, clf.coefs_ + clf.intercepts_))
+
+
+@pytest.mark.parametrize("gate", ["AND", "NAND"])
+def test_default_perceptron_reports_converged_exactly_when_it_ends_at_a_fixed_point(gate):
+    # With tol the plateau rule may end training after an epoch that made the last
+    # mistake: the weights it leaves classify every sample with a margin, and another
+    # epoch would change nothing. That is convergence, and must be reported so.
+    y = GATES[gate]
+    reasons = set()
+    for seed in range(20):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            clf = PerceptronClassifier(random_state=seed).fit(TRUTH_TABLE, y)
+        converged = clf.stop_reason_ == "converged"
+        assert converged == _one_more_epoch_moves_nothing(clf, TRUTH_TABLE, y), seed
+        if converged:
+            assert clf.score(TRUTH_TABLE, y) == 1.0
+        else:
+            assert clf.stop_reason_ == "training_loss_plateau"
+        reasons.add((clf.stop_reason_, clf.loss_curve_[-1] > 0))
+    # Both outcomes occur, and some fits converged on an epoch that still made a
+    # mistake (its loss > 0): only the check of the final weights can see those.
+    assert ("converged", True) in reasons
+    assert any(reason == "training_loss_plateau" for reason, _ in reasons)
+
+
+@pytest.mark.parametrize("params", [{}, {"average": True}, {"batch_size": 2}])
+def test_epoch_budget_spent_on_the_last_mistake_reports_converged(params):
+    # Where the fixed-point epoch would be epoch n, a budget of n - 1 epochs ends on
+    # the same weights: no ConvergenceWarning, since training did converge.
+    for seed in range(5):
+        free = PerceptronClassifier(tol=None, random_state=seed, **params).fit(
+            TRUTH_TABLE, GATES["AND"])
+        assert free.stop_reason_ == "converged" and free.n_iter_ >= 2
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            capped = PerceptronClassifier(tol=None, max_iter=free.n_iter_ - 1,
+                                          random_state=seed, **params).fit(
+                TRUTH_TABLE, GATES["AND"])
+        assert capped.stop_reason_ == "converged"
+        assert capped.n_iter_ == free.n_iter_ - 1
+        if not params.get("average"):  # an average moves on after the weights stop
+            assert_array_equal(capped.coef_, free.coef_)
+            assert_array_equal(capped.intercept_, free.intercept_)
+
+
+def test_penalised_perceptron_never_reports_a_fixed_point_away_from_zero():
+    # The L2 term moves nonzero weights at every step: no fixed point but W = 0.
+    with pytest.warns(ConvergenceWarning, match="Maximum number of epochs"):
+        clf = PerceptronClassifier(penalty="l2", alpha=1e-3, tol=None, max_iter=30,
+                                   random_state=0).fit(TRUTH_TABLE, GATES["AND"])
+    assert clf.stop_reason_ == "max_iter"
+    assert clf.score(TRUTH_TABLE, GATES["AND"]) == 1.0
 
 
 @ignore_convergence

@@ -312,10 +312,6 @@ def parameters(draw, config, n):
     return params
 
 
-#: Errors a valid input may still meet: training itself broke down on extreme values.
-DATA_DEPENDENT_ERRORS = ["Solver produced non-finite parameter weights"]
-
-
 def working_dtype(X):
     """The dtype the estimators compute in: float32 stays, everything else is float64."""
     return np.dtype(np.float32) if X.dtype == np.float32 else np.dtype(np.float64)
@@ -375,7 +371,8 @@ def cases(draw, config):
         config.cls is PerceptronClassifier or len(np.unique(y)) <= 2
     ):  # stratified as scikit-learn's Perceptron, and its MLP for one output unit
         errors += _stratified_split_errors(target.y, n)
-    allowed = list(DATA_DEPENDENT_ERRORS)
+    # Training that breaks down on extreme values stops as diverged, it never raises.
+    allowed = []
     if early_stopping and sample_weight is not None:
         # The split can leave the training part with only zero weights.
         allowed.append("sample weights sum to zero")

@@ -102,6 +102,32 @@ def test_interrupted_lbfgs_keeps_the_last_completed_iteration(monkeypatch):
         assert_array_equal(a, b)
 
 
+class _Overflow(_Interrupt):
+    """A loss_and_gradients whose objective is infinite from its n-th call on."""
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        value, outputs = self.original(*args, **kwargs)
+        return (np.inf if self.calls > self.after else value), outputs
+
+
+def test_diverged_lbfgs_keeps_the_last_iteration_with_a_finite_objective(monkeypatch):
+    X, y = _diabetes()
+    kwargs = dict(hidden_layer_sizes=(8,), solver="lbfgs", random_state=0)
+    monkeypatch.setattr("skperceptron._lbfgs.loss_and_gradients", _Overflow(after=12))
+    with pytest.warns(ConvergenceWarning, match="diverged in L-BFGS iteration"):
+        reg = MLPRegressor(max_iter=100, **kwargs).fit(X, y)
+    monkeypatch.undo()
+    assert reg.stop_reason_ == "diverged"
+    assert 0 < reg.n_iter_ < 12
+    assert len(reg.loss_curve_) == reg.n_iter_ == reg.gradient_norms_.shape[0]
+    assert np.isfinite(reg.loss_curve_).all() and reg.loss_ == reg.loss_curve_[-1]
+    # The weights are those L-BFGS reached after n_iter_ iterations.
+    reference = MLPRegressor(max_iter=reg.n_iter_, **kwargs).fit(X, y)
+    for a, b in zip(_params(reg), _params(reference)):
+        assert_array_equal(a, b)
+
+
 # ---------------------------------------------------------------- reproducibility
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=repr)
 def test_same_seed_gives_bit_identical_weights_across_fits_clones_and_pickles(estimator):

@@ -585,6 +585,33 @@ def test_perceptron_divergence_advice_names_only_its_own_parameters():
     assert "momentum" not in message, message
 
 
+@pytest.mark.parametrize("hidden_layer_sizes", [(), (3,)])
+def test_lbfgs_on_overflowing_inputs_reports_divergence_and_keeps_its_start(
+        hidden_layer_sizes):
+    # Inputs of 1e100: the objective at the starting weights is finite (~1e198), its
+    # gradient ~1e199, and L-BFGS's first step overflows the output. As the stochastic
+    # solvers do, it stops, warns and keeps the weights whose objective was finite:
+    # here the starting ones, assigned below so that the test knows them.
+    X = np.array([[1e100], [-1e100], [1.0]])
+    y = np.array([1.0, 0.0, 2.0])
+    est = MLPRegressor(hidden_layer_sizes=hidden_layer_sizes, solver="lbfgs",
+                       warm_start=True, max_iter=20, random_state=0)
+    rng = np.random.RandomState(0)
+    sizes = (1, *hidden_layer_sizes, 1)
+    est.coefs_ = [rng.uniform(-1, 1, (a, b)) for a, b in zip(sizes, sizes[1:])]
+    est.intercepts_ = [rng.uniform(-1, 1, b) for b in sizes[1:]]
+    start = [a.copy() for a in est.coefs_ + est.intercepts_]
+    caught = _fit_expecting_divergence(est, X, y)
+    assert caught is not None, "L-BFGS raised instead of stopping as diverged"
+    assert len(caught) == 1
+    assert "scaling the inputs and targets" in str(caught[0].message)
+    assert "learning_rate_init" not in str(caught[0].message)  # L-BFGS has no step size
+    assert est.stop_reason_ == "diverged"
+    assert est.n_iter_ == 0 and est.loss_curve_ == [] and est.loss_ is None
+    for kept, first in zip(est.coefs_ + est.intercepts_, start):
+        np.testing.assert_array_equal(kept, first)
+
+
 def test_logistic_perceptron_on_extreme_inputs_stays_finite():
     X, y = load_iris(return_X_y=True)
     est = PerceptronClassifier(

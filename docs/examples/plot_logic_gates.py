@@ -79,14 +79,17 @@ for ax, (gate, y) in zip(axes, GATES.items()):
     draw_gate(ax, perceptrons[gate], gate, y)
 
 # %%
-# With the default ``tol`` the perceptron stops one epoch earlier on AND and NAND, and
-# says ``training_loss_plateau``. The rule watches the epoch loss (the perceptron
-# criterion, recorded in ``loss_curve_``): after the 0 of epoch 3, which does not count
-# because mistakes were still corrected in it (a point exactly on the line has loss 0
-# but is updated), the loss stays at 0.25 for five epochs, ``n_iter_no_change`` of
-# them, without improving on the best by ``tol``. Each of those epochs still made a
-# mistake and moved the line. The rule does not look at the predictions: here the last
-# update happened to make all four right, which only the predictions tell.
+# With the default ``tol`` the plateau rule stops the perceptron one epoch earlier on
+# AND and NAND. It watches the epoch loss (the perceptron criterion, recorded in
+# ``loss_curve_``): after the 0 of epoch 3, which does not count because mistakes were
+# still corrected in it (a point exactly on the line has loss 0 but is updated), the
+# loss stays at 0.25 for five epochs, ``n_iter_no_change`` of them, without improving
+# on the best by ``tol``. Each of those epochs still made a mistake and moved the line.
+# The rule does not look at the predictions, but when it stops training the fit checks
+# the weights it ends on: here the last update left all four points on the right side
+# of the line, none on it, so no point would move it again. That is convergence, and
+# ``stop_reason_`` says ``converged``. (With other seeds the plateau can stop before
+# the last mistake: on data known to be separable, ``tol=None`` is the safe choice.)
 for gate in ("AND", "NAND"):
     clf = PerceptronClassifier(random_state=0).fit(X, GATES[gate])
     right = np.sum(clf.predict(X) == GATES[gate])
