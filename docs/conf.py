@@ -156,7 +156,9 @@ html_theme_options = {
 html_context = {"default_mode": "auto"}
 # The home page, the guides and the API index have no sub-pages: no left sidebar.
 html_sidebars = {
-    page: [] for page in ("index", "tutorial", "maths", "architecture", "reliability", "scaling", "api")
+    page: []
+    for page in ("index", "tutorial", "maths", "architecture", "reliability", "scaling",
+                 "api")
 }
 # The gallery's pages neither, so that code of 88 columns fits beside the page's
 # contents (its index shows every example, and each example links to the next).
