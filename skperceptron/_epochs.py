@@ -117,7 +117,7 @@ class MiniBatchEpochs:
                               self.l1)
 
 
-def at_fixed_point(network, loss, params, data, alpha, l1, chunk=4096):
+def at_fixed_point(network, loss, params, data, alpha, l1):
     """Whether no training sample would move ``params``: another epoch would be a
     fixed point, in any order and with any batch size.
 
@@ -126,7 +126,8 @@ def at_fixed_point(network, loss, params, data, alpha, l1, chunk=4096):
     output's net input is zero on every sample (a zero sample weight counts as zero),
     and a penalty moves no weight only when all of them are zero. Networks that train
     differently from how they predict (dropout, batch normalization) are not judged.
-    One forward pass over the training data, in chunks of ``chunk`` rows. The scores
+    One forward pass over the training data, in 32 chunks (of 32 to 4,096 rows), so that
+    the copies of a chunk's rows and scores add little to the fit's memory. The scores
     are computed as prediction computes them; the compiled per-sample loop sums its dot
     products in another order, so a score within rounding of the boundary could be
     judged differently there.
@@ -135,6 +136,7 @@ def at_fixed_point(network, loss, params, data, alpha, l1, chunk=4096):
         return False
     if (alpha or l1) and params.weights.any():
         return False
+    chunk = min(4096, max(32, data.n_samples // 32))
     for rows in iter_batches(data.n_samples, chunk):
         X, Y, sw = data.take(rows)
         scores = forward(network, params, X, apply_output=False, cache=False)[-1]

@@ -19,6 +19,7 @@ has no flat limit of its own to saturate at.
 
 import numpy as np
 
+from ._kernels import HAVE_NUMBA, jit
 from ._layers import Dense
 
 
@@ -33,7 +34,8 @@ def saturation(A, kind):
     """The saturated fraction of the hidden output ``A`` (see the module); NaN for an
     activation without saturation."""
     if kind == "relu":
-        return 1.0 - np.count_nonzero(_alive(A)) / A.shape[1]
+        n_alive = _count_alive(A) if HAVE_NUMBA else np.count_nonzero(_alive(A))
+        return 1.0 - n_alive / A.shape[1]
     if kind == "logistic":
         return (np.count_nonzero(A < 0.01) + np.count_nonzero(A > 0.99)) / A.size
     if kind == "tanh":
@@ -53,6 +55,40 @@ def _alive(A, first_rows=8):
     if unknown.size:
         alive[unknown] = A[first_rows:, unknown].any(axis=0)
     return alive
+
+
+@jit
+def _count_alive(A, first_rows=8):
+    """How many columns of ``A`` have a non-zero (NaN counts, as in ``any``): the first
+    rows read whole, where most live relu units show; then, when few columns are left,
+    each of those down the batch until its first non-zero, else the remaining rows
+    whole. A few microseconds on W1's (200, 256) batches where ``A.any(axis=0)`` takes
+    tens."""
+    n_rows, n_columns = A.shape
+    alive = np.zeros(n_columns, np.bool_)
+    n_alive = 0
+    head = min(first_rows, n_rows)
+    for i in range(head):
+        for j in range(n_columns):
+            if not alive[j] and A[i, j] != 0:
+                alive[j] = True
+                n_alive += 1
+    if n_columns - n_alive <= n_columns // 8:  # few left: down their columns
+        for j in range(n_columns):
+            if not alive[j]:
+                for i in range(head, n_rows):
+                    if A[i, j] != 0:
+                        n_alive += 1
+                        break
+        return n_alive
+    for i in range(head, n_rows):
+        if n_alive == n_columns:
+            break
+        for j in range(n_columns):
+            if not alive[j] and A[i, j] != 0:
+                alive[j] = True
+                n_alive += 1
+    return n_alive
 
 
 class History:
