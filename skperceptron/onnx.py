@@ -324,7 +324,8 @@ def register_converters():
 
     Importing ``skperceptron.onnx`` calls it; calling it again registers them anew
     (after another library registered its own, say). The classifiers take skl2onnx's
-    ``zipmap`` option (True, False or ``"columns"``).
+    options ``zipmap`` (True, False or ``"columns"``) and ``nocl`` (True: the labels
+    are the indices of the classes).
 
     Examples
     --------
