@@ -10,27 +10,7 @@ converts them alone or inside a pipeline of scikit-learn's transformers. It need
     from skl2onnx import to_onnx
     model = to_onnx(clf, X[:1])
 
-The graph is the network's prediction, layer by layer: ``MatMul`` and ``Add`` for each
-dense layer; batch normalization as ``Sub``, ``Mul`` and ``Add`` with the fitted running
-statistics, in the order ``predict`` computes them; dropout, the identity when
-predicting, adds nothing. It computes in the dtype of its input: double for a double
-input, float for any other (the weights are cast to it), as skl2onnx's converters do.
-Where onnxruntime's own operator loses precision, the activation is written with
-elementary operators instead (see ``ACTIVATIONS``).
-
-The outputs follow skl2onnx's conventions for classifiers: a label and a probability
-tensor (N, n_classes), which skl2onnx turns into a list of dictionaries unless the
-option ``zipmap`` is False (onnxruntime's ``ZipMap`` reads float only: pass
-``options={"zipmap": False}`` for a double input). Two classes take the columns
-``(1 - p, p)``, as ``predict_proba``. A classifier that predicts from raw scores
-(``loss="perceptron"`` or ``"hinge"``) has no probabilities: its second output holds
-the scores, ``(-z, z)`` for two classes, as skl2onnx gives for scikit-learn's
-``Perceptron`` and ``SGDClassifier(loss="hinge")``. Multilabel targets give a label
-tensor of 0s and 1s (N, n_labels). Labels are int64 (integer or boolean classes) or
-strings. A regressor's output is (N, n_outputs), one column for a single target.
-
-A model fitted on a single class cannot be converted: ``predict_proba`` gives it two
-columns for one class, which no label output of skl2onnx's convention can name.
+``register_converters`` says what the graphs compute and output.
 """
 
 import numpy as np
@@ -326,6 +306,32 @@ def register_converters():
     (after another library registered its own, say). The classifiers take skl2onnx's
     options ``zipmap`` (True, False or ``"columns"``) and ``nocl`` (True: the labels
     are the indices of the classes).
+
+    Notes
+    -----
+    The graph is the network's prediction, layer by layer: ``MatMul`` and ``Add`` for
+    each dense layer; batch normalization as ``Sub``, ``Mul`` and ``Add`` with the
+    fitted running statistics, in the order ``predict`` computes them; dropout, the
+    identity when predicting, adds nothing. It computes in the dtype of its input:
+    double for a double input, float for any other (the weights are cast to it), as
+    skl2onnx's converters do. Each activation gives ours to a few units of the last
+    place; where onnxruntime's own operator would not (its Sigmoid loses the relative
+    precision of small outputs; it has no double Elu or Softplus), it is written with
+    elementary operators.
+
+    The outputs follow skl2onnx's conventions for classifiers: a label and a probability
+    tensor (N, n_classes), which skl2onnx turns into a list of dictionaries unless the
+    option ``zipmap`` is False (onnxruntime's ``ZipMap`` reads float only: pass
+    ``options={"zipmap": False}`` for a double input). Two classes take the columns
+    ``(1 - p, p)``, as ``predict_proba``. A classifier that predicts from raw scores
+    (``loss="perceptron"`` or ``"hinge"``) has no probabilities: its second output holds
+    the scores, ``(-z, z)`` for two classes, as skl2onnx gives for scikit-learn's
+    ``Perceptron`` and ``SGDClassifier(loss="hinge")``. Multilabel targets give a label
+    tensor of 0s and 1s (N, n_labels). Labels are int64 (integer or boolean classes) or
+    strings. A regressor's output is (N, n_outputs), one column for a single target.
+
+    A model fitted on a single class cannot be converted: ``predict_proba`` gives it two
+    columns for one class, which no label output of skl2onnx's convention can name.
 
     Examples
     --------
