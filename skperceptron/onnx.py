@@ -327,8 +327,8 @@ def register_converters():
     (``loss="perceptron"`` or ``"hinge"``) has no probabilities: its second output holds
     the scores, ``(-z, z)`` for two classes, as skl2onnx gives for scikit-learn's
     ``Perceptron`` and ``SGDClassifier(loss="hinge")``. Multilabel targets give a label
-    tensor of 0s and 1s (N, n_labels). Labels are int64 (integer or boolean classes) or
-    strings. A regressor's output is (N, n_outputs), one column for a single target.
+    tensor of 0s and 1s (N, n_labels). Labels are int64 (integer, boolean or float classes)
+    or strings. A regressor's output is (N, n_outputs), one column for a single target.
 
     A model fitted on a single class cannot be converted: ``predict_proba`` gives it two
     columns for one class, which no label output of skl2onnx's convention can name.

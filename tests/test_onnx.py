@@ -9,6 +9,7 @@ regression values must agree to 1e-5 relative in float and 1e-10 in double; see
 ``assert_values_match`` for the one absolute term.
 """
 
+import pickle
 import subprocess
 import sys
 import warnings
@@ -293,3 +294,12 @@ def test_importing_skperceptron_does_not_import_skl2onnx():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_a_model_loaded_from_a_pickle_converts_as_the_fitted_one():
+    X, rng = _data(np.float64)
+    y = _targets("multioutput", X, rng)
+    reg = _fit_quietly(MLPRegressor(activation="elu", batch_norm=True, **MLP), X, y)
+    loaded = pickle.loads(pickle.dumps(reg))
+    (values,) = _run(loaded, X)
+    assert_values_match(reg.predict(X), values, np.float64)
