@@ -20,6 +20,10 @@ Workloads (see ``benchmarks/README.md`` for the details):
    and MLPClassifier (64,) against scikit-learn's MLP.
 8. Streaming: ``partial_fit`` over 20000 x 50 in batches of 10 and of 100 rows,
    PerceptronClassifier and MLPClassifier (32,) against scikit-learn's.
+9. The cost of the regularisers and of recording the training history.
+10. The fitted models of workloads 3 and 1 exported to ONNX: onnxruntime's one-row
+    latency and 10000-row throughput against our ``predict`` (needs the ``[onnx]``
+    extra; reported, no target).
 
 Measures:
 
@@ -609,6 +613,72 @@ def workload_6(ctx):
     return targets
 
 
+class OnnxPredictor:
+    """An onnxruntime session of a classifier exported by ``skl2onnx.to_onnx``, with
+    ``predict`` and ``predict_proba`` as the timing helpers of workload 6 call them.
+    Both run the whole graph, which computes the labels and the probabilities."""
+
+    def __init__(self, estimator, X, threads):
+        import onnxruntime as ort
+        from skl2onnx import to_onnx
+
+        import skperceptron.onnx  # noqa: F401  (registers the converters)
+
+        model = to_onnx(estimator, X[:1], options={"zipmap": False})
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(model.SerializeToString(), options,
+                                            providers=["CPUExecutionProvider"])
+
+    def predict(self, X):
+        return self.session.run(None, {"X": X})[0]
+
+    def predict_proba(self, X):
+        return self.session.run(None, {"X": X})[1]
+
+
+def workload_10(ctx):
+    """onnxruntime against our ``predict`` on the fitted models of workloads 3 and 1."""
+    if importlib.util.find_spec("skl2onnx") is None or \
+            importlib.util.find_spec("onnxruntime") is None:
+        print("\nW10 skipped: it needs the [onnx] extra (skl2onnx, onnxruntime)")
+        return []
+    rows = []
+    for key, label in (("w3", "digits (64,)"), ("w1", "W1 (256, 128) float64")):
+        models = _fitted_for_prediction(ctx, key)
+        X, ours = models["X"], models[OURS]
+        runtime = OnnxPredictor(ours, X, ctx.threads or ctx.blas_threads)
+        batch = X[np.arange(THROUGHPUT_ROWS) % len(X)]
+        ours_proba, runtime_proba = ours.predict_proba(batch), runtime.predict_proba(batch)
+        agreement = (f"labels {np.mean(runtime.predict(batch) == ours.predict(batch)):.2%}, "
+                     f"proba {np.max(np.abs(runtime_proba - ours_proba) / np.maximum(ours_proba, 1e-300)):.1e}")
+        estimators = {OURS: ours, "onnxruntime": runtime}
+        latency = predict_latency(estimators, X[:1])
+        throughput = proba_throughput(estimators, batch)
+        for name in estimators:
+            mine = name == OURS
+            rows.append([label, name, f"{latency[name] * 1e6:.1f}",
+                         "" if mine else _fmt_ratio(latency[name] / latency[OURS]),
+                         f"{throughput[name]:,.0f}",
+                         "" if mine else _fmt_ratio(throughput[OURS] / throughput[name]),
+                         "" if mine else agreement])
+    print_table(
+        "W10  the same models exported to ONNX (double), run by onnxruntime",
+        ["model", "runtime", "predict(X[:1]) us", "peer/ours", "predict_proba rows/s",
+         "ours/peer", "onnxruntime vs ours"],
+        rows,
+        [f"one row: median of {LATENCY_CALLS} calls of predict(X[:1]) (onnxruntime: "
+         "session.run, labels and probabilities), alternating call by call",
+         f"rows/s: {THROUGHPUT_ROWS} rows per call of predict_proba (onnxruntime: "
+         f"session.run), median of {THROUGHPUT_REPEATS} calls",
+         "agreement on those rows: share of equal labels, largest relative difference "
+         "of a probability",
+         f"onnxruntime: {ctx.threads or ctx.blas_threads} intra-op thread(s), the "
+         "BLAS threads of numpy"])
+    return []
+
+
 # ------------------------------------------------------------------------- sparse, streams
 @lru_cache(maxsize=None)
 def text_data(n_samples=50_000, n_features=50_000, density=0.002, n_classes=2):
@@ -975,14 +1045,14 @@ def print_summary(targets, ran):
 
 
 WORKLOADS = {1: workload_1, 2: workload_2, 3: workload_3, 4: workload_4, 5: workload_5,
-             6: workload_6, 7: workload_7, 8: workload_8, 9: workload_9}
+             6: workload_6, 7: workload_7, 8: workload_8, 9: workload_9, 10: workload_10}
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description="Time skperceptron against scikit-learn and PyTorch.")
     parser.add_argument("--workloads", default=",".join(map(str, WORKLOADS)),
-                        help="comma-separated workload numbers (default: all, 1-9)")
+                        help="comma-separated workload numbers (default: all, 1-10)")
     parser.add_argument("--repeats", type=int, default=5,
                         help="timed fits per library and workload (default: 5; "
                              f"at least {MIN_REPEATS} but fewer once a comparison has run "
@@ -1000,7 +1070,7 @@ def parse_args(argv=None):
         parser.error("--workloads takes numbers separated by commas, e.g. 1,3")
     unknown = set(args.workloads) - set(WORKLOADS)
     if unknown:
-        parser.error(f"unknown workloads {sorted(unknown)}; choose among 1-9")
+        parser.error(f"unknown workloads {sorted(unknown)}; choose among 1-10")
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
     return args
