@@ -89,6 +89,16 @@ CONFIGURATIONS = {
         "multioutput"),
     "mlp-poisson-exp": (MLPRegressor(loss="poisson", activation="logistic", **MLP),
                         "poisson"),
+    "mlp-binary-lbfgs-softplus-relu": (
+        MLPClassifier(activation=("softplus", "relu"), solver="lbfgs", **MLP), "binary"),
+    "mlp-multilabel-dropout-elu": (
+        MLPClassifier(activation="elu", dropout=0.3, **SGD, **MLP), "multilabel"),
+    "mlp-regression-lbfgs-batchnorm": (
+        MLPRegressor(activation="softplus", batch_norm=True, solver="lbfgs", **MLP),
+        "regression"),
+    "perceptron-multiclass-averaged-l1": (
+        PerceptronClassifier(average=True, penalty="l1", alpha=0.001, max_iter=5,
+                             random_state=0), "multiclass"),
     "perceptron-regression": (PerceptronRegressor(eta0=0.001, max_iter=5, random_state=0),
                               "regression"),
     "perceptron-multioutput-huber": (
