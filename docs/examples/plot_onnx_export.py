@@ -70,8 +70,8 @@ for dtype, (ours_labels, labels, ours, proba) in results.items():
     relative = np.abs(proba - ours) / np.abs(ours)
     print(f"{np.dtype(dtype).name}: {np.sum(labels == ours_labels)} of {len(labels)} "
           f"labels equal; {np.sum(proba == ours)} of {proba.size} probabilities "
-          f"identical; relative difference at most {relative.max():.1e}, median "
-          f"{np.median(relative):.1e} (epsilon {np.finfo(dtype).eps:.1e}); smallest "
+          f"identical;\n  relative difference at most {relative.max():.1e}, median "
+          f"{np.median(relative):.1e} (epsilon {np.finfo(dtype).eps:.1e});\n  smallest "
           f"probability {ours.min():.1e}")
 
 # %%
