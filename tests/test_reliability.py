@@ -86,20 +86,28 @@ def test_interrupted_fit_keeps_the_weights_of_the_last_completed_epoch(solver, m
     assert clf.n_iter_ == 1
 
 
-def test_interrupted_lbfgs_keeps_the_last_completed_iteration(monkeypatch):
+def _lbfgs_stopped_by(monkeypatch, evaluation, warning, match):
+    """An L-BFGS fit whose ``loss_and_gradients`` is ``evaluation`` (failing from its
+    13th call on), checked to keep the weights L-BFGS reached after ``n_iter_``
+    iterations, the same as a fit with that budget."""
     X, y = _diabetes()
     kwargs = dict(hidden_layer_sizes=(8,), solver="lbfgs", random_state=0)
-    monkeypatch.setattr("skperceptron._lbfgs.loss_and_gradients", _Interrupt(after=12))
-    with pytest.warns(UserWarning, match="interrupted after .* L-BFGS iterations"):
+    monkeypatch.setattr("skperceptron._lbfgs.loss_and_gradients", evaluation)
+    with pytest.warns(warning, match=match):
         reg = MLPRegressor(max_iter=100, **kwargs).fit(X, y)
     monkeypatch.undo()
-    assert reg.stop_reason_ == "interrupted"
     assert 0 < reg.n_iter_ < 12
     assert all(np.isfinite(p).all() for p in _params(reg))
-    # The weights are those L-BFGS reached after n_iter_ iterations.
     reference = MLPRegressor(max_iter=reg.n_iter_, **kwargs).fit(X, y)
     for a, b in zip(_params(reg), _params(reference)):
         assert_array_equal(a, b)
+    return reg
+
+
+def test_interrupted_lbfgs_keeps_the_last_completed_iteration(monkeypatch):
+    reg = _lbfgs_stopped_by(monkeypatch, _Interrupt(after=12), UserWarning,
+                            "interrupted after .* L-BFGS iterations")
+    assert reg.stop_reason_ == "interrupted"
 
 
 class _Overflow(_Interrupt):
@@ -112,20 +120,11 @@ class _Overflow(_Interrupt):
 
 
 def test_diverged_lbfgs_keeps_the_last_iteration_with_a_finite_objective(monkeypatch):
-    X, y = _diabetes()
-    kwargs = dict(hidden_layer_sizes=(8,), solver="lbfgs", random_state=0)
-    monkeypatch.setattr("skperceptron._lbfgs.loss_and_gradients", _Overflow(after=12))
-    with pytest.warns(ConvergenceWarning, match="diverged in L-BFGS iteration"):
-        reg = MLPRegressor(max_iter=100, **kwargs).fit(X, y)
-    monkeypatch.undo()
+    reg = _lbfgs_stopped_by(monkeypatch, _Overflow(after=12), ConvergenceWarning,
+                            "diverged in L-BFGS iteration")
     assert reg.stop_reason_ == "diverged"
-    assert 0 < reg.n_iter_ < 12
     assert len(reg.loss_curve_) == reg.n_iter_ == reg.gradient_norms_.shape[0]
     assert np.isfinite(reg.loss_curve_).all() and reg.loss_ == reg.loss_curve_[-1]
-    # The weights are those L-BFGS reached after n_iter_ iterations.
-    reference = MLPRegressor(max_iter=reg.n_iter_, **kwargs).fit(X, y)
-    for a, b in zip(_params(reg), _params(reference)):
-        assert_array_equal(a, b)
 
 
 # ---------------------------------------------------------------- reproducibility
