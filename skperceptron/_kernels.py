@@ -111,6 +111,18 @@ def prefetch_span(array, start, end):
 
 
 @jit
+def prefetch_indexed_rows(W, index, start, end):
+    """Ask for the rows ``W[index[start:end]]`` (a sparse row's weights), a cache line
+    at a time (a no-op uncompiled)."""
+    if PREFETCH:
+        width = W.shape[1] * W.itemsize
+        for c in range(start, end):
+            row = np.intp(index[c])
+            for offset in range(0, width, 64):
+                _prefetch(W, row, offset)
+
+
+@jit
 def _gather_loop(X, index, out):
     n = index.shape[0]
     for k in range(n):
