@@ -79,6 +79,14 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 import skperceptron
 from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier
+from skperceptron._kernels import (  # the compiled loops' own prefetching, for W4/W7's floor
+    HAVE_NUMBA,
+    PREFETCH_AHEAD,
+    fixed_order_dot,
+    jit,
+    prefetch_row,
+    prefetch_span,
+)
 
 OURS, SKLEARN, TORCH = "skperceptron", "scikit-learn", "torch"
 SKLEARN_1T = "sklearn 1-thread"  # scikit-learn with its BLAS limited to one thread
@@ -482,16 +490,99 @@ def copy_bandwidth(nbytes):
     return measure
 
 
+def shuffled_dot_floor(X, seed=0):
+    """A callable returning the seconds of the least an online epoch does: one dot
+    product per row with a weight vector, rows in a fresh shuffled order, asked for
+    ahead as the compiled loops ask (no rule, no update). ``X`` dense or CSR; None
+    without numba (the loops are not compiled then either).
+
+    An epoch of any per-sample loop reads every row once in such an order, so a peer's
+    epoch time over this one bounds the ratio a loop could reach on this machine.
+    """
+    if not HAVE_NUMBA:
+        return None
+    rng = np.random.default_rng(seed)
+    w = np.ones(X.shape[1])
+    if sp.issparse(X):
+        X = sp.csr_matrix(X)
+        args = (X.data, X.indices, X.indptr)
+        run = _csr_dots
+    else:
+        args = (np.ascontiguousarray(X),)
+        run = _dense_dots
+    run(*args, w, np.arange(min(X.shape[0], 10)))  # compile
+
+    def measure():
+        order = rng.permutation(X.shape[0])
+        start = time.perf_counter()
+        run(*args, w, order)
+        return time.perf_counter() - start
+
+    return measure
+
+
+@jit
+def _dense_dots(X, w, order):
+    total = 0.0
+    n = order.shape[0]
+    for k in range(n):
+        if k + PREFETCH_AHEAD < n:
+            prefetch_row(X, order[k + PREFETCH_AHEAD])
+        total += fixed_order_dot(X[order[k]], w)
+    return total
+
+
+@jit
+def _csr_dots(values, columns, indptr, w, order):
+    total = 0.0
+    n = order.shape[0]
+    for k in range(n):
+        if k + 1 < n:
+            j = order[k + 1]
+            prefetch_span(values, indptr[j], indptr[j + 1])
+            prefetch_span(columns, indptr[j], indptr[j + 1])
+        i = order[k]
+        s0, s1, s2, s3 = 0.0, 0.0, 0.0, 0.0
+        start, end = indptr[i], indptr[i + 1]
+        stop = start + (end - start) // 4 * 4
+        for c in range(start, stop, 4):
+            s0 += values[c] * w[columns[c]]
+            s1 += values[c + 1] * w[columns[c + 1]]
+            s2 += values[c + 2] * w[columns[c + 2]]
+            s3 += values[c + 3] * w[columns[c + 3]]
+        for c in range(stop, end):
+            s0 += values[c] * w[columns[c]]
+        total += (s0 + s1) + (s2 + s3)
+    return total
+
+
+def _floor_note(floor, peer_seconds, epochs, ours_seconds):
+    """A note line on the shuffled-read floor: its epoch time, and the ratio to a peer
+    that a loop at the floor would reach."""
+    if floor is None:
+        return "dot-only floor: not measured (numba is not installed)"
+    peer = peer_seconds / epochs
+    return (f"dot-only floor (one dot product per row, rows shuffled, asked for ahead; "
+            f"median of 5 in this run): {floor * 1e3:.1f} ms an epoch, ours "
+            f"{ours_seconds / epochs * 1e3:.1f} ms; a loop at the floor would be "
+            f"{peer / floor:.2f}x the peer")
+
+
 def workload_4(ctx):
     X, y = perceptron_data()
     epochs = 10
     common = dict(eta0=1.0, max_iter=epochs, tol=None, shuffle=True, random_state=0)
-    timings = time_alternating({
+    candidates = {
         OURS: lambda: PerceptronClassifier(**common).fit(X, y),
         SKLEARN: lambda: SkPerceptron(**common).fit(X, y),
         "copy": copy_bandwidth(X.nbytes),
-    }, ctx.repeats)
+    }
+    floor = shuffled_dot_floor(X)
+    if floor is not None:
+        candidates["floor"] = floor
+    timings = time_alternating(candidates, ctx.repeats)
     copy = statistics.median(timings.pop("copy").results)
+    floor = statistics.median(timings.pop("floor").results) if floor else None
     ours = timings[OURS].median
     rows = []
     for name, timing in timings.items():
@@ -510,7 +601,8 @@ def workload_4(ctx):
         rows,
         [f"X GB/s = bytes of X read per second (X once per epoch); 'of copy' = that over "
          f"the read bandwidth of np.copyto on {X.nbytes / 1e6:.0f} MB measured in the "
-         f"same run ({copy / 1e9:.2f} GB/s)"],
+         f"same run ({copy / 1e9:.2f} GB/s)",
+         _floor_note(floor, timings[SKLEARN].median, epochs, ours)],
         text_columns=1)
     return [_ratio_target("W4", ">= 2x sklearn Perceptron",
                           _ratio(timings[SKLEARN].median, ours), 2.0)]
@@ -717,15 +809,23 @@ def _ratio_rows(label, timings, extra=lambda fitted: []):
 
 def workload_7(ctx):
     """Sparse text-shaped data: the perceptron and a (64,) MLP."""
-    rows, targets = [], []
+    rows, targets, notes = [], [], []
     for n_classes in (2, 20):
         X, y = text_data(n_classes=n_classes)
         common = dict(max_iter=10, tol=None, random_state=0)
-        timings = time_alternating({
+        candidates = {
             OURS: lambda: PerceptronClassifier(**common).fit(X, y),
             SKLEARN: lambda: SkPerceptron(**common).fit(X, y),
             "sklearn SGD hinge": lambda: SGDClassifier(loss="hinge", **common).fit(X, y),
-        }, ctx.repeats)
+        }
+        floor = shuffled_dot_floor(X) if n_classes == 2 else None  # one unit: one dot
+        if floor is not None:
+            candidates["floor"] = floor
+        timings = time_alternating(candidates, ctx.repeats)
+        if n_classes == 2:
+            floor = statistics.median(timings.pop("floor").results) if floor else None
+            notes.append("2 classes: " + _floor_note(floor, timings[SKLEARN].median, 10,
+                                                      timings[OURS].median))
         label = f"Perceptron, {n_classes} classes, 10 epochs"
         rows += _ratio_rows(label, timings, lambda f: [f"{f.score(X, y):.4f}"])
         for peer, name in ((SKLEARN, "Perceptron"), ("sklearn SGD hinge", "SGD hinge")):
@@ -747,7 +847,7 @@ def workload_7(ctx):
         f"W7  sparse text-shaped data, {X.shape[0]} x {X.shape[1]} CSR, "
         f"{X.nnz / X.shape[0]:.0f} non-zeros per row",
         ["model", "library", "median s", "min-max s", "runs", "peer/ours",
-         "train accuracy"], rows)
+         "train accuracy"], rows, notes)
     return targets
 
 
