@@ -828,6 +828,37 @@ def test_regressor_partial_fit_is_one_pass():
     assert_allclose(ours.predict(X), ref.predict(X), atol=1e-10)
 
 
+def test_best_loss_is_the_lowest_of_the_whole_curve_across_calls():
+    """best_loss_ follows the whole loss curve through partial_fit calls, warm starts,
+    a fit whose early stopping leaves it None, and an L-BFGS fit in between."""
+    X, y = iris()
+    clf = MLPClassifier(hidden_layer_sizes=(5,), random_state=0, learning_rate_init=0.05,
+                        max_iter=5)
+    steps = [
+        lambda: clf.partial_fit(X[:60], y[:60], classes=[0, 1, 2]),
+        lambda: clf.partial_fit(X[60:], y[60:]),
+        lambda: clf.set_params(warm_start=True).fit(X, y),
+        lambda: clf.partial_fit(X, y),
+        lambda: clf.set_params(early_stopping=True).fit(X, y),
+        lambda: clf.set_params(early_stopping=False).partial_fit(X, y),
+        lambda: clf.set_params(solver="lbfgs").fit(X, y),
+        lambda: clf.set_params(solver="adam").fit(X, y),
+        lambda: clf.partial_fit(X, y),
+        lambda: clf.set_params(warm_start=False).fit(X, y),
+        lambda: clf.partial_fit(X, y),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for step in steps:
+            step()
+            if clf.early_stopping and clf.best_validation_score_ is not None:
+                assert clf.best_loss_ is None
+            elif clf.solver == "lbfgs":
+                assert clf.best_loss_ is None
+            else:
+                assert clf.best_loss_ == min(clf.loss_curve_)
+
+
 @pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
 def test_partial_fit_is_unavailable_for_lbfgs(cls):
     est = cls(solver="lbfgs")
