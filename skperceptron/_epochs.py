@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._data import ReusedPermutation
 from ._history import History
 from ._layers import TrainingPass
 from ._network import Parameters, Workspace, forward, l2_step, loss_and_gradients
@@ -194,6 +195,7 @@ class OnlineEpochs:
             self.X = data.X if data.X.format == "csr" else data.X.tocsr()
         self.averaging = averaging
         self.l1_state = l1_state if l1 else None
+        self.permutation = ReusedPermutation(data.n_samples)  # each epoch's order
         # No per-sample gradient leaves the compiled loop: the gradient norms are NaN
         # (and a single layer has no hidden layer to saturate).
         self.history = History(network)
@@ -216,7 +218,7 @@ class OnlineEpochs:
 
     def run(self, rng):
         n = self.data.n_samples
-        order = np.arange(n) if rng is None else rng.permutation(n)
+        order = np.arange(n) if rng is None else self.permutation(rng)
         W, b = self.running.coefs[0], self.running.intercepts[0]
         state = self.averaging
         settings = (self.eta, self.alpha, self.rule, self.fit_intercept, self.delta,

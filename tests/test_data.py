@@ -8,7 +8,7 @@ from numpy.testing import assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 
 from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier
-from skperceptron._data import SeededPermutations, validation_split
+from skperceptron._data import ReusedPermutation, SeededPermutations, validation_split
 
 
 @pytest.mark.parametrize("n", [1, 2, 10, 200])
@@ -18,6 +18,19 @@ def test_seeded_permutations_are_a_fresh_generators_first_draw(seed, n):
     for _ in range(2):  # the same each call, as a generator seeded anew each call
         assert_array_equal(remembered.permutation(n),
                            np.random.RandomState(seed).permutation(n))
+
+
+@pytest.mark.parametrize("n", [1, 2, 10, 1000])
+def test_reused_permutation_draws_what_permutation_draws(n):
+    """Epoch after epoch the kept array holds the generator's own permutation; a
+    generator that is not a RandomState is asked for its own."""
+    ours, reference = np.random.RandomState(3), np.random.RandomState(3)
+    permutation = ReusedPermutation(n)
+    for _ in range(4):
+        assert_array_equal(permutation(ours), reference.permutation(n))
+    assert ours.randint(2**31) == reference.randint(2**31)  # the streams moved alike
+    remembered = SeededPermutations(7)
+    assert_array_equal(permutation(remembered), remembered.permutation(n))
 
 
 def _stream(estimator, X, y, batch, **kwargs):
