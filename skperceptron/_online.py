@@ -53,6 +53,7 @@ from ._kernels import (
     fixed_order_dot,
     jit,
     prefetch_row,
+    prefetch_span,
 )
 from ._network import output_gradient
 from ._optimizers import cumulative_l1 as _cumulative_l1
@@ -141,6 +142,18 @@ def _rules(rule, y, z, g, losses, delta, eps):
 
 
 @jit
+def _prefetch_sample(X, Y, sample_weight, weighted, i):
+    """Ask for sample i's row, targets and (when read) weight, ahead of its step: the
+    rows streaming through evict the targets and weights from the cache. On 100,000
+    x 100 (paired ratios over the epochs of one run): 3 outputs 0.70, one weighted
+    unit 0.87, one unweighted unit 0.96-0.98 (its targets, 800 kB, mostly stay)."""
+    prefetch_row(X, i)
+    prefetch_span(Y[i], 0, Y.shape[1])
+    if weighted:
+        prefetch_span(sample_weight, i, i + 1)
+
+
+@jit
 def _one_unit_epoch(w, b, X, Y, sample_weight, weighted, order, eta, rule, fit_intercept,
                     delta, eps):
     """``online_epoch`` for one unit without L2, written out (the classic perceptron).
@@ -154,7 +167,7 @@ def _one_unit_epoch(w, b, X, Y, sample_weight, weighted, order, eta, rule, fit_i
     cast = np.empty(1, dtype=w.dtype)
     for k in range(n_samples):
         if PREFETCH and k + PREFETCH_AHEAD < n_samples:  # as in online_epoch
-            prefetch_row(X, order[k + PREFETCH_AHEAD])
+            _prefetch_sample(X, Y, sample_weight, weighted, order[k + PREFETCH_AHEAD])
         i = order[k]
         x = X[i]
         z = fixed_order_dot(x, w) + np.float64(b[0])
@@ -221,7 +234,7 @@ def online_epoch(W_t, b, X, Y, sample_weight, order, eta, alpha, rule, fit_inter
         # Shuffled rows are read in random order: without a prefetch every row waits
         # for memory (about 3x slower on 100000 x 100, measured).
         if PREFETCH and k + PREFETCH_AHEAD < n_samples:
-            prefetch_row(X, order[k + PREFETCH_AHEAD])
+            _prefetch_sample(X, Y, sample_weight, True, order[k + PREFETCH_AHEAD])
         i = order[k]
         x = X[i]
         seen += 1
