@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._data import ReusedPermutation
+from ._data import EpochOrders
 from ._history import History
 from ._layers import TrainingPass
 from ._network import Parameters, Workspace, forward, l2_step, loss_and_gradients
@@ -112,6 +112,9 @@ class MiniBatchEpochs:
             return EpochStats(np.nan, start_loss, False)
         return EpochStats(total / data.n_samples, start_loss, all_zero)
 
+    def close(self):
+        """The end of training: nothing to let go of."""
+
     def at_fixed_point(self):
         """Whether the next epoch would move nothing (``at_fixed_point``)."""
         return at_fixed_point(self.network, self.loss, self.params, self.data, self.alpha,
@@ -195,7 +198,7 @@ class OnlineEpochs:
             self.X = data.X if data.X.format == "csr" else data.X.tocsr()
         self.averaging = averaging
         self.l1_state = l1_state if l1 else None
-        self.permutation = ReusedPermutation(data.n_samples)  # each epoch's order
+        self.orders = EpochOrders(data.n_samples)  # each epoch's, maybe drawn ahead
         # No per-sample gradient leaves the compiled loop: the gradient norms are NaN
         # (and a single layer has no hidden layer to saturate).
         self.history = History(network)
@@ -218,7 +221,7 @@ class OnlineEpochs:
 
     def run(self, rng):
         n = self.data.n_samples
-        order = np.arange(n) if rng is None else self.permutation(rng)
+        order = np.arange(n) if rng is None else self.orders(rng)
         W, b = self.running.coefs[0], self.running.intercepts[0]
         state = self.averaging
         settings = (self.eta, self.alpha, self.rule, self.fit_intercept, self.delta,
@@ -262,6 +265,11 @@ class OnlineEpochs:
         publish_average(state, self.params)
         # The running weights stood still: a fixed point, though their average moves.
         return EpochStats(float(loss), np.nan, bool(all_zero), fixed_point=bool(all_zero))
+
+    def close(self):
+        """The end of training: an order drawn ahead that no epoch used gives its
+        draws back to the generator (``EpochOrders.close``)."""
+        self.orders.close()
 
     def at_fixed_point(self):
         """Whether the next epoch would move nothing: the weights the loop trains (the

@@ -123,36 +123,40 @@ def train_stochastic(network, loss, params, optimizer, data, settings):
                          settings.training, settings.l1_state)
     snapshots = Snapshots(params.flat, settings.best_so_far)
     tasks = settings.tasks
-    for epoch in itertools.count(1):
-        started = time.perf_counter()
-        if tasks is not None:
-            tasks.begin(params.copy)
-        try:
-            stats = epochs.run(settings.rng)
-        except KeyboardInterrupt:
-            record, fired = EpochRecord(epoch, np.nan), Interrupted()
-            break
-        record = _epoch_record(epoch, stats, params)
-        fired = _first_to_fire(settings.guards, record, optimizer, settings.verbose)
-        if fired:
-            break
-        fixed_point = stats.fixed_point
-        if fixed_point is None:
-            fixed_point = stats.all_zero and np.array_equal(params.flat, snapshots.epoch_start)
-        _count_epoch(result, record, snapshots, params, data.n_samples)
-        epochs.history.end_epoch()
-        score = _validate(settings, params, snapshots, result)
-        if settings.verbose:
-            _print_epoch(epoch, record.loss, score, started)
-        optimizer.end_epoch(settings.samples_seen + result.n_samples_seen)
-        stop = tasks is not None and tasks.end(params.copy)
-        record = replace(record, validation_score=score, fixed_point=fixed_point,
-                         callback_stop=stop)
-        fired = _first_to_fire(settings.criteria, record, optimizer, settings.verbose)
-        if fired:
-            if _ends_on_fixed_point(fired, epochs, settings):
-                fired = FixedPoint()
-            break
+    try:
+        for epoch in itertools.count(1):
+            started = time.perf_counter()
+            if tasks is not None:
+                tasks.begin(params.copy)
+            try:
+                stats = epochs.run(settings.rng)
+            except KeyboardInterrupt:
+                record, fired = EpochRecord(epoch, np.nan), Interrupted()
+                break
+            record = _epoch_record(epoch, stats, params)
+            fired = _first_to_fire(settings.guards, record, optimizer, settings.verbose)
+            if fired:
+                break
+            fixed_point = stats.fixed_point
+            if fixed_point is None:
+                fixed_point = stats.all_zero and np.array_equal(params.flat,
+                                                                snapshots.epoch_start)
+            _count_epoch(result, record, snapshots, params, data.n_samples)
+            epochs.history.end_epoch()
+            score = _validate(settings, params, snapshots, result)
+            if settings.verbose:
+                _print_epoch(epoch, record.loss, score, started)
+            optimizer.end_epoch(settings.samples_seen + result.n_samples_seen)
+            stop = tasks is not None and tasks.end(params.copy)
+            record = replace(record, validation_score=score, fixed_point=fixed_point,
+                             callback_stop=stop)
+            fired = _first_to_fire(settings.criteria, record, optimizer, settings.verbose)
+            if fired:
+                if _ends_on_fixed_point(fired, epochs, settings):
+                    fired = FixedPoint()
+                break
+    finally:
+        epochs.close()  # an epoch's order drawn ahead and not used
     if tasks is not None:
         tasks.abandon()  # the epoch that diverged or was interrupted, if one did
     result.gradient_norms, result.saturation = epochs.history.arrays()

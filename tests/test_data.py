@@ -1,6 +1,8 @@
 """Data preparation and what a later partial_fit skips: validation, seeding, buffers."""
 
+import os
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -8,7 +10,8 @@ from numpy.testing import assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 
 from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier
-from skperceptron._data import ReusedPermutation, SeededPermutations, validation_split
+from skperceptron import _data
+from skperceptron._data import EpochOrders, SeededPermutations, validation_split
 
 
 @pytest.mark.parametrize("n", [1, 2, 10, 200])
@@ -20,17 +23,47 @@ def test_seeded_permutations_are_a_fresh_generators_first_draw(seed, n):
                            np.random.RandomState(seed).permutation(n))
 
 
-@pytest.mark.parametrize("n", [1, 2, 10, 1000])
-def test_reused_permutation_draws_what_permutation_draws(n):
-    """Epoch after epoch the kept array holds the generator's own permutation; a
+@pytest.mark.parametrize("ahead", [False, True])
+@pytest.mark.parametrize("n", [1, 2, 10, 20_000])
+def test_epoch_orders_are_the_generators_permutations(n, ahead):
+    """Epoch after epoch the orders are the generator's own permutations, drawn ahead
+    or not; after ``close`` the generator is where the epochs alone left it, and a
     generator that is not a RandomState is asked for its own."""
     ours, reference = np.random.RandomState(3), np.random.RandomState(3)
-    permutation = ReusedPermutation(n)
+    orders = EpochOrders(n, ahead=ahead)
+    assert orders.ahead == (ahead and n >= _data.DRAW_AHEAD_ROWS
+                            and (os.cpu_count() or 1) >= 2)
     for _ in range(4):
-        assert_array_equal(permutation(ours), reference.permutation(n))
+        assert_array_equal(orders(ours), reference.permutation(n))
+    orders.close()
     assert ours.randint(2**31) == reference.randint(2**31)  # the streams moved alike
     remembered = SeededPermutations(7)
-    assert_array_equal(permutation(remembered), remembered.permutation(n))
+    assert_array_equal(orders(remembered), remembered.permutation(n))
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("max_iter", [3, 60])  # all epochs run; a plateau stops it
+def test_fits_do_not_depend_on_drawing_orders_ahead(monkeypatch, sparse, max_iter):
+    """The online loop's fit and the user's generator after it are the same whether
+    each epoch's order was drawn during the epoch before or at its start."""
+    import scipy.sparse as sp
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=12_000, n_features=20, random_state=0)
+    X = sp.csr_matrix(X) if sparse else X
+    fitted = []
+    for rows in (_data.DRAW_AHEAD_ROWS, 10**9):  # ahead, then never
+        monkeypatch.setattr(_data, "DRAW_AHEAD_ROWS", rows)
+        generator = np.random.RandomState(4)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model = PerceptronClassifier(max_iter=max_iter, random_state=generator).fit(X, y)
+        fitted.append((model.coef_, model.n_iter_, model.stop_reason_,
+                       generator.randint(2**31)))
+    assert_array_equal(fitted[0][0], fitted[1][0])
+    assert fitted[0][1:] == fitted[1][1:]
+    if max_iter == 60:
+        assert fitted[0][1] < 60  # stopped early: a draw ahead was given back
 
 
 def _stream(estimator, X, y, batch, **kwargs):
