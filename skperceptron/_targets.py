@@ -12,6 +12,7 @@ from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 
+from ._compat import attach_unique
 from ._activations import get_activation
 
 _STEP = get_activation("step")  # the threshold unit of the perceptron
@@ -30,6 +31,7 @@ def fit_labels(y, classes=None):
     Multilabel indicator targets take their columns from ``y`` itself. A single class
     is kept (see ``encode_labels``); the estimators that refuse it say so.
     """
+    y = attach_unique(y)  # one search for the labels serves every check below
     check_classification_targets(y)
     if classes is None or type_of_target(y).startswith("multilabel"):
         binarizer = LabelBinarizer().fit(y)
