@@ -210,7 +210,7 @@ class EpochOrders:
       the state before that draw.
     - another generator draws its own ``permutation(n)``, at the time asked.
 
-    The array returned is valid until the next call but one.
+    The array returned is valid until the next call.
     """
 
     def __init__(self, n, ahead=True):
