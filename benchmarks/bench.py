@@ -563,9 +563,9 @@ def _floor_note(floor, peer_seconds, epochs, ours_seconds):
         return "dot-only floor: not measured (numba is not installed)"
     peer = peer_seconds / epochs
     return (f"dot-only floor (one dot product per row, rows shuffled, asked for ahead; "
-            f"median of 5 in this run): {floor * 1e3:.1f} ms an epoch, ours "
-            f"{ours_seconds / epochs * 1e3:.1f} ms; a loop at the floor would be "
-            f"{peer / floor:.2f}x the peer")
+            f"median of the repeats in this run): {floor * 1e3:.1f} ms an epoch, our fit "
+            f"{ours_seconds / epochs * 1e3:.1f} ms an epoch; a loop at the floor would "
+            f"be {peer / floor:.2f}x the peer")
 
 
 def workload_4(ctx):
