@@ -210,7 +210,8 @@ class EpochOrders:
       the state before that draw.
     - another generator draws its own ``permutation(n)``, at the time asked.
 
-    The array returned is valid until the next call.
+    The array returned is valid until the next call. Memory: three arrays of n integers
+    for the fit (2.4 MB for 100,000 rows).
     """
 
     def __init__(self, n, ahead=True):
