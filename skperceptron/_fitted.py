@@ -158,14 +158,13 @@ class FittedStateMixin:
         if monitored_validation:
             self.best_loss_ = None
         elif self.loss_curve_:
-            # The minimum of the whole curve. When the last call set it, it is that of
-            # the curve before this call's epochs: the minimum of the two is the same
-            # (NaN included) without reading the whole curve at every partial_fit.
-            earlier = len(self.loss_curve_) - len(result.loss_curve)
-            before = self.best_loss_ if getattr(self, "_curve_seen", None) == earlier else None
+            # The minimum of the whole curve. Unless None (early stopping, L-BFGS), the
+            # best loss so far is that of the curve before this call's epochs (a new
+            # fit starts both anew): the minimum of the two is the same (NaN included)
+            # without reading the whole curve at every partial_fit.
+            before = self.best_loss_
             curve = self.loss_curve_ if before is None else [before, *result.loss_curve]
             self.best_loss_ = float(np.min(curve))
-        self._curve_seen = len(self.loss_curve_)
 
     def _fitted_layers(self):
         """The fitted weights, as prediction reads them."""
