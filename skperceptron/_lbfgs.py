@@ -40,7 +40,6 @@ class LbfgsSettings:
     verbose: bool = False
     #: The callbacks' tasks (``_callbacks.FitTasks``): one per iteration; or None.
     tasks: object = None
-    divergence_hint: str = "scaling the inputs and targets"
 
 
 class Progress:
@@ -176,7 +175,7 @@ def train_lbfgs(network, loss, params, data, settings):
         # iterate) belong to no completed iteration.
         tasks.abandon()
     if progress.diverged or not (np.isfinite(outcome.fun) and np.isfinite(outcome.x).all()):
-        result = _diverged(params, progress, settings)
+        result = _diverged(params, progress)
     else:
         params.trainable[...] = outcome.x
         result = TrainingResult(
@@ -199,31 +198,33 @@ def train_lbfgs(network, loss, params, data, settings):
     return result
 
 
-def _diverged(params, progress, settings):
+def _diverged(params, progress):
     """Keep the last iteration whose objective was finite, and warn."""
-    params.trainable[...] = progress.x
-    n_iter = len(progress.loss_curve)
-    warn_user(
-        f"Training diverged in L-BFGS iteration {n_iter + 1}: the objective became NaN "
-        "or infinite. The weights of the last iteration with a finite objective were "
-        f"kept. Try {settings.divergence_hint}.",
+    return _keep_last_iteration(
+        params, progress, "diverged",
+        f"Training diverged in L-BFGS iteration {len(progress.loss_curve) + 1}: the "
+        "objective became NaN or infinite. The weights of the last iteration with a "
+        "finite objective were kept. Try scaling the inputs and targets.",
         ConvergenceWarning,
     )
-    return TrainingResult(n_iter=n_iter, loss=progress.fun, loss_curve=progress.loss_curve,
-                          stop_reason="diverged")
 
 
 def _interrupted(params, progress):
     """Keep the last completed iteration after a KeyboardInterrupt."""
-    params.trainable[...] = progress.x
-    n_iter = len(progress.loss_curve)
-    warn_user(
-        f"Training interrupted after {n_iter} L-BFGS iterations; the weights of the "
-        "last completed iteration were kept.",
+    return _keep_last_iteration(
+        params, progress, "interrupted",
+        f"Training interrupted after {len(progress.loss_curve)} L-BFGS iterations; the "
+        "weights of the last completed iteration were kept.",
         UserWarning,
     )
-    return TrainingResult(n_iter=n_iter, loss=progress.fun, loss_curve=progress.loss_curve,
-                          stop_reason="interrupted")
+
+
+def _keep_last_iteration(params, progress, stop_reason, message, category):
+    """End on the last completed iteration (``progress``) with a warning."""
+    params.trainable[...] = progress.x
+    warn_user(message, category)
+    return TrainingResult(n_iter=len(progress.loss_curve), loss=progress.fun,
+                          loss_curve=progress.loss_curve, stop_reason=stop_reason)
 
 
 def _stop_reason(outcome, progress, settings):
