@@ -556,6 +556,18 @@ def _csr_dots(values, columns, indptr, w, order):
     return total
 
 
+def time_with_floor(candidates, X, repeats):
+    """``time_alternating`` with the dot-only floor of ``X`` (``shuffled_dot_floor``)
+    timed among the candidates: (the timings without it, its median seconds or None)."""
+    floor = shuffled_dot_floor(X)
+    if floor is not None:
+        candidates = {**candidates, "floor": floor}
+    timings = time_alternating(candidates, repeats)
+    if floor is None:
+        return timings, None
+    return timings, statistics.median(timings.pop("floor").results)
+
+
 def _floor_note(floor, peer_seconds, epochs, ours_seconds):
     """A note line on the shuffled-read floor: its epoch time, and the ratio to a peer
     that a loop at the floor would reach."""
@@ -572,17 +584,12 @@ def workload_4(ctx):
     X, y = perceptron_data()
     epochs = 10
     common = dict(eta0=1.0, max_iter=epochs, tol=None, shuffle=True, random_state=0)
-    candidates = {
+    timings, floor = time_with_floor({
         OURS: lambda: PerceptronClassifier(**common).fit(X, y),
         SKLEARN: lambda: SkPerceptron(**common).fit(X, y),
         "copy": copy_bandwidth(X.nbytes),
-    }
-    floor = shuffled_dot_floor(X)
-    if floor is not None:
-        candidates["floor"] = floor
-    timings = time_alternating(candidates, ctx.repeats)
+    }, X, ctx.repeats)
     copy = statistics.median(timings.pop("copy").results)
-    floor = statistics.median(timings.pop("floor").results) if floor else None
     ours = timings[OURS].median
     rows = []
     for name, timing in timings.items():
@@ -818,14 +825,12 @@ def workload_7(ctx):
             SKLEARN: lambda: SkPerceptron(**common).fit(X, y),
             "sklearn SGD hinge": lambda: SGDClassifier(loss="hinge", **common).fit(X, y),
         }
-        floor = shuffled_dot_floor(X) if n_classes == 2 else None  # one unit: one dot
-        if floor is not None:
-            candidates["floor"] = floor
-        timings = time_alternating(candidates, ctx.repeats)
-        if n_classes == 2:
-            floor = statistics.median(timings.pop("floor").results) if floor else None
+        if n_classes == 2:  # one unit: one dot product a row, the floor's
+            timings, floor = time_with_floor(candidates, X, ctx.repeats)
             notes.append("2 classes: " + _floor_note(floor, timings[SKLEARN].median, 10,
                                                       timings[OURS].median))
+        else:
+            timings = time_alternating(candidates, ctx.repeats)
         label = f"Perceptron, {n_classes} classes, 10 epochs"
         rows += _ratio_rows(label, timings, lambda f: [f"{f.score(X, y):.4f}"])
         for peer, name in ((SKLEARN, "Perceptron"), ("sklearn SGD hinge", "SGD hinge")):
