@@ -1,10 +1,12 @@
 """Models saved by an earlier version keep loading, predicting and training on.
 
 ``tests/data/models_v0.1.0.*`` were written by skperceptron 0.1.0, whose estimators
-kept their network, loss and optimizer in another internal form (see
-``tests/data/write_saved_models.py``). Loaded with pickle or with skops (trusting only
-the four estimator classes), each must answer as it did then and continue training
-from its saved optimizer state to the weights 0.1.0 reached.
+kept their network, loss and optimizer in another internal form, and
+``tests/data/models_0510102.*`` by the code of commit 0510102, with dropout, batch
+normalization, the L1 and elastic-net penalties and averaging, whose state then lived
+in other modules and in dicts (see ``tests/data/write_saved_models.py``). Loaded with
+pickle or with skops (trusting only the four estimator classes), each must answer as
+it did then and continue training from its saved state to the weights it reached then.
 
 The expected arrays were computed on one machine. On another processor BLAS may round
 a matrix product's last bit differently, so values are compared to 1e-12 relative
@@ -30,16 +32,20 @@ from write_saved_models import continued, data, outputs  # noqa: E402
 
 sys.path.pop(0)
 
-EXPECTED = dict(np.load(DATA / "models_v0.1.0_expected.npz"))
-NAMES = sorted({key.split("/")[0] for key in EXPECTED})
+#: The sets of saved models, each written by one version, and how many each holds.
+VERSIONS = {"v0.1.0": 6, "0510102": 6}
+EXPECTED = {version: dict(np.load(DATA / f"models_{version}_expected.npz"))
+            for version in VERSIONS}
+MODELS = [(version, name) for version in VERSIONS
+          for name in sorted({key.split("/")[0] for key in EXPECTED[version]})]
 
 
-def _load(how):
+def _load(how, version):
     if how == "pickle":
-        return pickle.loads((DATA / "models_v0.1.0.pkl").read_bytes())
+        return pickle.loads((DATA / f"models_{version}.pkl").read_bytes())
     sio = pytest.importorskip("skops.io")
     trusted = [MLPClassifier, MLPRegressor, PerceptronClassifier, PerceptronRegressor]
-    return sio.load(DATA / "models_v0.1.0.skops", trusted=trusted)
+    return sio.load(DATA / f"models_{version}.skops", trusted=trusted)
 
 
 def _close(actual, expected):
@@ -50,34 +56,37 @@ def _close(actual, expected):
         assert_array_equal(actual, expected)
 
 
-def test_every_saved_model_is_checked():
-    assert len(NAMES) == 6
-    assert all(name in _load("pickle") for name in NAMES)
+@pytest.mark.parametrize("version", VERSIONS)
+def test_every_saved_model_is_checked(version):
+    names = [name for v, name in MODELS if v == version]
+    assert len(names) == VERSIONS[version]
+    assert sorted(_load("pickle", version)) == names
 
 
 @pytest.mark.parametrize("how", ["pickle", "skops"])
-@pytest.mark.parametrize("name", NAMES)
-def test_saved_model_predicts_as_when_it_was_saved(name, how):
-    estimator = _load(how)[name]
+@pytest.mark.parametrize(("version", "name"), MODELS)
+def test_saved_model_predicts_as_when_it_was_saved(version, name, how):
+    estimator = _load(how, version)[name]
     X, _, _ = data()
     answers = outputs(estimator, X)
+    expected = EXPECTED[version]
     assert sorted(answers) == sorted(
-        key.split("/")[1] for key in EXPECTED if key.startswith(name + "/")
+        key.split("/")[1] for key in expected if key.startswith(name + "/")
         and "/continued/" not in key
     )
     for method, value in answers.items():
-        _close(value, EXPECTED[f"{name}/{method}"])
+        _close(value, expected[f"{name}/{method}"])
 
 
 @pytest.mark.parametrize("how", ["pickle", "skops"])
-@pytest.mark.parametrize("name", NAMES)
-def test_saved_model_continues_training_from_its_saved_state(name, how):
-    estimator = _load(how)[name]
+@pytest.mark.parametrize(("version", "name"), MODELS)
+def test_saved_model_continues_training_from_its_saved_state(version, name, how):
+    estimator = _load(how, version)[name]
     X, labels, values = data()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         arrays = continued(estimator, X, labels, values)
-    expected = [EXPECTED[f"{name}/continued/{k}"] for k in range(len(arrays))]
-    assert len(expected) == len(arrays)
-    for actual, want in zip(arrays, expected):
-        _close(actual, want)
+    keys = [key for key in EXPECTED[version] if key.startswith(f"{name}/continued/")]
+    assert len(keys) == len(arrays)
+    for k, actual in enumerate(arrays):
+        _close(actual, EXPECTED[version][f"{name}/continued/{k}"])

@@ -1,21 +1,29 @@
 """Write the saved-model files that ``tests/test_saved_models.py`` loads.
 
-The files in this folder were written by skperceptron 0.1.0 (the version before the
-engine was split into layers and its state rebuilt on loading): a model saved then must
-keep loading, predicting and training on. Rerun this script only to add files for a new
-version, under a new name; never overwrite the old ones.
+Each set of files holds fitted models written by one version of skperceptron, which
+must keep loading, predicting and training on:
 
-    python tests/data/write_saved_models.py
+- ``models_v0.1.0.*``, by skperceptron 0.1.0 (the version before the engine was split
+  into layers and its state rebuilt on loading): ``models()``;
+- ``models_0510102.*``, by the code of commit 0510102 (the last before the package was
+  cut into an engine, training and inspection), with dropout, batch normalization, the
+  L1 and elastic-net penalties and averaging: ``regularised_models()``.
+
+Rerun this script only to add files for a new version, under a new name; never
+overwrite the old ones::
+
+    python tests/data/write_saved_models.py v0.1.0 models
+    python tests/data/write_saved_models.py 0510102 regularised_models
 """
 
 import pickle
+import sys
 import warnings
 from pathlib import Path
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-import skperceptron
 from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier, PerceptronRegressor
 
 HERE = Path(__file__).parent
@@ -58,6 +66,40 @@ def models():
     }
 
 
+def regularised_models():
+    """Models whose saved state includes dropout, batch normalization, the cumulative L1
+    penalty and the running weights of averaged SGD."""
+    X, labels, values = data()
+    return {
+        "mlp_classifier_dropout_batch_norm": MLPClassifier(
+            hidden_layer_sizes=(6, 4), dropout=[0.2, 0.1], batch_norm=True, max_iter=12,
+            random_state=0,
+        ).fit(X, labels),
+        "mlp_regressor_sgd_elasticnet": MLPRegressor(
+            hidden_layer_sizes=(5,), solver="sgd", penalty="elasticnet", alpha=1e-2,
+            learning_rate_init=0.05, max_iter=10, random_state=0,
+        ).fit(X, values),
+        "mlp_classifier_lbfgs_batch_norm": MLPClassifier(
+            hidden_layer_sizes=(5,), solver="lbfgs", batch_norm=True, max_iter=20,
+            random_state=0,
+        ).fit(X, labels),
+        "perceptron_classifier_l1_averaged": PerceptronClassifier(
+            penalty="l1", alpha=1e-3, average=True, max_iter=8, random_state=0
+        ).fit(X, labels),
+        "perceptron_classifier_elasticnet": PerceptronClassifier(
+            penalty="elasticnet", alpha=1e-2, l1_ratio=0.5, max_iter=8, random_state=0
+        ).fit(X, labels),
+        "perceptron_regressor_averaged_l2": PerceptronRegressor(
+            penalty="l2", alpha=1e-3, average=5, eta0=0.01, max_iter=8, random_state=0
+        ).fit(X, values),
+    }
+
+
+#: The batch normalization arrays a continued model is compared on, beside its weights.
+NORM_ATTRIBUTES = ("batch_norm_scales_", "batch_norm_shifts_", "running_means_",
+                   "running_vars_")
+
+
 def outputs(estimator, X):
     """Everything a saved model answers, for comparison after loading."""
     result = {"predict": estimator.predict(X.astype(estimator.coefs_[0].dtype))}
@@ -78,27 +120,27 @@ def continued(estimator, X, labels, values):
         estimator.partial_fit(X, y)
     else:
         estimator.partial_fit(X, y)
-    return [*estimator.coefs_, *estimator.intercepts_]
+    norm = [array for name in NORM_ATTRIBUTES for array in getattr(estimator, name, [])]
+    return [*estimator.coefs_, *estimator.intercepts_, *norm]
 
 
-def main():
+def main(label, model_set):
     import skops.io as sio
 
     X, labels, values = data()
-    version = skperceptron.__version__
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        fitted = models()
-        (HERE / f"models_v{version}.pkl").write_bytes(pickle.dumps(fitted, protocol=4))
-        sio.dump(fitted, HERE / f"models_v{version}.skops")
+        fitted = globals()[model_set]()
+        (HERE / f"models_{label}.pkl").write_bytes(pickle.dumps(fitted, protocol=4))
+        sio.dump(fitted, HERE / f"models_{label}.skops")
         expected = {}
         for name, estimator in fitted.items():
             for method, value in outputs(estimator, X).items():
                 expected[f"{name}/{method}"] = value
             for k, array in enumerate(continued(estimator, X, labels, values)):
                 expected[f"{name}/continued/{k}"] = array
-    np.savez(HERE / f"models_v{version}_expected.npz", **expected)
+    np.savez(HERE / f"models_{label}_expected.npz", **expected)
 
 
 if __name__ == "__main__":
-    main()
+    main(*sys.argv[1:3])
