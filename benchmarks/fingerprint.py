@@ -184,12 +184,95 @@ def configurations():
                                    epochs=3), Xc
 
 
+def regularised_configurations():
+    """Fits of the penalties, averaging, dropout and batch normalization: every
+    online loop (dense and CSR rows, one unit and several) and the mini-batch path."""
+    Xc, yc = make_classification(n_samples=300, n_features=12, n_informative=6,
+                                 n_classes=3, random_state=5)
+    Xb, yb = make_classification(n_samples=300, n_features=12, random_state=6)
+    Xr, yr = make_regression(n_samples=300, n_features=12, n_targets=2, noise=0.5,
+                             random_state=7)
+    yr = yr / yr.std()
+    sparse_c, sparse_b = sp.csr_matrix(np.maximum(Xc, 0)), sp.csr_matrix(np.maximum(Xb, 0))
+    w = np.random.RandomState(8).uniform(0.1, 3, size=300)
+    online = dict(max_iter=15, random_state=0)
+    l1 = dict(penalty="l1", alpha=1e-3)
+    enet = dict(penalty="elasticnet", alpha=1e-2, l1_ratio=0.5)
+    mlp = dict(hidden_layer_sizes=(7, 5), max_iter=20, random_state=0)
+    cases = {
+        "perceptron l1": (PerceptronClassifier(**l1, **online), Xb, yb),
+        "perceptron l1 float32": (PerceptronClassifier(**l1, **online),
+                                  Xb.astype(np.float32), yb),
+        "perceptron elasticnet multiclass": (PerceptronClassifier(**enet, **online), Xc, yc),
+        "perceptron l2 multiclass weights": (
+            PerceptronClassifier(penalty="l2", alpha=1e-3, **online), Xc, yc, w),
+        "perceptron averaged": (PerceptronClassifier(average=True, **online), Xb, yb),
+        "perceptron averaged from 100 l1": (
+            PerceptronClassifier(average=100, **l1, **online), Xc, yc),
+        "logistic neuron averaged l2": (
+            PerceptronClassifier(activation="logistic", loss="log_loss", eta0=0.1,
+                                 average=True, penalty="l2", alpha=1e-3, **online), Xc, yc),
+        "perceptron sparse multiclass": (PerceptronClassifier(**online), sparse_c, yc),
+        "perceptron sparse l2 multiclass": (
+            PerceptronClassifier(penalty="l2", alpha=1e-3, **online), sparse_c, yc),
+        "perceptron sparse l1": (PerceptronClassifier(**l1, **online), sparse_b, yb),
+        "perceptron sparse elasticnet multiclass": (
+            PerceptronClassifier(**enet, **online), sparse_c, yc, w),
+        "perceptron sparse averaged": (
+            PerceptronClassifier(average=True, **online), sparse_b, yb),
+        "perceptron sparse averaged elasticnet": (
+            PerceptronClassifier(average=10, **enet, **online), sparse_c, yc),
+        "logistic neuron sparse l2": (
+            PerceptronClassifier(activation="logistic", loss="log_loss", eta0=0.1,
+                                 penalty="l2", alpha=1e-3, **online), sparse_c, yc),
+        "adaline sparse l2 huber": (
+            PerceptronRegressor(loss="huber", penalty="l2", alpha=1e-3, **online),
+            sp.csr_matrix(np.where(np.abs(Xr) > 0.5, Xr, 0)), yr),
+        "adaline l1 absolute": (
+            PerceptronRegressor(loss="absolute_error", **l1, **online), Xr, yr),
+        "mlp dropout": (MLPClassifier(dropout=0.3, **mlp), Xc, yc),
+        "mlp dropout per layer sgd": (
+            MLPClassifier(dropout=[0.2, 0.0], solver="sgd", learning_rate_init=0.05, **mlp),
+            Xb, yb),
+        "mlp batch norm weights": (MLPRegressor(batch_norm=True, **mlp), Xr, yr, w),
+        "mlp batch norm dropout float32": (
+            MLPClassifier(batch_norm=True, dropout=0.1, **mlp), Xc.astype(np.float32), yc),
+        "mlp batch norm lbfgs": (
+            MLPClassifier(batch_norm=True, solver="lbfgs", **mlp), Xb, yb),
+        "mlp l1 adam": (MLPClassifier(penalty="l1", alpha=1e-2, **mlp), Xc, yc),
+        "mlp elasticnet sgd": (
+            MLPRegressor(penalty="elasticnet", alpha=1e-2, solver="sgd",
+                         learning_rate_init=0.01, **mlp), Xr, yr),
+        "mlp no penalty sparse": (MLPClassifier(penalty=None, **mlp), sparse_c, yc),
+    }
+    for name, (estimator, X, y, *weights) in cases.items():
+        estimator.fit(X, y, sample_weight=weights[0] if weights else None)
+        yield name, estimator, X
+    # the state of averaging, the L1 penalty and dropout carried between calls
+    clf = PerceptronClassifier(average=True, **l1, random_state=0)
+    for start in range(0, 300, 30):
+        clf.partial_fit(Xc[start:start + 30], yc[start:start + 30], classes=[0, 1, 2])
+    yield "perceptron averaged l1 partial_fit", clf, Xc
+    clf = PerceptronClassifier(**enet, random_state=0)
+    for start in range(0, 300, 60):
+        clf.partial_fit(sparse_c[start:start + 60], yc[start:start + 60], classes=[0, 1, 2])
+    yield "perceptron sparse elasticnet partial_fit", clf, sparse_c
+    clf = MLPClassifier(dropout=0.2, batch_norm=True, **mlp)
+    for start in range(0, 300, 50):
+        clf.partial_fit(Xc[start:start + 50], yc[start:start + 50], classes=[0, 1, 2])
+    yield "mlp dropout batch norm partial_fit", clf, Xc
+    clf = PerceptronClassifier(average=True, warm_start=True, **l1, **online).fit(Xb, yb)
+    yield "perceptron averaged l1 warm start", clf.fit(Xb[::-1], yb[::-1]), Xb
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help="skip the tour and the benchmark workloads")
     args = parser.parse_args(argv)
-    groups = [configurations] if args.quick else [tour, workloads, configurations]
+    groups = [configurations, regularised_configurations]
+    if not args.quick:
+        groups = [tour, workloads, *groups]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("ignore", UserWarning)
