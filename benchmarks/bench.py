@@ -79,7 +79,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 import skperceptron
 from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier
-from skperceptron._kernels import (  # the compiled loops' own prefetching, for W4/W7's floor
+from skperceptron._utils.speed import (  # the compiled loops' own prefetching, for W4/W7's floor
     HAVE_NUMBA,
     PREFETCH_AHEAD,
     fixed_order_dot,
@@ -171,9 +171,9 @@ def epoch_products(X, hidden, n_outputs, batch_size):
     buffer with the same transposes as ``_layers.Dense``, under the BLAS thread limit
     our fit chooses for this network and batch.
     """
-    from skperceptron._activations import get_activation
-    from skperceptron._network import Network
-    from skperceptron._threads import blas_threads
+    from skperceptron._engine.activations import get_activation
+    from skperceptron._engine.network import Network
+    from skperceptron._utils.speed import blas_threads
 
     dtype = X.dtype
     units = [X.shape[1], *hidden, n_outputs]
@@ -1115,7 +1115,7 @@ def _history_share(estimator, X, y):
     """The share of a fit's time spent recording the training history: the time inside
     ``History.observe`` (per step, the gradient norms and the saturation) over the fit's.
     Measured inside one fit, so the machine's noise moves both alike."""
-    from skperceptron import _history
+    from skperceptron._training import history as _history
 
     observe, spent = _history.History.observe, []
 

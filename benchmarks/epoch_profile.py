@@ -17,7 +17,13 @@ from sklearn.datasets import make_classification
 from sklearn.preprocessing import StandardScaler
 
 from skperceptron import MLPClassifier
-from skperceptron import _activations, _data, _epochs, _layers, _losses, _network, _optimizers
+from skperceptron._engine import activations as _activations
+from skperceptron._training import data as _data
+from skperceptron._training import epochs as _epochs
+from skperceptron._engine import layers as _layers
+from skperceptron._engine import losses as _losses
+from skperceptron._engine import network as _network
+from skperceptron._engine import optimizers as _optimizers
 
 TIMES = collections.Counter()
 

@@ -12,7 +12,7 @@ import time
 import numba
 import numpy as np
 
-from skperceptron._optimizers import _adam_loop, _adam_rule
+from skperceptron._engine.optimizers import _adam_loop, _adam_rule
 
 N_PARAMETERS = 235_146
 

@@ -184,8 +184,8 @@ def our_mlp(name, protocol, random_state):
 def layer_gradient_norms(estimator, X, y):
     """||dJ/dW|| of the first and of the last weight layer, over the whole of (X, y),
     at the estimator's weights (the initial ones when it is not fitted)."""
-    from skperceptron._layers import TrainingPass
-    from skperceptron._network import loss_and_gradients
+    from skperceptron._engine.layers import TrainingPass
+    from skperceptron._engine.network import loss_and_gradients
 
     net, loss, params, data, alpha, l1 = estimator._gradient_problem(X, y)
     mode = (TrainingPass(np.random.RandomState(0), data.sample_weight)

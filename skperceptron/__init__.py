@@ -1,8 +1,8 @@
 """Perceptrons and multi-layer perceptrons for scikit-learn, on a readable numpy engine."""
 
 from ._chunks import fit_chunks
-from ._displays import GradientNormDisplay, LossCurveDisplay
-from ._gradient_check import check_gradients
+from ._inspection.displays import GradientNormDisplay, LossCurveDisplay
+from ._inspection.gradient_check import check_gradients
 from ._mlp import MLPClassifier, MLPRegressor
 from ._perceptron import PerceptronClassifier, PerceptronRegressor
 

@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.base import is_classifier
 from sklearn.utils import check_random_state
 
-from ._base import BaseNetwork
+from ._estimator import BaseNetwork
 
 
 def _chunk_bounds(X, chunk_size):

@@ -11,10 +11,10 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 
-from ._base import BaseNetwork, check_partial_fit
-from ._compat import _fit_context
+from ._estimator import BaseNetwork, check_partial_fit
+from ._utils.compat import _fit_context
 from ._docstrings import input_doc
-from ._losses import LOSSES
+from ._engine.losses import LOSSES
 from ._targets import check_same_labels, decode_labels, encode_labels, fit_labels
 
 

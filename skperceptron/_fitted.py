@@ -11,9 +11,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._data import check_layer_arrays
-from ._initializers import initialize_layers
-from ._network import Parameters
+from ._training.data import check_layer_arrays
+from ._engine.initializers import initialize_layers
+from ._engine.network import Parameters
 
 
 class FittedLayers(NamedTuple):

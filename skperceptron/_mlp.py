@@ -8,17 +8,17 @@ threshold and a validation set of your own.
 
 from numbers import Integral, Real
 
-from ._activations import HIDDEN_ACTIVATIONS
-from ._base import OutputSpec
+from ._engine.activations import HIDDEN_ACTIVATIONS
+from ._estimator import OutputSpec
 from ._classifier import NetworkClassifier
-from ._compat import Interval, StrOptions
+from ._utils.compat import Interval, StrOptions
 from ._docstrings import MLP_PARAMETERS_DOC, fill_doc
-from ._initializers import INITIALIZERS
-from ._losses import get_loss
-from ._network import penalty_strengths
-from ._optimizers import SGD, Adam
+from ._engine.initializers import INITIALIZERS
+from ._engine.losses import get_loss
+from ._engine.network import penalty_strengths
+from ._engine.optimizers import SGD, Adam
 from ._regressor import NetworkRegressor
-from ._warnings import warn_user
+from ._utils.warnings import warn_user
 
 _MLP_CONSTRAINTS = {
     "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],

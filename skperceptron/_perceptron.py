@@ -9,15 +9,15 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from ._base import OutputSpec
+from ._estimator import OutputSpec
 from ._classifier import NetworkClassifier
-from ._compat import Interval, StrOptions
+from ._utils.compat import Interval, StrOptions
 from ._docstrings import fill_doc, input_doc
-from ._epochs import new_averaging
-from ._initializers import INITIALIZERS
-from ._losses import get_loss
-from ._network import penalty_strengths
-from ._optimizers import SGD
+from ._training.epochs import new_averaging
+from ._engine.initializers import INITIALIZERS
+from ._engine.losses import get_loss
+from ._engine.network import penalty_strengths
+from ._engine.optimizers import SGD
 from ._regressor import NetworkRegressor
 
 _PERCEPTRON_CONSTRAINTS = {

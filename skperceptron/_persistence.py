@@ -10,10 +10,10 @@ buffers that partial_fit keeps between calls.
 
 import inspect
 
-from ._activations import get_activation
-from ._losses import LOSSES, get_loss
-from ._network import Network
-from ._optimizers import SGD, Adam
+from ._engine.activations import get_activation
+from ._engine.losses import LOSSES, get_loss
+from ._engine.network import Network
+from ._engine.optimizers import SGD, Adam
 
 _LOSS_NAMES = {cls: name for name, cls in LOSSES.items()}
 _OPTIMIZERS = {"SGD": SGD, "Adam": Adam}

@@ -5,8 +5,8 @@ from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
 
-from ._base import BaseNetwork, check_partial_fit
-from ._compat import _fit_context
+from ._estimator import BaseNetwork, check_partial_fit
+from ._utils.compat import _fit_context
 from ._docstrings import input_doc
 from ._targets import encode_values
 

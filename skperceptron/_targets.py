@@ -12,8 +12,8 @@ from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 
-from ._compat import attach_unique
-from ._activations import get_activation
+from ._utils.compat import attach_unique
+from ._engine.activations import get_activation
 
 _STEP = get_activation("step")  # the threshold unit of the perceptron
 

@@ -26,7 +26,7 @@ from skl2onnx.common.utils import check_input_and_output_numbers
 from skl2onnx.common.utils_classifier import get_label_classes
 from sklearn.utils.validation import check_is_fitted
 
-from ._layers import Activate, BatchNorm, Dense, Dropout
+from ._engine.layers import Activate, BatchNorm, Dense, Dropout
 from ._mlp import MLPClassifier, MLPRegressor
 from ._perceptron import PerceptronClassifier, PerceptronRegressor
 

@@ -83,7 +83,7 @@ def pytest_terminal_summary(terminalreporter):
 @pytest.fixture
 def epoch_runners(monkeypatch):
     """The class names of the epoch runners the fits in a test use, in order."""
-    from skperceptron import _training
+    from skperceptron._training import stochastic as _training
 
     seen = []
     original = _training.make_epochs

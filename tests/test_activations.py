@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 
-from skperceptron._activations import (
+from skperceptron._engine.activations import (
     ACTIVATIONS,
     HIDDEN_ACTIVATIONS,
     get_activation,

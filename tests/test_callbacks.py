@@ -23,9 +23,9 @@ from skperceptron import (
     MLPRegressor,
     PerceptronClassifier,
     PerceptronRegressor,
-    _callbacks,
-    _compat,
 )
+from skperceptron._training import callbacks as _callbacks
+from skperceptron._utils import compat as _compat
 
 needs_callbacks = pytest.mark.skipif(
     _compat.sklearn_callback is None, reason="scikit-learn before 1.9 has no callbacks")
@@ -342,7 +342,7 @@ def test_without_the_callback_api_set_callbacks_is_absent(monkeypatch):
 def test_without_the_callback_api_the_mixin_is_empty(monkeypatch):
     monkeypatch.setattr(_compat, "sklearn_callback", None)
     # a fresh copy of the module, built as an import would build it without the API
-    spec = importlib.util.spec_from_file_location("skperceptron._callbacks_probe",
+    spec = importlib.util.spec_from_file_location("skperceptron._training._callbacks_probe",
                                                   _callbacks.__file__)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -15,11 +15,13 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 
-from skperceptron import PerceptronClassifier, _online, _online_sparse
-from skperceptron._activations import get_activation
-from skperceptron._kernels import HAVE_NUMBA
-from skperceptron._losses import get_loss
-from skperceptron._network import Network, Parameters
+from skperceptron import PerceptronClassifier
+from skperceptron._training import online as _online
+from skperceptron._training import online_sparse as _online_sparse
+from skperceptron._engine.activations import get_activation
+from skperceptron._utils.speed import HAVE_NUMBA
+from skperceptron._engine.losses import get_loss
+from skperceptron._engine.network import Network, Parameters
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

@@ -39,9 +39,9 @@ from skperceptron import (
     PerceptronRegressor,
     fit_chunks,
 )
-from skperceptron._activations import get_activation
-from skperceptron._network import Network
-from skperceptron._threads import many_threads_pay
+from skperceptron._engine.activations import get_activation
+from skperceptron._engine.network import Network
+from skperceptron._utils.speed import many_threads_pay
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -345,7 +345,7 @@ def fit_recording_blas_threads(seed):
     Runs in a worker process: the thread count is read when the training loop starts,
     inside the fit's own choice of threads.
     """
-    from skperceptron import _base
+    from skperceptron import _estimator as _base
 
     seen = []
     train_stochastic = _base.train_stochastic

@@ -10,8 +10,9 @@ from numpy.testing import assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 
 from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier
-from skperceptron import _data
-from skperceptron._data import EpochOrders, SeededPermutations, validation_split
+from skperceptron._training.data import validation_split
+from skperceptron._utils import speed as _data
+from skperceptron._utils.speed import EpochOrders, SeededPermutations
 
 
 @pytest.mark.parametrize("n", [1, 2, 10, 200])

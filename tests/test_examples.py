@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from skperceptron._kernels import HAVE_NUMBA
+from skperceptron._utils.speed import HAVE_NUMBA
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
 

@@ -9,8 +9,8 @@ import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
-import skperceptron._activations as activations
-import skperceptron._losses as losses
+import skperceptron._engine.activations as activations
+import skperceptron._engine.losses as losses
 from skperceptron import (
     MLPClassifier,
     MLPRegressor,
@@ -18,8 +18,8 @@ from skperceptron import (
     PerceptronRegressor,
     check_gradients,
 )
-from skperceptron._activations import HIDDEN_ACTIVATIONS
-from skperceptron._layers import Activate, TrainingPass
+from skperceptron._engine.activations import HIDDEN_ACTIVATIONS
+from skperceptron._engine.layers import Activate, TrainingPass
 
 # check_gradients uses h = 1e-6: for a correct gradient its relative error is ~1e-9
 # (truncation h^2, rounding eps / h); a wrong term gives 1e-3 or more.

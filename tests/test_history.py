@@ -8,8 +8,8 @@ from sklearn.datasets import make_classification
 from sklearn.metrics import log_loss
 
 from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier
-from skperceptron._history import saturation
-from skperceptron._network import loss_and_gradients
+from skperceptron._training.history import saturation
+from skperceptron._engine.network import loss_and_gradients
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

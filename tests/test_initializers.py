@@ -11,7 +11,7 @@ from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.neural_network import MLPRegressor as SkMLPRegressor
 
 from skperceptron import MLPClassifier, MLPRegressor
-from skperceptron._initializers import INITIALIZERS, initialize_layers, sklearn_uniform
+from skperceptron._engine.initializers import INITIALIZERS, initialize_layers, sklearn_uniform
 
 RANDOM = sorted(name for name in INITIALIZERS if name != "zeros")
 

@@ -6,8 +6,10 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from skperceptron import PerceptronClassifier, PerceptronRegressor
-from skperceptron import _epochs, _online, _optimizers
-from skperceptron._kernels import HAVE_NUMBA
+from skperceptron._training import epochs as _epochs
+from skperceptron._training import online as _online
+from skperceptron._engine import optimizers as _optimizers
+from skperceptron._utils.speed import HAVE_NUMBA
 
 needs_numba = pytest.mark.skipif(not HAVE_NUMBA, reason="numba is not installed")
 
@@ -124,7 +126,7 @@ def test_online_loop_is_used_for_the_classic_rules(epoch_runners):
 @needs_numba
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_l1_debts_and_dropout_masks_are_identical_compiled_and_in_numpy(monkeypatch, dtype):
-    from skperceptron import _layers
+    from skperceptron._engine import layers as _layers
 
     typ = np.dtype(dtype).type
     rng = np.random.RandomState(0)

@@ -6,8 +6,8 @@ import warnings
 import numpy as np
 import pytest
 
-from skperceptron._activations import get_activation
-from skperceptron._losses import LOSSES, get_loss
+from skperceptron._engine.activations import get_activation
+from skperceptron._engine.losses import LOSSES, get_loss
 
 N, K = 9, 3  # samples, outputs
 

@@ -11,10 +11,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.neural_network import MLPRegressor as SkMLPRegressor
 
-from skperceptron._activations import get_activation
-from skperceptron._gradient_check import finite_difference_gradient
-from skperceptron._losses import get_loss
-from skperceptron._network import (
+from skperceptron._engine.activations import get_activation
+from skperceptron._inspection.gradient_check import finite_difference_gradient
+from skperceptron._engine.losses import get_loss
+from skperceptron._engine.network import (
     Network,
     Parameters,
     forward,

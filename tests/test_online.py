@@ -17,14 +17,14 @@ from numpy.testing import assert_allclose
 from skperceptron import (
     PerceptronClassifier,
     PerceptronRegressor,
-    _epochs,
-    _online,
-    _online_sparse,
 )
-from skperceptron._activations import get_activation
-from skperceptron._kernels import HAVE_NUMBA
-from skperceptron._losses import get_loss
-from skperceptron._network import Network, Parameters, forward
+from skperceptron._training import epochs as _epochs
+from skperceptron._training import online as _online
+from skperceptron._training import online_sparse as _online_sparse
+from skperceptron._engine.activations import get_activation
+from skperceptron._utils.speed import HAVE_NUMBA
+from skperceptron._engine.losses import get_loss
+from skperceptron._engine.network import Network, Parameters, forward
 
 # rule -> (loss, output activation, targets): classification rules take {0, 1} columns.
 CASES = {

@@ -27,7 +27,7 @@ ort = pytest.importorskip("onnxruntime")
 skl2onnx = pytest.importorskip("skl2onnx")
 onnx = pytest.importorskip("onnx")
 import skperceptron.onnx  # noqa: E402  (registers the converters)
-from skperceptron._activations import ACTIVATIONS  # noqa: E402
+from skperceptron._engine.activations import ACTIVATIONS  # noqa: E402
 
 RTOL = {np.float32: 1e-5, np.float64: 1e-10}
 TIE = 1e-6

@@ -4,7 +4,7 @@
 import numpy as np
 import pytest
 
-from skperceptron._optimizers import (
+from skperceptron._engine.optimizers import (
     SGD,
     Adam,
     constant_schedule,

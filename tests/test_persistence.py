@@ -430,14 +430,14 @@ def test_a_crafted_file_with_an_internal_object_is_refused(tmp_path):
         attributes = schema["content"]["content"]
         attributes["_optimizer"] = {
             "__class__": "Adam",
-            "__module__": "skperceptron._optimizers",
+            "__module__": "skperceptron._engine.optimizers",
             "__loader__": "ObjectNode",
             "content": attributes["_optimizer"],
         }
 
     crafted = _rewrite_schema(path, edit)
-    assert "skperceptron._optimizers.Adam" in sio.get_untrusted_types(file=crafted)
-    with pytest.raises(UntrustedTypesFoundException, match="skperceptron._optimizers.Adam"):
+    assert "skperceptron._engine.optimizers.Adam" in sio.get_untrusted_types(file=crafted)
+    with pytest.raises(UntrustedTypesFoundException, match="skperceptron._engine.optimizers.Adam"):
         load_model(crafted)
 
 

@@ -39,8 +39,8 @@ from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning
 
 from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier, PerceptronRegressor
-from skperceptron._activations import HIDDEN_ACTIVATIONS
-from skperceptron._initializers import INITIALIZERS
+from skperceptron._engine.activations import HIDDEN_ACTIVATIONS
+from skperceptron._engine.initializers import INITIALIZERS
 
 # ----------------------------------------------------------------------------- inputs
 

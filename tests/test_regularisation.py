@@ -15,8 +15,8 @@ from sklearn.datasets import load_digits, make_regression
 from sklearn.exceptions import ConvergenceWarning
 
 from skperceptron import MLPClassifier, MLPRegressor
-from skperceptron._layers import Dropout, TrainingPass
-from skperceptron._optimizers import SGD, Adam
+from skperceptron._engine.layers import Dropout, TrainingPass
+from skperceptron._engine.optimizers import SGD, Adam
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

@@ -13,7 +13,8 @@ from sklearn.datasets import load_digits, load_diabetes
 from sklearn.exceptions import ConvergenceWarning
 
 from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier, PerceptronRegressor
-from skperceptron import _network, fit_chunks
+from skperceptron import fit_chunks
+from skperceptron._engine import network as _network
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -72,7 +73,7 @@ def test_interrupted_fit_keeps_the_weights_of_the_last_completed_epoch(solver, m
     kwargs = dict(hidden_layer_sizes=(8,), solver=solver, batch_size=100, random_state=0,
                   shuffle=False)
     reference = MLPClassifier(max_iter=2, **kwargs).fit(X, y)
-    monkeypatch.setattr("skperceptron._epochs.loss_and_gradients", _Interrupt(after=7))
+    monkeypatch.setattr("skperceptron._training.epochs.loss_and_gradients", _Interrupt(after=7))
     with pytest.warns(UserWarning, match="interrupted in epoch 3.*last completed epoch"):
         clf = MLPClassifier(max_iter=10, **kwargs).fit(X, y)
     assert clf.stop_reason_ == "interrupted"
@@ -92,7 +93,7 @@ def _lbfgs_stopped_by(monkeypatch, evaluation, warning, match):
     iterations, the same as a fit with that budget."""
     X, y = _diabetes()
     kwargs = dict(hidden_layer_sizes=(8,), solver="lbfgs", random_state=0)
-    monkeypatch.setattr("skperceptron._lbfgs.loss_and_gradients", evaluation)
+    monkeypatch.setattr("skperceptron._training.lbfgs.loss_and_gradients", evaluation)
     with pytest.warns(warning, match=match):
         reg = MLPRegressor(max_iter=100, **kwargs).fit(X, y)
     monkeypatch.undo()

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from skperceptron._stopping import (
+from skperceptron._training.stopping import (
     Divergence,
     EpochRecord,
     FixedPoint,

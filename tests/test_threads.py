@@ -5,9 +5,9 @@ import pytest
 from threadpoolctl import ThreadpoolController, threadpool_limits
 
 from skperceptron import MLPClassifier, MLPRegressor
-from skperceptron._activations import get_activation
-from skperceptron._network import Network
-from skperceptron._threads import blas_threads, many_threads_pay
+from skperceptron._engine.activations import get_activation
+from skperceptron._engine.network import Network
+from skperceptron._utils.speed import blas_threads, many_threads_pay
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

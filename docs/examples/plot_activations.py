@@ -14,7 +14,7 @@ trains the same network with each on one data set.
 # %%
 # Each activation and its derivative
 # ----------------------------------
-# The network's code keeps one object per activation in ``skperceptron._activations``
+# The network's code keeps one object per activation in ``skperceptron._engine.activations``
 # (a private module, read here for its numbers): ``value(Z)`` is ``f``, and
 # ``derivative(A)`` is ``f'`` computed from the *output* ``A = f(Z)``, which the
 # forward pass has kept anyway (for the logistic, ``f' = A (1 - A)``). Central finite
@@ -27,7 +27,7 @@ from sklearn.datasets import make_gaussian_quantiles
 from sklearn.model_selection import train_test_split
 
 from skperceptron import LossCurveDisplay, MLPClassifier
-from skperceptron._activations import ACTIVATIONS
+from skperceptron._engine.activations import ACTIVATIONS
 
 NAMES = ["identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "softplus"]
 z = np.linspace(-4, 4, 800)[:, None]  # no grid point at the kinks, z = 0

@@ -20,7 +20,7 @@ activations layer by layer at the start, then trains one deep network from each.
 # ---------------------------------------------
 # A stack of 10 hidden layers of 64 units, fed the standardized digits (64 pixels,
 # each with mean 0 and variance 1). ``initialize_layers`` from the private module
-# ``skperceptron._initializers`` is the function ``fit`` calls to draw the starting
+# ``skperceptron._engine.initializers`` is the function ``fit`` calls to draw the starting
 # weights; the forward pass ``A = f(A W + b)`` is written out, and the standard
 # deviation of each layer's output is recorded.
 import warnings
@@ -32,7 +32,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from skperceptron import LossCurveDisplay, MLPClassifier
-from skperceptron._initializers import initialize_layers
+from skperceptron._engine.initializers import initialize_layers
 
 X, y = load_digits(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(

@@ -24,7 +24,7 @@ have no ``set_callbacks``: asking for it raises an AttributeError that says so.
 import sklearn
 from sklearn.utils.metaestimators import available_if
 
-from . import _compat
+from .._utils import compat as _compat
 
 
 def _callbacks_supported(estimator):

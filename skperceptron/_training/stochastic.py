@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ._epochs import make_epochs
-from ._stopping import (
+from .epochs import make_epochs
+from .stopping import (
     Divergence,
     EpochRecord,
     FixedPoint,
@@ -25,7 +25,7 @@ from ._stopping import (
     MaxIterations,
     NoImprovement,
 )
-from ._warnings import warn_user
+from .._utils.warnings import warn_user
 
 
 @dataclass

@@ -7,17 +7,13 @@ rows are taken out for each mini-batch. Starting weights that the user assigns
 (``coefs_``, ``intercepts_``) are checked here too (``check_layer_arrays``).
 """
 
-import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from ._compat import _check_sample_weight
-from ._kernels import gather_rows
+from .._utils.compat import _check_sample_weight
+from .._utils.speed import gather_rows
 
 
 @dataclass
@@ -175,108 +171,3 @@ def _check_layer_array(name, array, shape, dtype, needs):
         )
         raise ValueError(f"{name} has {problem}; {needs}")
     return converted
-
-
-#: Rows from which the online loop draws each epoch's order during the epoch before
-#: it (a shuffle of 100,000 rows takes about 1.5 ms, 7% of such an epoch; of 10,000
-#: rows, 0.15 ms).
-DRAW_AHEAD_ROWS = 10_000
-
-_drawing = None  # (process id, one-thread executor) that draws orders ahead
-
-
-def _drawer():
-    """The one worker thread that draws orders ahead, made anew in a forked process."""
-    global _drawing
-    if _drawing is None or _drawing[0] != os.getpid():
-        _drawing = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="skperceptron"))
-    return _drawing[1]
-
-
-class EpochOrders:
-    """Each epoch's order of the rows, ``rng.permutation(n)``, written into arrays kept
-    between epochs; for a large ``RandomState`` drawn during the epoch before.
-
-    The orders are the generator's own and it moves on as it would, so results do not
-    depend on whether a draw was made ahead:
-
-    - a ``RandomState``'s permutation shuffles a new ``arange(n)``; this shuffles a
-      kept array reset to ``arange(n)``, the same draws without new memory (100,000
-      rows: 1.4 ms against 2.6);
-    - with ``ahead`` (at least ``DRAW_AHEAD_ROWS`` rows, called from the main thread,
-      two cores or more), the next epoch's order is drawn by a worker thread while
-      this epoch trains (the shuffle leaves the GIL; the online loop too), into the
-      other array. If no epoch comes to use it, ``close`` puts the generator back in
-      the state before that draw.
-    - another generator draws its own ``permutation(n)``, at the time asked.
-
-    The array returned is valid until the next call. Memory: three arrays of n integers
-    for the fit (2.4 MB for 100,000 rows), made at the first draw from a RandomState
-    (a later ``partial_fit`` draws from a remembered permutation instead).
-    """
-
-    def __init__(self, n, ahead=True):
-        self.n = n
-        self.identity = self.arrays = None  # made when a RandomState first draws
-        self.turn = 0
-        self.pending = None  # (future, generator, its state before the draw)
-        self.ahead = (ahead and n >= DRAW_AHEAD_ROWS and (os.cpu_count() or 1) >= 2
-                      and threading.current_thread() is threading.main_thread())
-
-    def _draw(self, rng, order):
-        np.copyto(order, self.identity)
-        rng.shuffle(order)
-        return order
-
-    def __call__(self, rng):
-        if type(rng) is not np.random.RandomState:
-            self.close()
-            return rng.permutation(self.n)
-        if self.identity is None:
-            self.identity = np.arange(self.n)
-            self.arrays = [np.empty_like(self.identity), np.empty_like(self.identity)]
-        if self.pending is not None and self.pending[1] is rng:
-            order = self.pending[0].result()
-            self.pending = None
-        else:
-            self.close()
-            order = self._draw(rng, self.arrays[self.turn])
-        self.turn = 1 - self.turn
-        if self.ahead:
-            state = rng.get_state()
-            self.pending = (_drawer().submit(self._draw, rng, self.arrays[self.turn]),
-                            rng, state)
-        return order
-
-    def close(self):
-        """Wait for an order drawn ahead that no epoch used, and put its generator back
-        in the state before it."""
-        if self.pending is None:
-            return
-        future, rng, state = self.pending
-        self.pending = None
-        try:
-            future.result()
-        finally:
-            rng.set_state(state)
-
-
-class SeededPermutations:
-    """``np.random.RandomState(seed).permutation(n)`` for a fresh generator, remembered.
-
-    A fresh generator's first permutation of n items depends on (seed, n) alone: a
-    later partial_fit with an integer ``random_state``, which takes a new generator and
-    draws once from it, shuffles its rows this way without seeding one (seeding costs
-    ~250 us). It offers nothing else, so that any other use fails loudly.
-    """
-
-    def __init__(self, seed):
-        self.seed = int(seed)
-
-    def permutation(self, n):
-        return _first_permutation(self.seed, int(n)).copy()
-
-
-@lru_cache(maxsize=16)
-def _first_permutation(seed, n):
-    return np.random.RandomState(seed).permutation(n)

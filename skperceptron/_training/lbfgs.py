@@ -21,11 +21,11 @@ import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
-from ._history import History
-from ._layers import TrainingPass
-from ._network import Workspace, forward, l2_step, loss_and_gradients
-from ._training import TrainingResult
-from ._warnings import warn_user
+from .history import History
+from .._engine.layers import TrainingPass
+from .._engine.network import Workspace, forward, l2_step, loss_and_gradients
+from .stochastic import TrainingResult
+from .._utils.warnings import warn_user
 
 
 @dataclass

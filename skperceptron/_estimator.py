@@ -20,11 +20,10 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._activations import get_activation
-from ._callbacks import CallbacksMixin, start_fit_tasks
-from ._compat import Interval, Options, _fit_context, validate_data
-from ._data import (
-    SeededPermutations,
+from ._engine.activations import get_activation
+from ._training.callbacks import CallbacksMixin, start_fit_tasks
+from ._utils.compat import Interval, Options, _fit_context, validate_data
+from ._training.data import (
     TrainingData,
     check_sample_weight,
     hold_out,
@@ -32,13 +31,13 @@ from ._data import (
     validation_split,
 )
 from ._fitted import FittedStateMixin
-from ._lbfgs import LbfgsSettings, train_lbfgs
-from ._network import Network, Parameters, predict_output
+from ._training.lbfgs import LbfgsSettings, train_lbfgs
+from ._engine.network import Network, Parameters, predict_output
 from ._persistence import PlainStateMixin
-from ._stopping import Divergence, SinglePass, stopping_criteria
+from ._training.stopping import Divergence, SinglePass, stopping_criteria
 from ._targets import as_1d_column
-from ._threads import blas_threads
-from ._training import StochasticSettings, train_stochastic
+from ._utils.speed import SeededPermutations, blas_threads
+from ._training.stochastic import StochasticSettings, train_stochastic
 
 
 class OutputSpec(NamedTuple):

@@ -24,7 +24,7 @@ statistics, and keeps what their backward passes need (``saved``).
 
 import numpy as np
 
-from ._kernels import HAVE_NUMBA, jit
+from .._utils.speed import HAVE_NUMBA, jit
 
 
 class TrainingPass:

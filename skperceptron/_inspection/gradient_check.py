@@ -11,8 +11,8 @@ both near 1e-10 in float64, far below the 1e-6 that flags a wrong gradient.
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._layers import TrainingPass
-from ._network import loss_and_gradients, objective
+from .._engine.layers import TrainingPass
+from .._engine.network import loss_and_gradients, objective
 
 
 def check_gradients(

@@ -35,8 +35,8 @@ input is summed in another order.
 
 import numpy as np
 
-from ._kernels import PREFETCH, jit, prefetch_indexed_rows, prefetch_span
-from ._online import SOFTMAX, _cumulative_l1, _rules, _unit_rule
+from .._utils.speed import PREFETCH, jit, prefetch_indexed_rows, prefetch_span
+from .online import SOFTMAX, _cumulative_l1, _rules, _unit_rule
 
 
 @jit

@@ -19,8 +19,8 @@ has no flat limit of its own to saturate at.
 
 import numpy as np
 
-from ._kernels import HAVE_NUMBA, jit
-from ._layers import Dense
+from .._utils.speed import HAVE_NUMBA, jit
+from .._engine.layers import Dense
 
 
 def hidden_output_slots(network):

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._data import EpochOrders
-from ._history import History
-from ._layers import TrainingPass
-from ._network import Parameters, Workspace, forward, l2_step, loss_and_gradients
-from ._online import online_epoch, online_rule, penalty_value
-from ._online_sparse import online_epoch_sparse
+from .._utils.speed import EpochOrders
+from .history import History
+from .._engine.layers import TrainingPass
+from .._engine.network import Parameters, Workspace, forward, l2_step, loss_and_gradients
+from .online import online_epoch, online_rule, penalty_value
+from .online_sparse import online_epoch_sparse
 
 
 def iter_batches(n_samples, batch_size, rng=None):

@@ -47,7 +47,7 @@ the mini-batch path asks BLAS, so the two agree to rounding, not to the bit.
 
 import numpy as np
 
-from ._kernels import (
+from .._utils.speed import (
     PREFETCH,
     PREFETCH_AHEAD,
     fixed_order_dot,
@@ -55,8 +55,8 @@ from ._kernels import (
     prefetch_row,
     prefetch_span,
 )
-from ._network import output_gradient
-from ._optimizers import cumulative_l1 as _cumulative_l1
+from .._engine.network import output_gradient
+from .._engine.optimizers import cumulative_l1 as _cumulative_l1
 
 PERCEPTRON, HINGE, SQUARED_ERROR, HUBER, ABSOLUTE_ERROR, LOGISTIC, SOFTMAX = range(7)
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._kernels import add_scaled
-from ._layers import Activate, BatchNorm, Dense, Dropout
+from .._utils.speed import add_scaled
+from .layers import Activate, BatchNorm, Dense, Dropout
 
 
 class Parameters:

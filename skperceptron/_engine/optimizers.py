@@ -17,7 +17,7 @@ samples seen), in the spirit of ``lr = get_lr(t)``.
 
 import numpy as np
 
-from ._kernels import HAVE_NUMBA, jit
+from .._utils.speed import HAVE_NUMBA, jit
 
 # ----------------------------------------------------------------- the update rules
 # Each rule works the same on one number and on a whole array. Element by element, the

@@ -1,0 +1,369 @@
+"""Speed devices, behind one seam: what makes the package fast, and nothing else.
+
+Everything here changes how fast a result is computed, never the result itself; the
+rest of the package calls these by name:
+
+- compiled loops: ``jit`` compiles a function with numba when it is installed (the
+  ``[fast]`` extra; ``SKPERCEPTRON_NO_NUMBA=1`` switches it off) and leaves it as plain
+  Python otherwise. Every compiled loop of the package is written so that both give the
+  same results, bit for bit: deterministic arithmetic in a fixed order, with scalars
+  passed in the arrays' own dtype so that float32 stays float32 in both worlds;
+- prefetching: asking the processor for rows read in a shuffled order ahead of their
+  use (``prefetch_row``, ``prefetch_span``, ``prefetch_indexed_rows``), and
+  ``gather_rows``, a shuffled mini-batch copied into a reused buffer;
+- BLAS threads: ``blas_threads``, one thread unless matrix products dominate a step;
+- orders of the rows: ``EpochOrders`` (each epoch's shuffle written into kept arrays,
+  drawn during the epoch before on a second core) and ``SeededPermutations`` (a later
+  ``partial_fit``'s shuffle remembered rather than seeding a new generator).
+
+The measured effect of each is in ``benchmarks/README.md``.
+"""
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from functools import lru_cache
+
+import numpy as np
+
+try:  # pragma: no cover - exercised by running the suite with and without numba
+    if os.environ.get("SKPERCEPTRON_NO_NUMBA"):
+        raise ImportError("numba disabled by SKPERCEPTRON_NO_NUMBA")
+    import numba
+
+    HAVE_NUMBA = True
+    # error_model="numpy": division follows IEEE (inf/nan) as numpy does, instead of
+    # a zero test per division that keeps loops from being vectorised (the Adam loop
+    # ran 7x slower with it: 630 us against 90 us at 235,000 float64 parameters).
+    jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+except ImportError:  # pragma: no cover
+    HAVE_NUMBA = False
+
+    def jit(function):
+        return function
+
+
+if HAVE_NUMBA:
+    from llvmlite import ir
+    from numba.core import cgutils, types
+    from numba.extending import intrinsic
+
+    def _emit_prefetch(builder, address):
+        """A prefetch of the byte at ``address``: read access, keep in all cache levels."""
+        byte = ir.IntType(8).as_pointer()
+        int32 = ir.IntType(32)
+        prefetch = cgutils.get_or_insert_function(
+            builder.module,
+            ir.FunctionType(ir.VoidType(), [byte, int32, int32, int32]),
+            "llvm.prefetch.p0i8",
+        )
+        builder.call(prefetch, [builder.bitcast(address, byte), int32(0), int32(3), int32(1)])
+
+    def _item_pointer(context, builder, signature, args, index):
+        array_type = signature.args[0]
+        array = context.make_array(array_type)(context, builder, args[0])
+        return cgutils.get_item_pointer(
+            context, builder, array_type, array, index, wraparound=False
+        )
+
+    @intrinsic
+    def _prefetch(typingctx, rows, i, offset):
+        """Ask the processor to start loading byte ``offset`` of row ``i`` of ``rows``."""
+
+        def codegen(context, builder, signature, args):
+            zero = context.get_constant(types.intp, 0)
+            start = _item_pointer(context, builder, signature, args, [args[1], zero])
+            byte = ir.IntType(8).as_pointer()
+            _emit_prefetch(builder, builder.gep(builder.bitcast(start, byte), [args[2]]))
+            return context.get_dummy_value()
+
+        return types.void(rows, i, offset), codegen
+
+    @intrinsic
+    def _prefetch_item(typingctx, array, i):
+        """Ask the processor to start loading the cache line of ``array[i]`` (1-d)."""
+
+        def codegen(context, builder, signature, args):
+            _emit_prefetch(builder, _item_pointer(context, builder, signature, args, [args[1]]))
+            return context.get_dummy_value()
+
+        return types.void(array, i), codegen
+
+else:  # pragma: no cover
+
+    def _prefetch(rows, i, offset):
+        pass
+
+    def _prefetch_item(array, i):
+        pass
+
+
+#: Prefetching only pays when compiled; in plain Python it would cost a call per line.
+PREFETCH = HAVE_NUMBA
+#: How many rows ahead a loop over shuffled rows asks for them.
+PREFETCH_AHEAD = 8
+
+
+@jit
+def prefetch_row(X, i):
+    """Ask for row ``i`` of ``X``, one cache line at a time (a no-op uncompiled)."""
+    for offset in range(0, X.shape[1] * X.itemsize, 64):
+        _prefetch(X, i, offset)
+
+
+@jit
+def prefetch_span(array, start, end):
+    """Ask for ``array[start:end]`` (1-d), one cache line at a time (a no-op uncompiled)."""
+    if PREFETCH:
+        for i in range(start, end, max(64 // array.itemsize, 1)):
+            _prefetch_item(array, i)
+
+
+@jit
+def prefetch_indexed_rows(W, index, start, end):
+    """Ask for the rows ``W[index[start:end]]`` (a sparse row's weights), a cache line
+    at a time (a no-op uncompiled)."""
+    if PREFETCH:
+        width = W.shape[1] * W.itemsize
+        for c in range(start, end):
+            row = np.intp(index[c])
+            for offset in range(0, width, 64):
+                _prefetch(W, row, offset)
+
+
+@jit
+def _gather_loop(X, index, out):
+    n = index.shape[0]
+    for k in range(n):
+        if PREFETCH and k + PREFETCH_AHEAD < n:
+            prefetch_row(X, index[k + PREFETCH_AHEAD])
+        out[k, :] = X[index[k], :]
+
+
+def gather_rows(X, index, out):
+    """out[k] = X[index[k]]: a shuffled mini-batch, copied into a reused buffer.
+
+    Compiled, the loop prefetches rows ahead of the copy (the rows are scattered in
+    memory): 40 ms against 16 ms over three epochs of 20000 x 784 in batches of 200.
+    """
+    if HAVE_NUMBA:
+        _gather_loop(X, index, out)
+        return out
+    return np.take(X, index, axis=0, out=out)
+
+
+@jit
+def _add_scaled_loop(y, a, x):
+    for i in range(y.shape[0]):
+        y[i] = y[i] + a * x[i]
+
+
+def add_scaled(y, a, x):
+    """y <- y + a x in place (the L2 term of the gradient), without a temporary."""
+    if HAVE_NUMBA:
+        _add_scaled_loop(y, a, x)
+    else:
+        y += a * x
+
+
+@jit
+def fixed_order_dot(x, w):
+    """x . w in float64, summed in four interleaved partial sums.
+
+    The order is fixed, so compiled and plain Python agree to the last bit (a BLAS dot
+    may group its sums differently); four independent chains let the processor overlap
+    the additions that one running sum would serialise.
+    """
+    n = x.shape[0]
+    s0 = np.float64(0.0)
+    s1 = np.float64(0.0)
+    s2 = np.float64(0.0)
+    s3 = np.float64(0.0)
+    end = n - n % 4
+    for f in range(0, end, 4):
+        s0 += x[f] * w[f]
+        s1 += x[f + 1] * w[f + 1]
+        s2 += x[f + 2] * w[f + 2]
+        s3 += x[f + 3] * w[f + 3]
+    for f in range(end, n):
+        s0 += x[f] * w[f]
+    return (s0 + s1) + (s2 + s3)
+
+
+# ----------------------------------------------------------------- BLAS threads
+# How many BLAS threads a fit uses: one, unless matrix products dominate its steps.
+#
+# On a 2-core machine a second OpenBLAS thread pays only where matrix products take most
+# of the time. After each product OpenBLAS's worker thread keeps spinning for a while, so
+# during the element-wise work in between (activations, losses, optimizer steps, scipy's
+# L-BFGS code) it competes with the main thread for the other core, or for the same
+# physical core when the two are hyperthreads of one. Measured here:
+#
+# - an L-BFGS fit of a (50, 64, 1) regressor on 5000 samples: 0.25 s with one thread,
+#   1.05 s with two, although its largest product alone runs 2x faster on two threads;
+# - a (64,) classifier on the digits: 0.045 s either way on a quiet machine, 2-4x slower
+#   with two threads once the other core is busy;
+# - a (784, 256, 128, 10) classifier, batches of 200: 0.85 s with two threads, 1.09 s
+#   with one (batches of 32: 0.27 s against 0.40 s).
+#
+# What separates them is how much of a step is matrix products: per sample a step
+# multiplies each weight once or twice but touches each unit's output a few times, so
+# ``n_weights / n_units`` (about 600 for the third network, 50 to 65 for the first two)
+# measures it. The choice depends on the network and batch size only, never on timing,
+# so results stay reproducible (the number of threads can change the last bits of a
+# product, and those differences grow over training).
+#
+# Only ever lowers the number of threads: a limit set by the user (threadpoolctl, or an
+# environment variable such as OMP_NUM_THREADS) stays in force.
+
+
+
+#: Weights per unit above which a step is dominated by its matrix products.
+PRODUCT_BOUND = 200
+#: ... and multiply-adds per step of the largest product above which a second thread
+#: has enough to do (a 200 x 64 x 64 product: 1.0x with two threads, measured).
+LARGE_PRODUCT = 1_000_000
+
+_blas_pools = None
+
+
+def _blas():
+    """The BLAS thread pools of the process, found once (about 1 ms) and kept."""
+    global _blas_pools
+    if _blas_pools is None:
+        from threadpoolctl import ThreadpoolController
+
+        _blas_pools = ThreadpoolController().select(user_api="blas")
+    return _blas_pools
+
+
+def many_threads_pay(network, rows):
+    """Whether a training step of ``rows`` samples gains from several BLAS threads."""
+    units = network.layer_units
+    products = [a * b for a, b in zip(units[:-1], units[1:])]
+    intensity = sum(products) / sum(units[1:])
+    return intensity >= PRODUCT_BOUND and rows * max(products) >= LARGE_PRODUCT
+
+
+@contextmanager
+def blas_threads(network, rows):
+    """Run a fit's training on one BLAS thread unless many threads pay (see above).
+
+    Only from the main thread: the thread count is process-wide state, and OpenBLAS
+    (0.3.31, measured) ignores a request made from another thread to raise it again, so
+    a fit in a worker thread that limited it could leave the whole process on one
+    thread. Fits run in parallel threads are left as they are: whoever runs them
+    already shares the cores out.
+    """
+    if many_threads_pay(network, rows) or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    with _blas().limit(limits=1):
+        yield
+
+
+# ----------------------------------------------------------------- orders of the rows
+#: Rows from which the online loop draws each epoch's order during the epoch before
+#: it (a shuffle of 100,000 rows takes about 1.5 ms, 7% of such an epoch; of 10,000
+#: rows, 0.15 ms).
+DRAW_AHEAD_ROWS = 10_000
+
+_drawing = None  # (process id, one-thread executor) that draws orders ahead
+
+
+def _drawer():
+    """The one worker thread that draws orders ahead, made anew in a forked process."""
+    global _drawing
+    if _drawing is None or _drawing[0] != os.getpid():
+        _drawing = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="skperceptron"))
+    return _drawing[1]
+
+
+class EpochOrders:
+    """Each epoch's order of the rows, ``rng.permutation(n)``, written into arrays kept
+    between epochs; for a large ``RandomState`` drawn during the epoch before.
+
+    The orders are the generator's own and it moves on as it would, so results do not
+    depend on whether a draw was made ahead:
+
+    - a ``RandomState``'s permutation shuffles a new ``arange(n)``; this shuffles a
+      kept array reset to ``arange(n)``, the same draws without new memory (100,000
+      rows: 1.4 ms against 2.6);
+    - with ``ahead`` (at least ``DRAW_AHEAD_ROWS`` rows, called from the main thread,
+      two cores or more), the next epoch's order is drawn by a worker thread while
+      this epoch trains (the shuffle leaves the GIL; the online loop too), into the
+      other array. If no epoch comes to use it, ``close`` puts the generator back in
+      the state before that draw.
+    - another generator draws its own ``permutation(n)``, at the time asked.
+
+    The array returned is valid until the next call. Memory: three arrays of n integers
+    for the fit (2.4 MB for 100,000 rows), made at the first draw from a RandomState
+    (a later ``partial_fit`` draws from a remembered permutation instead).
+    """
+
+    def __init__(self, n, ahead=True):
+        self.n = n
+        self.identity = self.arrays = None  # made when a RandomState first draws
+        self.turn = 0
+        self.pending = None  # (future, generator, its state before the draw)
+        self.ahead = (ahead and n >= DRAW_AHEAD_ROWS and (os.cpu_count() or 1) >= 2
+                      and threading.current_thread() is threading.main_thread())
+
+    def _draw(self, rng, order):
+        np.copyto(order, self.identity)
+        rng.shuffle(order)
+        return order
+
+    def __call__(self, rng):
+        if type(rng) is not np.random.RandomState:
+            self.close()
+            return rng.permutation(self.n)
+        if self.identity is None:
+            self.identity = np.arange(self.n)
+            self.arrays = [np.empty_like(self.identity), np.empty_like(self.identity)]
+        if self.pending is not None and self.pending[1] is rng:
+            order = self.pending[0].result()
+            self.pending = None
+        else:
+            self.close()
+            order = self._draw(rng, self.arrays[self.turn])
+        self.turn = 1 - self.turn
+        if self.ahead:
+            state = rng.get_state()
+            self.pending = (_drawer().submit(self._draw, rng, self.arrays[self.turn]),
+                            rng, state)
+        return order
+
+    def close(self):
+        """Wait for an order drawn ahead that no epoch used, and put its generator back
+        in the state before it."""
+        if self.pending is None:
+            return
+        future, rng, state = self.pending
+        self.pending = None
+        try:
+            future.result()
+        finally:
+            rng.set_state(state)
+
+
+class SeededPermutations:
+    """``np.random.RandomState(seed).permutation(n)`` for a fresh generator, remembered.
+
+    A fresh generator's first permutation of n items depends on (seed, n) alone: a
+    later partial_fit with an integer ``random_state``, which takes a new generator and
+    draws once from it, shuffles its rows this way without seeding one (seeding costs
+    ~250 us). It offers nothing else, so that any other use fails loudly.
+    """
+
+    def __init__(self, seed):
+        self.seed = int(seed)
+
+    def permutation(self, n):
+        return _first_permutation(self.seed, int(n)).copy()
+
+
+@lru_cache(maxsize=16)
+def _first_permutation(seed, n):
+    return np.random.RandomState(seed).permutation(n)
