@@ -33,6 +33,7 @@ from ._training.data import (
 from ._fitted import FittedStateMixin
 from ._training.lbfgs import LbfgsSettings, train_lbfgs
 from ._engine.network import Network, Parameters, predict_output
+from ._engine.penalty import Penalty
 from ._persistence import PlainStateMixin
 from ._training.stopping import Divergence, SinglePass, stopping_criteria
 from ._targets import as_1d_column
@@ -148,8 +149,8 @@ class BaseNetwork(PlainStateMixin, FittedStateMixin, CallbacksMixin, BaseEstimat
         """Checks across parameters that the declarative constraints cannot express."""
 
     def _penalty_strengths(self):
-        """(L2 strength, L1 strength) of the weights' penalty (``penalty_strengths``)."""
-        return float(self.alpha), 0.0
+        """The weights' penalty (``_engine.penalty.Penalty``)."""
+        return Penalty(float(self.alpha), 0.0)
 
     def _training_layers(self, n_hidden):
         """(dropout rate per hidden layer or (), batch normalization, its momentum)."""
@@ -336,8 +337,8 @@ class BaseNetwork(PlainStateMixin, FittedStateMixin, CallbacksMixin, BaseEstimat
         return self
 
     def _train_lbfgs(self, problem, tasks=None):
-        data, alpha, _ = scaled(problem.data, *self._penalty_strengths())
-        settings = LbfgsSettings(alpha=alpha, max_iter=self.max_iter, max_fun=self.max_fun,
+        data, penalty = scaled(problem.data, self._penalty_strengths())
+        settings = LbfgsSettings(alpha=penalty.l2, max_iter=self.max_iter, max_fun=self.max_fun,
                                  tol=self.tol, loss_threshold=self.loss_threshold,
                                  verbose=self.verbose, tasks=tasks)
         with blas_threads(problem.network, data.n_samples):
@@ -393,7 +394,8 @@ class BaseNetwork(PlainStateMixin, FittedStateMixin, CallbacksMixin, BaseEstimat
             data, validation = problem.data, problem.validation
         else:
             data, validation = self._split_validation(problem)
-        data, alpha, l1 = scaled(data, *self._penalty_strengths())
+        data, penalty = scaled(data, self._penalty_strengths())
+        alpha, l1 = penalty.l2, penalty.l1
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = self._make_optimizer(
                 problem.params.n_trainable, problem.params.dtype
@@ -470,8 +472,8 @@ class BaseNetwork(PlainStateMixin, FittedStateMixin, CallbacksMixin, BaseEstimat
             # checking leaves it where it was.
             self.random_state = copy.deepcopy(self.random_state)
             problem = self._prepare(X, y, sample_weight, incremental=hasattr(self, "coefs_"))
-        data, alpha, l1 = scaled(problem.data, *self._penalty_strengths())
-        return problem.network, problem.loss, problem.params, data, alpha, l1
+        data, penalty = scaled(problem.data, self._penalty_strengths())
+        return problem.network, problem.loss, problem.params, data, penalty.l2, penalty.l1
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "coefs_")

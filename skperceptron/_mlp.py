@@ -15,7 +15,7 @@ from ._utils.compat import Interval, StrOptions
 from ._docstrings import MLP_PARAMETERS_DOC, fill_doc
 from ._engine.initializers import INITIALIZERS
 from ._engine.losses import get_loss
-from ._engine.network import penalty_strengths
+from ._engine.penalty import Penalty
 from ._engine.optimizers import SGD, Adam
 from ._regressor import NetworkRegressor
 from ._utils.warnings import warn_user
@@ -155,7 +155,7 @@ class _MLPMixin:
             )
 
     def _penalty_strengths(self):
-        return penalty_strengths(self.penalty, self.alpha, self.l1_ratio)
+        return Penalty.of(self.penalty, self.alpha, self.l1_ratio)
 
     def _dropout_rates(self, n_hidden):
         """One dropout rate per hidden layer, checked."""

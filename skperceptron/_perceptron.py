@@ -16,7 +16,7 @@ from ._docstrings import fill_doc, input_doc
 from ._training.epochs import new_averaging
 from ._engine.initializers import INITIALIZERS
 from ._engine.losses import get_loss
-from ._engine.network import penalty_strengths
+from ._engine.penalty import Penalty
 from ._engine.optimizers import SGD
 from ._regressor import NetworkRegressor
 
@@ -132,7 +132,7 @@ class _SingleLayerMixin:
             )
 
     def _penalty_strengths(self):
-        return penalty_strengths(self.penalty, self.alpha, self.l1_ratio)
+        return Penalty.of(self.penalty, self.alpha, self.l1_ratio)
 
     def _averaging_state(self, params):
         """A copy of the stored state of averaged SGD to continue (warm start,

@@ -127,6 +127,7 @@ def test_online_loop_is_used_for_the_classic_rules(epoch_runners):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_l1_debts_and_dropout_masks_are_identical_compiled_and_in_numpy(monkeypatch, dtype):
     from skperceptron._engine import layers as _layers
+    from skperceptron._engine import penalty as _penalty
 
     typ = np.dtype(dtype).type
     rng = np.random.RandomState(0)
@@ -134,13 +135,13 @@ def test_l1_debts_and_dropout_masks_are_identical_compiled_and_in_numpy(monkeypa
     v = rng.uniform(0, 1e-2, size=50).astype(dtype)
     outputs = []
     for have_numba in (True, False):
-        monkeypatch.setattr(_optimizers, "HAVE_NUMBA", have_numba)
+        monkeypatch.setattr(_penalty, "HAVE_NUMBA", have_numba)
         monkeypatch.setattr(_layers, "HAVE_NUMBA", have_numba)
         theta = np.linspace(-1, 1, 50).astype(dtype)
         state = np.zeros(40), np.zeros(40)
-        _optimizers.pay_l1(theta, state, 40, typ(0.3))
+        _penalty.pay_l1(theta, state, 40, typ(0.3))
         theta[:5] += typ(0.2)  # a kick smaller than the debt of weights at zero
-        _optimizers.pay_l1(theta, state, 40, typ(1e-3), v, typ(1e-8))
+        _penalty.pay_l1(theta, state, 40, typ(1e-3), v, typ(1e-8))
         out, mask = np.empty_like(A), np.empty_like(A)
         _layers.dropout_mask(A, out, mask, np.uint64(7), np.uint64(2**62), typ(4 / 3))
         outputs.append((theta, *state, out, mask))

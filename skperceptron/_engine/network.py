@@ -12,7 +12,7 @@ and an ``Activate`` layer computing A, for each l. Training minimises::
     J = (sum_i w_i loss(y_i, A_L[i]) + alpha / 2 * sum_l ||W_l||^2
          + l1 * sum_l |W_l|) / n_samples
 
-(``alpha`` the L2 strength, ``l1`` the L1 strength; see ``penalty_strengths``)
+(``alpha`` the L2 strength, ``l1`` the L1 strength: the penalty of ``_engine/penalty``)
 
 Everything here is a pure function of (network, parameters, X, Y, sample_weight): the
 optimizers, L-BFGS and the finite-difference check all call ``loss_and_gradients``.
@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._utils.speed import add_scaled
 from .layers import Activate, BatchNorm, Dense, Dropout
+from .penalty import add_penalty_gradient, penalty_value
 
 
 class Parameters:
@@ -296,65 +296,31 @@ def loss_and_gradients(
 
     Returns ``(J, grads)``; ``grads`` is a ``Parameters`` (filled in place when given).
     ``workspace`` (optional) provides the buffers of the forward and backward passes.
-    With ``penalty_gradient=False`` the penalty's gradient is left out of ``grads``: the
-    optimizers add the L2 term's, ``l2_step(alpha, n) * W``, in their own pass over the
-    weights, and take the L1 term as a cumulative penalty. With it, the L1 term's gradient
-    is ``l1 / n * sign(W)``: exact away from zero, where |w| is differentiable.
-    ``mode`` (a ``_layers.TrainingPass``) runs the network as in training.
+    J includes the penalty (``alpha`` L2, ``l1`` L1; ``_engine/penalty``); its gradient
+    is added to ``grads`` unless ``penalty_gradient=False``, which leaves the gradient
+    of the data term alone: the optimizers add the L2 term's in their own pass over the
+    weights and take the L1 term as a cumulative step, and the training history
+    records the data gradient. ``mode`` (a ``_layers.TrainingPass``) runs the network
+    as in training.
     """
     if grads is None:
         grads = params.zeros_like()
     n_samples = X.shape[0]
     outputs = forward(network, params, X, workspace, mode=mode)
     P = outputs[-1]
-    value = loss.value(Y, P, sample_weight) + penalty_value(params, alpha, l1, n_samples)
-    weights = params.weights
+    value = loss.value(Y, P, sample_weight) + penalty_value(params.weights, alpha, l1,
+                                                            n_samples)
     out = None if workspace is None else workspace.output_gradient[:n_samples]
     dZ = output_gradient(network, loss, Y, P, sample_weight, out)
     backward(network, params, outputs, dZ, grads, workspace, mode)
-    if alpha and penalty_gradient:
-        # d/dW of alpha / (2 n) ||W||^2 = (alpha / n) W; biases are not penalised.
-        add_scaled(grads.weights, l2_step(alpha, n_samples, weights.dtype), weights)
-    if l1 and penalty_gradient:
-        # d/dW of l1 / n |W| = (l1 / n) sign(W), away from W = 0.
-        add_scaled(grads.weights, l2_step(l1, n_samples, weights.dtype), np.sign(weights))
+    if penalty_gradient:
+        add_penalty_gradient(grads.weights, params.weights, alpha, l1, n_samples)
     return value, grads
-
-
-def penalty_value(params, alpha, l1, n_samples):
-    """The penalty's share of J: (alpha / 2 ||W||^2 + l1 |W|) / n, biases excluded."""
-    value = 0.0
-    weights = params.weights
-    if alpha:
-        value += 0.5 * alpha * float(np.dot(weights, weights)) / n_samples
-    if l1:
-        value += l1 * float(np.abs(weights).sum()) / n_samples
-    return value
-
-
-def penalty_strengths(penalty, alpha, l1_ratio):
-    """(L2 strength, L1 strength) of scikit-learn's ``penalty``, ``alpha``, ``l1_ratio``.
-
-    The penalty is ``alpha * R(W)`` with R the squared norm over 2 ('l2'), the absolute
-    sum ('l1'), or ``l1_ratio`` of the second plus ``1 - l1_ratio`` of the first
-    ('elasticnet'); None is no penalty.
-    """
-    if penalty is None:
-        return 0.0, 0.0
-    if penalty == "l2":
-        return float(alpha), 0.0
-    if penalty == "l1":
-        return 0.0, float(alpha)
-    return float(alpha) * (1.0 - l1_ratio), float(alpha) * l1_ratio
-
-
-def l2_step(alpha, n_samples, dtype):
-    """The factor of W in the L2 term's gradient, alpha / n, in the weights' dtype."""
-    return np.dtype(dtype).type(alpha / n_samples)
 
 
 def objective(network, loss, params, X, Y, sample_weight=None, alpha=0.0, l1=0.0,
               mode=None):
     """J alone (no backward pass): for monitoring and finite differences."""
     P = forward(network, params, X, mode=mode, cache=False)[-1]
-    return loss.value(Y, P, sample_weight) + penalty_value(params, alpha, l1, X.shape[0])
+    return loss.value(Y, P, sample_weight) + penalty_value(params.weights, alpha, l1,
+                                                           X.shape[0])

@@ -18,6 +18,7 @@ samples seen), in the spirit of ``lr = get_lr(t)``.
 import numpy as np
 
 from .._utils.speed import HAVE_NUMBA, jit
+from .penalty import pay_l1, penalised
 
 # ----------------------------------------------------------------- the update rules
 # Each rule works the same on one number and on a whole array. Element by element, the
@@ -29,16 +30,17 @@ from .._utils.speed import HAVE_NUMBA, jit
 
 # The L2 term enters here, in the same pass: the gradient of alpha / (2 n) ||W||^2 is
 # (alpha / n) W for the first ``n_penalised`` entries of the flat vector (the weights;
-# biases are not penalised), so each rule sees g = grad + l2 * theta there. Adding it
-# in a separate pass first cost a read and a write of every weight per step.
+# biases are not penalised), so each rule sees g = penalised(grad, theta, l2) there
+# (``_engine/penalty``). Adding it in a separate pass first cost a read and a write of
+# every weight per step.
 
 
 def _penalised_gradient(theta, grad, l2, n_penalised):
-    """grad with l2 * theta added to its first n_penalised entries (plain numpy)."""
+    """grad with the L2 term's gradient added to its first n_penalised entries."""
     if not n_penalised:
         return grad
     g = grad.copy()
-    g[:n_penalised] = grad[:n_penalised] + l2 * theta[:n_penalised]
+    g[:n_penalised] = penalised(grad[:n_penalised], theta[:n_penalised], l2)
     return g
 
 
@@ -55,7 +57,7 @@ def _adam_loop(theta, grad, m, v, l2, n_penalised, lr, beta_1, one_minus_beta_1,
                one_minus_beta_2, epsilon):
     for i in range(n_penalised):
         theta[i], m[i], v[i] = _adam_rule(
-            theta[i], grad[i] + l2 * theta[i], m[i], v[i], lr, beta_1, one_minus_beta_1,
+            theta[i], penalised(grad[i], theta[i], l2), m[i], v[i], lr, beta_1, one_minus_beta_1,
             beta_2, one_minus_beta_2, epsilon,
         )
     # The rest (the biases), indexed from 0: a loop starting at n_penalised was not
@@ -96,7 +98,7 @@ def _momentum_rule(theta, g, velocity, lr, momentum, nesterov):
 def _momentum_loop(theta, grad, velocity, l2, n_penalised, lr, momentum, nesterov):
     for i in range(n_penalised):
         theta[i], velocity[i] = _momentum_rule(
-            theta[i], grad[i] + l2 * theta[i], velocity[i], lr, momentum, nesterov
+            theta[i], penalised(grad[i], theta[i], l2), velocity[i], lr, momentum, nesterov
         )
     t, g, u = theta[n_penalised:], grad[n_penalised:], velocity[n_penalised:]
     for i in range(t.shape[0]):  # from 0: see _adam_loop
@@ -116,7 +118,7 @@ def momentum_step(theta, grad, velocity, lr, momentum, nesterov, l2=0.0, n_penal
 @jit
 def _sgd_loop(theta, grad, l2, n_penalised, lr):
     for i in range(n_penalised):
-        theta[i] = theta[i] - lr * (grad[i] + l2 * theta[i])
+        theta[i] = theta[i] - lr * penalised(grad[i], theta[i], l2)
     t, g = theta[n_penalised:], grad[n_penalised:]
     for i in range(t.shape[0]):  # from 0: see _adam_loop
         t[i] = t[i] - lr * g[i]
@@ -129,83 +131,6 @@ def sgd_step(theta, grad, lr, l2=0.0, n_penalised=0):
         _sgd_loop(theta, grad, l2, n_penalised, lr)
     else:
         theta[:] = theta - lr * _penalised_gradient(theta, grad, l2, n_penalised)
-
-
-# ----------------------------------------------------------------- the L1 term
-# |w| has no gradient at 0, and a gradient step on l1 * sign(w) makes a weight jump
-# around zero, never land on it. The L1 term is taken after the update instead, as the
-# cumulative penalty of Tsuruoka, Tsujii and Ananiadou (2009), which scikit-learn's SGD
-# uses too: u is the total shrinkage a weight could have received (each step adds its
-# threshold c = lr * l1 / n), q the signed shrinkage it did receive, and
-#
-#     w > 0:  w <- max(0, w - (u + q));   w < 0:  w <- min(0, w + (u - q));   q += change.
-#
-# A weight away from zero moves by c, the soft-thresholding (proximal) step of the L1
-# term, and stops at 0 rather than cross it. A weight that gradient noise pushes across
-# zero owes back what it received on the other side, so a push smaller than that debt
-# leaves it at zero: that is what keeps weights at exactly zero. For Adam the update
-# of weight k is scaled by 1 / (sqrt(v_k) + eps), and so is its threshold c_k; with
-# momentum the threshold is the plain c. u and q are float64, as in the per-sample loops
-# of _online, which apply the same rule.
-
-
-@jit
-def cumulative_l1(w, applied, total):
-    """(new weight, new q) of the cumulative L1 rule for a weight ``w`` that received the
-    signed shrinkage ``applied`` (q) of the ``total`` (u) it could have received; both
-    float64 (the caller stores the weight in its own dtype)."""
-    before = np.float64(w)
-    if before > 0:
-        after = max(0.0, before - (total + applied))
-    elif before < 0:
-        after = min(0.0, before + (total - applied))
-    else:
-        return before, applied
-    return after, applied + (after - before)
-
-
-@jit
-def _cumulative_loop(theta, total, applied, n_penalised, c):
-    for i in range(n_penalised):
-        total[i] += c
-        theta[i], applied[i] = cumulative_l1(theta[i], applied[i], total[i])
-
-
-@jit
-def _adam_cumulative_loop(theta, total, applied, v, n_penalised, c, epsilon):
-    for i in range(n_penalised):
-        total[i] += c / (np.sqrt(v[i]) + epsilon)
-        theta[i], applied[i] = cumulative_l1(theta[i], applied[i], total[i])
-
-
-def pay_l1(theta, state, n_penalised, c, v=None, epsilon=0.0):
-    """The cumulative L1 step on the first n_penalised entries of theta, in place.
-
-    ``state`` is (u, q), float64 arrays of n_penalised entries, updated in place; each
-    weight's u grows by ``c`` (Adam: ``c / (sqrt(v) + epsilon)``).
-    """
-    total, applied = state
-    if HAVE_NUMBA:
-        if v is None:
-            _cumulative_loop(theta, total, applied, n_penalised, c)
-        else:
-            _adam_cumulative_loop(theta, total, applied, v, n_penalised, c, epsilon)
-        return
-    total += c if v is None else c / (np.sqrt(v[:n_penalised]) + epsilon)
-    before = theta[:n_penalised].astype(np.float64)
-    after = np.where(before > 0, np.maximum(0.0, before - (total + applied)),
-                     np.where(before < 0, np.minimum(0.0, before + (total - applied)),
-                              before))
-    applied += after - before
-    theta[:n_penalised] = after
-
-
-def l1_state(optimizer, size):
-    """The optimizer's (u, q) of the cumulative L1 rule, zero on its first L1 step."""
-    state = getattr(optimizer, "l1_total", None), getattr(optimizer, "l1_applied", None)
-    if state[0] is None or state[0].shape != (size,):
-        state = optimizer.l1_total, optimizer.l1_applied = np.zeros(size), np.zeros(size)
-    return state
 
 
 # ----------------------------------------------------------------- schedules
@@ -230,7 +155,27 @@ SCHEDULES = {
 
 
 # ----------------------------------------------------------------- optimizers
-class SGD:
+class Optimizer:
+    """What the optimizers share: the state of the cumulative L1 step, and the hooks a
+    schedule uses at the end of an epoch."""
+
+    def l1_debts(self, size):
+        """(u, q) of the cumulative L1 step (``_engine/penalty``), float64 arrays of
+        ``size`` entries kept with the optimizer, zero at its first L1 step."""
+        total, applied = getattr(self, "l1_total", None), getattr(self, "l1_applied", None)
+        if total is None or total.shape != (size,):
+            total, applied = self.l1_total, self.l1_applied = np.zeros(size), np.zeros(size)
+        return total, applied
+
+    def end_epoch(self, t):
+        """Update the learning rate from the schedule; ``t`` = samples seen so far."""
+
+    def reduce_learning_rate(self):
+        """On a plateau: lower the rate and return True, or False if there is none."""
+        return False
+
+
+class SGD(Optimizer):
     """Stochastic gradient descent with optional (Nesterov) momentum.
 
     Plain:     theta <- theta - lr * g
@@ -266,7 +211,7 @@ class SGD:
         typ = theta.dtype.type
         self._step(theta, grad, typ, l2, n_penalised)
         if l1:
-            pay_l1(theta, l1_state(self, n_penalised), n_penalised,
+            pay_l1(theta, self.l1_debts(n_penalised), n_penalised,
                    typ(self.learning_rate) * typ(l1))
 
     def _step(self, theta, grad, typ, l2, n_penalised):
@@ -294,7 +239,7 @@ class SGD:
         return True
 
 
-class Adam:
+class Adam(Optimizer):
     """Adam (Kingma and Ba, 2015) with bias correction folded into the step size.
 
     m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2;  k <- k + 1
@@ -327,11 +272,6 @@ class Adam:
         )
         self.learning_rate = lr_k
         if l1:
-            pay_l1(theta, l1_state(self, n_penalised), n_penalised,
+            pay_l1(theta, self.l1_debts(n_penalised), n_penalised,
                    typ(lr_k) * typ(l1), self.v, typ(self.epsilon))
 
-    def end_epoch(self, t):
-        pass
-
-    def reduce_learning_rate(self):
-        return False

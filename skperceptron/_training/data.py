@@ -78,16 +78,14 @@ def normalize_sample_weight(sample_weight, dtype):
     return (relative / mean).astype(dtype, copy=False), scale
 
 
-def scaled(data, *strengths):
-    """(data with mean-1 sample weights, each penalty strength for them): what the
-    loops minimise.
+def scaled(data, penalty):
+    """(data with mean-1 sample weights, the penalty for them): what the loops minimise.
 
-    Each strength (alpha, and the L1 strength) becomes strength * n / sum(w); 0 stays 0
-    even where that scale is inf.
+    Each strength of the penalty (a ``_engine.penalty.Penalty``) becomes
+    strength * n / sum(w); 0 stays 0 even where that scale is inf.
     """
     sw, scale = normalize_sample_weight(data.sample_weight, data.Y.dtype)
-    return (TrainingData(data.X, data.Y, sw),
-            *(strength * scale if strength else 0.0 for strength in strengths))
+    return TrainingData(data.X, data.Y, sw), penalty.scaled(scale)
 
 
 def validation_split(y, n_samples, fraction, rng, stratify):

@@ -14,7 +14,8 @@ import numpy as np
 from .._utils.speed import EpochOrders
 from .history import History
 from .._engine.layers import TrainingPass
-from .._engine.network import Parameters, Workspace, forward, l2_step, loss_and_gradients
+from .._engine.network import Parameters, Workspace, forward, loss_and_gradients
+from .._engine.penalty import step_factor
 from .online import online_epoch, online_rule, penalty_value
 from .online_sparse import online_epoch_sparse
 
@@ -105,8 +106,8 @@ class MiniBatchEpochs:
             # Checked until the first non-zero gradient only: one scan per epoch for MLPs.
             all_zero = all_zero and not grads.flat.any() and not (
                 (alpha or l1) and params.weights.any())
-            l2 = l2_step(alpha, X.shape[0], params.dtype) if alpha else 0.0
-            l1_factor = l2_step(l1, X.shape[0], params.dtype) if l1 else 0.0
+            l2 = step_factor(alpha, X.shape[0], params.dtype) if alpha else 0.0
+            l1_factor = step_factor(l1, X.shape[0], params.dtype) if l1 else 0.0
             self.optimizer.step(theta, gradient, l2, n_coef, l1_factor)
         if overflows(network, loss, params, X, workspace):
             return EpochStats(np.nan, start_loss, False)

@@ -107,14 +107,12 @@ class History:
         self._saturation = np.zeros(len(self.kinds))
         self._steps = 0
 
-    def observe(self, grads, workspace, n_rows, penalty=0.0, params=None):
-        """One step: the weight gradients ``grads.coefs`` (minus ``penalty * W`` when
-        ``penalty``: the L2 term L-BFGS's gradient includes) and the hidden outputs in
-        ``workspace`` (its first ``n_rows`` rows)."""
+    def observe(self, grads, workspace, n_rows):
+        """One step: the weight gradients of the data term ``grads.coefs`` (the
+        penalty's gradient is not in them) and the hidden outputs in ``workspace`` (its
+        first ``n_rows`` rows)."""
         norms = self._norms
         for i, g in enumerate(grads.coefs):
-            if penalty:
-                g = g - penalty * params.coefs[i]
             flat = g.ravel()
             norms[i] += np.sqrt(float(np.dot(flat, flat)))
         for i, (kind, slot) in enumerate(zip(self.kinds, self.slots)):

@@ -23,7 +23,8 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .history import History
 from .._engine.layers import TrainingPass
-from .._engine.network import Workspace, forward, l2_step, loss_and_gradients
+from .._engine.network import Workspace, forward, loss_and_gradients
+from .._engine.penalty import add_penalty_gradient
 from .stochastic import TrainingResult
 from .._utils.warnings import warn_user
 
@@ -103,24 +104,25 @@ def objective_and_gradient(network, loss, params, data, alpha, history=None):
 
     theta is the trainable part of the parameters. Batch normalization normalizes with
     the statistics of the whole training set, the batch L-BFGS sees. ``history`` (a
-    ``_history.History``) observes each evaluation as the epoch's one step, its
-    gradient without the L2 term; the function keeps the point in ``last``.
+    ``_history.History``) observes each evaluation as the epoch's one step: the
+    gradient of the data term, before the penalty's is added; the function keeps the
+    point in ``last``.
     """
     grads = params.zeros_like()
     workspace = Workspace(network, data.n_samples, params.dtype)
     X, Y, sw = data.X, data.Y, data.sample_weight
     trainable = params.trainable
-    l2 = l2_step(alpha, data.n_samples, params.dtype) if alpha else 0.0
 
     def value_and_gradient(theta):
         trainable[...] = theta
         mode = TrainingPass(sample_weight=sw) if network.batch_norm else None
         value, _ = loss_and_gradients(network, loss, params, X, Y, sw, alpha, grads,
-                                      workspace, mode=mode)
+                                      workspace, penalty_gradient=False, mode=mode)
         if history is not None:
             value_and_gradient.last = np.array(theta, dtype=np.float64)
             history.start_epoch()
-            history.observe(grads, workspace, data.n_samples, l2, params)
+            history.observe(grads, workspace, data.n_samples)
+        add_penalty_gradient(grads.weights, params.weights, alpha, 0.0, data.n_samples)
         if not np.isfinite(value):
             return np.inf, np.zeros_like(theta)
         return value, grads.trainable.astype(np.float64)

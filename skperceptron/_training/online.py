@@ -48,6 +48,7 @@ the mini-batch path asks BLAS, so the two agree to rounding, not to the bit.
 import numpy as np
 
 from .._utils.speed import (
+    plain,
     PREFETCH,
     PREFETCH_AHEAD,
     fixed_order_dot,
@@ -56,7 +57,8 @@ from .._utils.speed import (
     prefetch_span,
 )
 from .._engine.network import output_gradient
-from .._engine.optimizers import cumulative_l1 as _cumulative_l1
+from .._engine.penalty import cumulative_l1
+from .._engine.penalty import penalty_value as _penalty_value
 
 PERCEPTRON, HINGE, SQUARED_ERROR, HUBER, ABSOLUTE_ERROR, LOGISTIC, SOFTMAX = range(7)
 
@@ -297,7 +299,7 @@ def _l1_update(w, x, eta, step, alpha, threshold, shrink, total, applied, record
         before = w[f]
         w[f] = before - eta * (x[f] * step + alpha * before)
         if threshold != 0:
-            paid, q = _cumulative_l1(w[f], shrink * applied[f], total)
+            paid, q = cumulative_l1(np.float64(w[f]), shrink * applied[f], total)
             w[f] = paid
             applied[f] = q
         if steps_averaged != 0:
@@ -337,11 +339,7 @@ def reference_epoch(network, loss, params, X, Y, sample_weight, order, eta, alph
         if l1:
             u[...] = shrink * u + threshold
             q *= shrink
-            before = W.astype(np.float64)
-            after = np.where(before > 0, np.maximum(0.0, before - (u + q)),
-                             np.where(before < 0, np.minimum(0.0, before + (u - q)),
-                                      before))
-            q += after - before
+            after, q[...] = plain(cumulative_l1)(W.astype(np.float64), q, u)
             W[...] = after
         if network.fit_intercept:
             b -= dtype(eta) * dZ[0]
@@ -356,5 +354,4 @@ def penalty_value(W, alpha, l1):
     the rows that touch them, so their norm is known only when all are brought up to
     date (at the end of the epoch).
     """
-    W = W.astype(np.float64, copy=False)
-    return 0.5 * alpha * float(np.dot(W.ravel(), W.ravel())) + l1 * float(np.abs(W).sum())
+    return _penalty_value(W.astype(np.float64, copy=False).ravel(), alpha, l1)

@@ -36,7 +36,8 @@ input is summed in another order.
 import numpy as np
 
 from .._utils.speed import PREFETCH, jit, prefetch_indexed_rows, prefetch_span
-from .online import SOFTMAX, _cumulative_l1, _rules, _unit_rule
+from .._engine.penalty import cumulative_l1
+from .online import SOFTMAX, _rules, _unit_rule
 
 
 @jit
@@ -274,9 +275,9 @@ def _l2_epoch_sparse(W, b, values, columns, indptr, Y, sample_weight, order, eta
 
 @jit
 def _pay(W, f, j, U, q, record, S):
-    """Weight (f, j) pays its L1 debt by the cumulative rule (``_cumulative_l1``)."""
+    """Weight (f, j) pays its L1 debt by the cumulative rule (``cumulative_l1``)."""
     before = W[f, j]
-    paid, applied = _cumulative_l1(before, q[f, j], U[j])
+    paid, applied = cumulative_l1(np.float64(before), q[f, j], U[j])
     W[f, j] = paid
     q[f, j] = applied
     if S[j] != 0:

@@ -99,6 +99,30 @@ else:  # pragma: no cover
         pass
 
 
+def select(condition, if_true, if_false):
+    """``np.where(condition, if_true, if_false)``, which compiled code also takes on
+    numbers: there a branch, where ``np.where`` would make a 0-d array per call (70x
+    slower in a loop over weights). So a rule written with it serves numpy arrays and
+    the compiled per-element loops alike."""
+    return np.where(condition, if_true, if_false)
+
+
+if HAVE_NUMBA:
+    from numba.extending import overload
+
+    @overload(select)
+    def _select_compiled(condition, if_true, if_false):
+        if isinstance(condition, types.Array):
+            return lambda condition, if_true, if_false: np.where(condition, if_true,
+                                                                 if_false)
+        return lambda condition, if_true, if_false: if_true if condition else if_false
+
+
+def plain(function):
+    """The plain-Python form of a compiled rule, to apply it to whole numpy arrays."""
+    return getattr(function, "py_func", function)
+
+
 #: Prefetching only pays when compiled; in plain Python it would cost a call per line.
 PREFETCH = HAVE_NUMBA
 #: How many rows ahead a loop over shuffled rows asks for them.
@@ -151,20 +175,6 @@ def gather_rows(X, index, out):
         _gather_loop(X, index, out)
         return out
     return np.take(X, index, axis=0, out=out)
-
-
-@jit
-def _add_scaled_loop(y, a, x):
-    for i in range(y.shape[0]):
-        y[i] = y[i] + a * x[i]
-
-
-def add_scaled(y, a, x):
-    """y <- y + a x in place (the L2 term of the gradient), without a temporary."""
-    if HAVE_NUMBA:
-        _add_scaled_loop(y, a, x)
-    else:
-        y += a * x
 
 
 @jit
