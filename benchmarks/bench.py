@@ -79,16 +79,19 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 import skperceptron
 from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier
+from skperceptron._training import online  # its switch of the CSR one-unit loop (W7)
+from skperceptron._training.online_loops import fixed_order_dot
 from skperceptron._utils.speed import (  # the compiled loops' own prefetching, for W4/W7's floor
     HAVE_NUMBA,
     PREFETCH_AHEAD,
-    fixed_order_dot,
     jit,
     prefetch_row,
     prefetch_span,
 )
 
 OURS, SKLEARN, TORCH = "skperceptron", "scikit-learn", "torch"
+#: Our fit with the CSR one-unit loop switched off (``online.SPECIALISED_LOOPS``), W7.
+GENERAL = "ours, general loop"
 SKLEARN_1T = "sklearn 1-thread"  # scikit-learn with its BLAS limited to one thread
 PRODUCTS = "epoch products"  # the matrix products of one epoch, timed alone
 
@@ -556,6 +559,29 @@ def _csr_dots(values, columns, indptr, w, order):
     return total
 
 
+def general_loop(fit):
+    """``fit`` run with the CSR loop written out for one unit switched off, so that the
+    general CSR loop is timed on the same problem."""
+
+    def run():
+        online.SPECIALISED_LOOPS = False
+        try:
+            return fit()
+        finally:
+            online.SPECIALISED_LOOPS = True
+
+    return run
+
+
+def _general_note(timings):
+    """A note line: what the loop written out for one unit gains over the general one."""
+    if GENERAL not in timings:
+        return []
+    general, ours = timings.pop(GENERAL).median, timings[OURS].median
+    return [f"the general per-sample loop (one-unit loop switched off) took {general:.3f} s "
+            f"median: {general / ours:.2f}x our fit's time"]
+
+
 def time_with_floor(candidates, X, repeats):
     """``time_alternating`` with the dot-only floor of ``X`` (``shuffled_dot_floor``)
     timed among the candidates: (the timings without it, its median seconds or None)."""
@@ -826,7 +852,9 @@ def workload_7(ctx):
             "sklearn SGD hinge": lambda: SGDClassifier(loss="hinge", **common).fit(X, y),
         }
         if n_classes == 2:  # one unit: one dot product a row, the floor's
+            candidates[GENERAL] = general_loop(candidates[OURS])
             timings, floor = time_with_floor(candidates, X, ctx.repeats)
+            notes += ["2 classes: " + line for line in _general_note(timings)]
             notes.append("2 classes: " + _floor_note(floor, timings[SKLEARN].median, 10,
                                                       timings[OURS].median))
         else:

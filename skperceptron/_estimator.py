@@ -107,8 +107,8 @@ class BaseNetwork(PlainStateMixin, FittedStateMixin, CallbacksMixin, BaseEstimat
     - ``_solver``: property, 'sgd', 'adam' or 'lbfgs';
     - ``_fit_intercept``: property, whether biases are learned;
     - ``_check_params()``: checks across parameters (default: none);
-    - ``_penalty_strengths()``, ``_averaging_state(params)``, ``_l1_state(params,
-      l1)``: the penalty, averaged SGD, the online loop's cumulative L1 penalty;
+    - ``_penalty_strengths()``, ``_continued_online_state(params, l1)``: the penalty,
+      the state of averaged SGD and the online loop's cumulative L1 penalty;
     - ``_training_layers(n_hidden)``: (dropout rates, batch normalization, its
       momentum) of the hidden layers;
     - ``_fit_targets(y, first_pass=, classes=)``: learn or check the target set;
@@ -156,13 +156,9 @@ class BaseNetwork(PlainStateMixin, FittedStateMixin, CallbacksMixin, BaseEstimat
         """(dropout rate per hidden layer or (), batch normalization, its momentum)."""
         return (), False, None
 
-    def _averaging_state(self, params):
-        """The averaged-SGD state this stochastic fit continues or starts, or None."""
-        return None
-
-    def _l1_state(self, params, l1):
-        """The state of the online loop's cumulative L1 penalty this stochastic fit
-        continues or starts, or None."""
+    def _continued_online_state(self, params, l1):
+        """The ``OnlineState`` (averaged SGD, the cumulative L1 penalty's debts) this
+        stochastic fit continues or starts, or None."""
         return None
 
     # ----------------------------------------------------------------- validation
@@ -414,8 +410,7 @@ class BaseNetwork(PlainStateMixin, FittedStateMixin, CallbacksMixin, BaseEstimat
             best_so_far=best_so_far, verbose=self.verbose, samples_seen=self.t_,
             cache=self.__dict__.setdefault("_buffers", {}) if incremental else None,
             l1=l1, training=self._training(problem.network, incremental),
-            averaging=self._averaging_state(problem.params),
-            l1_state=self._l1_state(problem.params, l1), tasks=tasks,
+            online_state=self._continued_online_state(problem.params, l1), tasks=tasks,
         )
         with blas_threads(problem.network, settings.batch_size):
             return train_stochastic(problem.network, problem.loss, problem.params,

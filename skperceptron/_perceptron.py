@@ -13,7 +13,7 @@ from ._estimator import OutputSpec
 from ._classifier import NetworkClassifier
 from ._utils.compat import Interval, StrOptions
 from ._docstrings import fill_doc, input_doc
-from ._training.epochs import new_averaging
+from ._training.online import OnlineState
 from ._engine.initializers import INITIALIZERS
 from ._engine.losses import get_loss
 from ._engine.penalty import Penalty
@@ -134,50 +134,19 @@ class _SingleLayerMixin:
     def _penalty_strengths(self):
         return Penalty.of(self.penalty, self.alpha, self.l1_ratio)
 
-    def _averaging_state(self, params):
-        """A copy of the stored state of averaged SGD to continue (warm start,
-        partial_fit), a new one at the weights ``params`` on a fresh fit, or None.
-
-        The copy keeps the stored state as it was if the fit fails. A new state counts
-        the samples seen from its start: ``average=n`` starts n samples into it.
-        """
-        start = int(self.average)  # True is 1, False is 0
-        state = getattr(self, "_averaging", None)
-        if not start:
-            state = None
-        elif state is None or self.t_ == 0:
-            state = new_averaging(params, start)
-        else:
-            state = {name: array.copy() for name, array in state.items()}
-            state["counts"][0] = start
-        self._averaging = state
-        return state
-
-    def _l1_state(self, params, l1):
-        """A copy of the stored state of the cumulative L1 penalty (``_online``: the
-        totals u and signed shrinkage q) to continue, zeros on a fresh fit or from a
-        file saved without it, or None without an L1 term. The copy keeps the stored
-        state as it was if the fit fails."""
-        state = getattr(self, "_l1_cumulative", None)
-        W = params.coefs[0]
-        if not l1:
-            state = None
-        elif state is None or self.t_ == 0 or state["applied"].shape != W.shape:
-            state = {"total": np.zeros(W.shape[1]), "applied": np.zeros(W.shape)}
-        else:
-            state = {name: np.array(array, dtype=np.float64)
-                     for name, array in state.items()}
-        self._l1_cumulative = state
-        return state
+    def _continued_online_state(self, params, l1):
+        """The state of averaged SGD (``average=n`` starts n samples into it) and of
+        the cumulative L1 penalty this fit continues (a copy, kept as it was if the
+        fit fails) or starts (``OnlineState.continuing``)."""
+        self._online_state = OnlineState.continuing(
+            getattr(self, "_online_state", None), params, int(self.average), l1,
+            fresh=self.t_ == 0)
+        return self._online_state
 
     def _store(self, problem, result):
         super()._store(problem, result)
-        state = self._averaging
-        if state is not None and not np.isfinite(state["coef"]).all():
-            self._averaging = None  # diverged: a later call averages from coefs_ anew
-        l1_state = getattr(self, "_l1_cumulative", None)
-        if l1_state is not None and not np.isfinite(l1_state["applied"]).all():
-            self._l1_cumulative = None  # diverged: a later call starts from zero debts
+        if self._online_state is not None:  # parts that diverged start anew next time
+            self._online_state = self._online_state.finite()
 
     @property
     def coef_(self):

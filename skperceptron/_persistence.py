@@ -14,6 +14,7 @@ from ._engine.activations import get_activation
 from ._engine.losses import LOSSES, get_loss
 from ._engine.network import Network
 from ._engine.optimizers import SGD, Adam
+from ._training.online import OnlineState
 
 _LOSS_NAMES = {cls: name for name, cls in LOSSES.items()}
 _OPTIMIZERS = {"SGD": SGD, "Adam": Adam}
@@ -63,6 +64,7 @@ PLAIN_STATES = {
     "_net": (_network_state, _network_from_state),
     "_loss": (_loss_state, lambda state: get_loss(**state)),
     "_optimizer": (_optimizer_state, _optimizer_from_state),
+    "_online_state": (OnlineState.to_plain, OnlineState.from_plain),
 }
 
 
@@ -94,6 +96,9 @@ class PlainStateMixin:
         for name, default in defaults.items():
             if name not in state and "coefs_" in state:
                 state[name] = self._legacy_parameters.get(name, default)
+        if "_averaging" in state or "_l1_cumulative" in state:  # a file of 0510102's time
+            state["_online_state"] = OnlineState.from_dicts(state.pop("_averaging", None),
+                                                            state.pop("_l1_cumulative", None))
         for name, (_, from_state) in PLAIN_STATES.items():
             # (a file written before this form holds the objects: they load as they are)
             if isinstance(state.get(name), dict):

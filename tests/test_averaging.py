@@ -15,8 +15,9 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skperceptron import PerceptronClassifier, PerceptronRegressor
+from skperceptron._engine import losses
 from skperceptron._training import online as _online
-from skperceptron._training import online_sparse as _online_sparse
+from skperceptron._training import online_loops
 from skperceptron._engine.activations import get_activation
 from skperceptron._utils.speed import HAVE_NUMBA
 from skperceptron._engine.losses import get_loss
@@ -61,8 +62,8 @@ def test_sparse_loop_gives_the_dense_loops_weights(kwargs, n_classes):
     assert_allclose(sparse.coef_, dense.coef_, rtol=1e-9, atol=1e-12)
     assert_allclose(sparse.intercept_, dense.intercept_, rtol=1e-9, atol=1e-12)
     assert_allclose(sparse.loss_curve_, dense.loss_curve_, rtol=1e-9)
-    assert_allclose(sparse._averaging["coef"] if "average" in kwargs else 0,
-                    dense._averaging["coef"] if "average" in kwargs else 0,
+    assert_allclose(sparse._online_state.averaging.coef if "average" in kwargs else 0,
+                    dense._online_state.averaging.coef if "average" in kwargs else 0,
                     rtol=1e-9, atol=1e-12)
 
 
@@ -123,7 +124,7 @@ def test_compiled_loops_equal_plain_python(layout, alpha, l1, start, dtype):
                 out = kernel(W, b, X, Y, sw, order, typ(0.05), typ(alpha), 1, True, 1.0,
                              1e-7, True, typ(l1), averaging, owed)
             else:
-                kernel = _online_sparse.online_epoch_sparse
+                kernel = online_loops.online_epoch_sparse
                 kernel = kernel if compiled else _python(kernel)
                 out = kernel(W, b, Xs.data, Xs.indices, Xs.indptr, Y, sw, order, typ(0.05),
                              typ(alpha), 1, True, 1.0, 1e-7, typ(l1), averaging, owed)
@@ -156,7 +157,7 @@ def test_dense_l1_loop_matches_the_plain_numpy_reference(alpha):
     for _ in range(3):
         W_t = np.ascontiguousarray(params.coefs[0].T)
         value, _ = _online.online_epoch(W_t, params.intercepts[0], X, Y, sw, order, 0.05,
-                                        alpha, _online.HINGE, True, 1.0, 1e-16, True, 0.02,
+                                        alpha, losses.HINGE, True, 1.0, 1e-16, True, 0.02,
                                         None, owed_t)
         params.coefs[0][...] = W_t.T
         expected = _online.reference_epoch(network, loss, reference, X, Y, sw, order, 0.05,
@@ -202,8 +203,8 @@ def test_averaged_weights_are_the_mean_of_the_weights_after_each_step(average, s
     # 180 steps summed as S w - R instead of one by one: agreement to rounding.
     assert_allclose(clf.coef_[0], mean_w, rtol=1e-12, atol=1e-12)
     assert clf.intercept_[0] == pytest.approx(mean_b, rel=1e-12, abs=1e-12)
-    assert_array_equal(clf._averaging["coef"][:, 0], w)  # the running weights, exactly
-    assert clf._averaging["intercept"][0] == b
+    assert_array_equal(clf._online_state.averaging.coef[:, 0], w)  # the running weights, exactly
+    assert clf._online_state.averaging.intercept[0] == b
 
 
 def test_before_averaging_starts_coef_holds_the_running_weights():
@@ -235,7 +236,7 @@ def test_partial_fit_continues_the_average(kwargs, sparse):
     # call: agreement to rounding.
     assert_allclose(two.coef_, one.coef_, rtol=1e-12, atol=1e-13)
     assert_allclose(two.intercept_, one.intercept_, rtol=1e-12, atol=1e-13)
-    assert_allclose(two._averaging["coef"], one._averaging["coef"], rtol=1e-12, atol=1e-13)
+    assert_allclose(two._online_state.averaging.coef, one._online_state.averaging.coef, rtol=1e-12, atol=1e-13)
     assert two.t_ == one.t_ == 100
 
 
@@ -256,7 +257,7 @@ def test_early_stopping_scores_and_keeps_the_averaged_weights():
     clf = PerceptronClassifier(average=True, early_stopping=True, max_iter=30,
                                random_state=0).fit(X, y)
     assert np.array_equal(clf._best_weights[: clf.coef_.size], clf.coefs_[0].ravel())
-    assert not np.array_equal(clf.coefs_[0], clf._averaging["coef"])
+    assert not np.array_equal(clf.coefs_[0], clf._online_state.averaging.coef)
 
 
 def test_average_with_mini_batches_is_refused():
@@ -279,8 +280,8 @@ def test_bad_penalty_or_average_is_refused_and_changes_nothing(cls, params, name
     y = (X[:, 0] > 0).astype(int)
     est = cls(max_iter=3, tol=None, random_state=0, average=True).fit(X, y)
     before = {key: (value.copy() if isinstance(value, np.ndarray) else value)
-              for key, value in est.__dict__.items() if key != "_averaging"}
-    state = {key: value.copy() for key, value in est._averaging.items()}
+              for key, value in est.__dict__.items() if key != "_online_state"}
+    state = {key: np.copy(value) for key, value in vars(est._online_state.averaging).items()}
     est.set_params(**params)
     with pytest.raises(ValueError, match=name):
         est.fit(X, y)
@@ -288,7 +289,7 @@ def test_bad_penalty_or_average_is_refused_and_changes_nothing(cls, params, name
         if isinstance(value, np.ndarray):
             assert_array_equal(est.__dict__[key], value)
     for key, value in state.items():
-        assert_array_equal(est._averaging[key], value)
+        assert_array_equal(getattr(est._online_state.averaging, key), value)
 
 
 def test_penalty_none_ignores_alpha_and_l2_keeps_the_former_meaning():
@@ -319,7 +320,7 @@ def test_skops_keeps_the_averaging_state(tmp_path):
     clf.fit(X, y)
     sio.dump(clf, tmp_path / "model.skops")
     loaded = sio.load(tmp_path / "model.skops", trusted=[PerceptronClassifier])
-    for key, value in clf._averaging.items():
-        assert_array_equal(loaded._averaging[key], value)
+    for key, value in vars(clf._online_state.averaging).items():
+        assert_array_equal(getattr(loaded._online_state.averaging, key), value)
     assert_array_equal(loaded.partial_fit(X, y).coef_, clf.partial_fit(X, y).coef_)
 

@@ -16,8 +16,9 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skperceptron import PerceptronClassifier
+from skperceptron._engine import losses
 from skperceptron._training import online as _online
-from skperceptron._training import online_sparse as _online_sparse
+from skperceptron._training import online_loops
 from skperceptron._engine.activations import get_activation
 from skperceptron._utils.speed import HAVE_NUMBA
 from skperceptron._engine.losses import get_loss
@@ -45,16 +46,16 @@ HAND_Q = [(-0.25, -0.5), (-0.25, -1.0), (-1.25, -1.0), (-2.0, -1.0)]
 def _dense_step(W_t, state, k, X=HAND_X, Y=np.ones((4, 1))):
     b = np.zeros(1)
     _online.online_epoch(W_t, b, X, Y, np.ones(len(X)), np.array([k]), 1.0,
-                         0.0, _online.PERCEPTRON, False, 1.0, 1e-16, False, 0.5, None,
+                         0.0, losses.PERCEPTRON, False, 1.0, 1e-16, False, 0.5, None,
                          state)
     return W_t[0], state[0][0], state[1][0]
 
 
 def _sparse_step(W, state, k, X=HAND_X, Y=np.ones((4, 1))):
     X = sp.csr_matrix(X)
-    _online_sparse.online_epoch_sparse(W, np.zeros(1), X.data, X.indices, X.indptr,
+    online_loops.online_epoch_sparse(W, np.zeros(1), X.data, X.indices, X.indptr,
                                        Y, np.ones(X.shape[0]), np.array([k]), 1.0,
-                                       0.0, _online.PERCEPTRON, False, 1.0, 1e-16, 0.5,
+                                       0.0, losses.PERCEPTRON, False, 1.0, 1e-16, 0.5,
                                        None, state)
     return W[:, 0], state[0][0], state[1][:, 0]
 
@@ -154,25 +155,25 @@ def test_the_debts_carry_over_partial_fit_and_pickle(kwargs, sparse):
     one = PerceptronClassifier(max_iter=1, tol=None, **common).fit(X, y)
     two = PerceptronClassifier(**common)
     two.partial_fit(X[:50], y[:50], classes=[0, 1, 2])
-    assert (two._l1_cumulative["applied"] != 0).any()
+    assert (two._online_state.debts.applied != 0).any()
     saved = pickle.loads(pickle.dumps(two))  # the L1 state is saved with the model
-    for name, array in two._l1_cumulative.items():
-        assert_array_equal(saved._l1_cumulative[name], array)
+    for name, array in vars(two._online_state.debts).items():
+        assert_array_equal(getattr(saved._online_state.debts, name), array)
     two.partial_fit(X[50:], y[50:])
     saved.partial_fit(X[50:], y[50:])
     assert_array_equal(saved.coef_, two.coef_)
-    assert_array_equal(saved._l1_cumulative["applied"], two._l1_cumulative["applied"])
+    assert_array_equal(saved._online_state.debts.applied, two._online_state.debts.applied)
     # The same steps; the sparse loop folds its scale and debts once more, at the end
     # of the first call: agreement to rounding.
     assert_allclose(two.coef_, one.coef_, rtol=1e-12, atol=1e-13)
     assert_allclose(two.intercept_, one.intercept_, rtol=1e-12, atol=1e-13)
-    for name, array in one._l1_cumulative.items():
-        assert_allclose(two._l1_cumulative[name], array, rtol=1e-12, atol=1e-13)
+    for name, array in vars(one._online_state.debts).items():
+        assert_allclose(getattr(two._online_state.debts, name), array, rtol=1e-12, atol=1e-13)
     assert (one.coef_ == 0).any()
     # Dropping the debts between the calls (the proximal step's memory) changes the fit.
     forgetful = PerceptronClassifier(**common).partial_fit(X[:50], y[:50], classes=[0, 1, 2])
-    forgetful._l1_cumulative["total"][...] = 0
-    forgetful._l1_cumulative["applied"][...] = 0
+    forgetful._online_state.debts.total[...] = 0
+    forgetful._online_state.debts.applied[...] = 0
     forgetful.partial_fit(X[50:], y[50:])
     assert not np.array_equal(forgetful.coef_, one.coef_)
 
@@ -183,10 +184,10 @@ def test_a_fresh_fit_starts_without_debts_and_old_files_load():
                                max_iter=2, tol=None)
     first = clf.fit(X, y).coef_.copy()
     assert_array_equal(clf.fit(X, y).coef_, first)  # not continued from the last fit
-    del clf._l1_cumulative  # a model saved before the state existed: it starts at zero
+    del clf._online_state  # a model saved before the state existed: it starts at zero
     clf.partial_fit(X, y)
-    assert clf._l1_cumulative["applied"].shape == clf.coefs_[0].shape
-    assert PerceptronClassifier(penalty="l2").fit(X, y)._l1_cumulative is None
+    assert clf._online_state.debts.applied.shape == clf.coefs_[0].shape
+    assert PerceptronClassifier(penalty="l2").fit(X, y)._online_state is None
 
 
 def test_skops_keeps_the_l1_state(tmp_path):
@@ -196,6 +197,6 @@ def test_skops_keeps_the_l1_state(tmp_path):
                                random_state=0).fit(X, y)
     sio.dump(clf, tmp_path / "model.skops")
     loaded = sio.load(tmp_path / "model.skops", trusted=[PerceptronClassifier])
-    for name, array in clf._l1_cumulative.items():
-        assert_array_equal(loaded._l1_cumulative[name], array)
+    for name, array in vars(clf._online_state.debts).items():
+        assert_array_equal(getattr(loaded._online_state.debts, name), array)
     assert_array_equal(loaded.partial_fit(X, y).coef_, clf.partial_fit(X, y).coef_)

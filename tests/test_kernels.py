@@ -6,7 +6,7 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from skperceptron import PerceptronClassifier, PerceptronRegressor
-from skperceptron._training import epochs as _epochs
+from skperceptron._engine import losses
 from skperceptron._training import online as _online
 from skperceptron._engine import optimizers as _optimizers
 from skperceptron._utils.speed import HAVE_NUMBA
@@ -28,7 +28,7 @@ def _data(dtype, n=60, d=7, k=3, seed=0):
 
 @needs_numba
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("rule", sorted(_online.ONLINE_RULES.values()))
+@pytest.mark.parametrize("rule", sorted(losses.ONLINE_RULES.values()))
 @pytest.mark.parametrize("alpha", [0.0, 0.01])
 def test_online_epoch_compiled_equals_plain_python(dtype, rule, alpha):
     X, Y = _data(dtype)
@@ -101,7 +101,7 @@ def test_online_loop_matches_the_generic_mini_batch_path(estimator, monkeypatch)
     fast = estimator.fit(X, y, sample_weight=sw)
     W_fast = fast.coef_.copy()
     b_fast = fast.intercept_.copy()
-    monkeypatch.setattr(_epochs.OnlineEpochs, "applies", staticmethod(lambda *a: False))
+    monkeypatch.setattr(_online.OnlineEpochs, "applies", staticmethod(lambda *a: False))
     slow = type(estimator)(**estimator.get_params()).fit(X, y, sample_weight=sw)
     # The same operations in the same order, except that the compiled loop sums each
     # dot product in its own fixed order (float64 partial sums) where the mini-batch

@@ -18,9 +18,9 @@ from skperceptron import (
     PerceptronClassifier,
     PerceptronRegressor,
 )
-from skperceptron._training import epochs as _epochs
+from skperceptron._engine import losses
 from skperceptron._training import online as _online
-from skperceptron._training import online_sparse as _online_sparse
+from skperceptron._training import online_loops
 from skperceptron._engine.activations import get_activation
 from skperceptron._utils.speed import HAVE_NUMBA
 from skperceptron._engine.losses import get_loss
@@ -90,7 +90,7 @@ def test_online_net_inputs_agree_with_the_forward_pass():
     network, _, params, X, _, _ = _problem("squared_error", np.float64)
     Z = forward(network, params, X, apply_output=False)[-1]
     W_t = np.ascontiguousarray(params.coefs[0].T)
-    own = np.array([[_online.fixed_order_dot(x, w) + b for w, b in
+    own = np.array([[online_loops.fixed_order_dot(x, w) + b for w, b in
                      zip(W_t, params.intercepts[0])] for x in X])
     assert_allclose(own, Z, rtol=1e-13, atol=1e-15)
 
@@ -120,7 +120,7 @@ def test_new_online_rules_match_the_generic_mini_batch_path(estimator, n_classes
         y = y.ravel() if n_classes == 2 else y
     sw = rng.uniform(0.5, 2.0, 80)
     fast = estimator.fit(X, y, sample_weight=sw)
-    monkeypatch.setattr(_epochs.OnlineEpochs, "applies", staticmethod(lambda *a: False))
+    monkeypatch.setattr(_online.OnlineEpochs, "applies", staticmethod(lambda *a: False))
     slow = type(estimator)(**estimator.get_params()).fit(X, y, sample_weight=sw)
     # As in test_kernels: the same updates, each dot product summed in another order.
     assert_allclose(fast.coef_, slow.coef_, rtol=1e-9, atol=1e-12)
@@ -186,8 +186,8 @@ def test_sparse_loop_compiled_equals_plain_python(case, dtype, alpha):
     order = np.random.RandomState(2).permutation(60)
     typ = np.dtype(dtype).type
     results = []
-    for kernel in (_online_sparse.online_epoch_sparse,
-                   _online_sparse.online_epoch_sparse.py_func):
+    for kernel in (online_loops.online_epoch_sparse,
+                   online_loops.online_epoch_sparse.py_func):
         W, b = params.coefs[0].copy(), params.intercepts[0].copy()
         for _ in range(3):
             value, all_zero = kernel(W, b, X.data, X.indices, X.indptr, Y, sw, order,

@@ -17,10 +17,22 @@ identity + squared error and exp + Poisson deviance, dL/dZ = w (P - Y) / n exact
 ``link_gradient`` returns that form, which is cheaper and better conditioned than
 multiplying dL/dP by the activation's derivative (for a saturated sigmoid both factors
 would be extreme, but their product is bounded).
+
+Beside each loss that a single layer can train one sample at a time, its *rule*: the
+same loss for one unit and one sample, ``(l, dl/dz)`` at the unit's net input z, as a
+function on numbers (``perceptron_rule``, ...). The compiled per-sample loops of
+``_training/online_loops`` call them (through ``unit_rule``, by the code in the
+loss's ``rule``); the arrays above are their plain-numpy reference, and the tests
+check that the two agree.
 """
 
 import numpy as np
 from scipy.special import xlogy
+
+from .._utils.speed import jit
+
+#: The codes of the per-sample rules (``Loss.rule``), as the compiled loops take them.
+PERCEPTRON, HINGE, SQUARED_ERROR, HUBER, ABSOLUTE_ERROR, LOGISTIC, SOFTMAX = range(7)
 
 
 def _sample_scale(sample_weight, n_samples, dtype):
@@ -40,6 +52,10 @@ class Loss:
     gives_probabilities = False
     #: True when the loss is defined on raw scores and targets given as {0, 1} columns.
     on_scores = False
+    #: The code of its per-sample rule, and the output activation the rule assumes;
+    #: None for a loss without one.
+    rule = None
+    rule_output = "identity"
 
     def pointwise(self, Y, P):
         """Per-sample loss, summed over outputs: shape (n_samples,)."""
@@ -79,6 +95,7 @@ class SquaredError(Loss):
 
     name = "squared_error"
     link = "identity"
+    rule = SQUARED_ERROR
 
     def pointwise(self, Y, P):
         R = P - Y
@@ -88,16 +105,31 @@ class SquaredError(Loss):
         return P - Y
 
 
+@jit
+def squared_error_rule(y, z):
+    """One unit, one sample: l = r^2 / 2, dl/dz = r (r = z - y): Widrow and Hoff's."""
+    r = z - y
+    return 0.5 * r * r, r
+
+
 class AbsoluteError(Loss):
     """l = sum_j |p_j - y_j|, dl/dp = sign(p - y) (0 at the kink)."""
 
     name = "absolute_error"
+    rule = ABSOLUTE_ERROR
 
     def pointwise(self, Y, P):
         return np.abs(P - Y).sum(axis=1)
 
     def pointwise_gradient(self, Y, P):
         return np.sign(P - Y)
+
+
+@jit
+def absolute_error_rule(y, z):
+    """One unit, one sample: l = |r|, dl/dz = sign(r) (0 at the kink)."""
+    r = z - y
+    return abs(r), 1.0 if r > 0 else (-1.0 if r < 0 else 0.0)
 
 
 class Huber(Loss):
@@ -108,6 +140,7 @@ class Huber(Loss):
     """
 
     name = "huber"
+    rule = HUBER
 
     def __init__(self, delta=1.0):
         self.delta = float(delta)
@@ -119,6 +152,16 @@ class Huber(Loss):
 
     def pointwise_gradient(self, Y, P):
         return np.clip(P - Y, -self.delta, self.delta)
+
+
+@jit
+def huber_rule(y, z, delta):
+    """One unit, one sample: squared within ``delta`` of the target, absolute beyond;
+    dl/dz = clip(r, -delta, delta)."""
+    r = z - y
+    if abs(r) <= delta:
+        return 0.5 * r * r, r
+    return delta * (abs(r) - 0.5 * delta), delta if r > 0 else -delta
 
 
 class Poisson(Loss):
@@ -156,6 +199,7 @@ class BinaryLogLoss(Loss):
     name = "log_loss"
     link = "logistic"
     gives_probabilities = True
+    rule, rule_output = LOGISTIC, "logistic"
 
     def pointwise(self, Y, P):
         P = _clip_probabilities(P)
@@ -164,6 +208,16 @@ class BinaryLogLoss(Loss):
     def pointwise_gradient(self, Y, P):
         P = _clip_probabilities(P)
         return (P - Y) / (P * (1 - P))
+
+
+@jit
+def logistic_rule(y, z, eps):
+    """One logistic unit, one sample: the log-loss of p = logistic(z) (p clipped to
+    [eps, 1 - eps] in the loss, as above), dl/dz = p - y."""
+    p = 1.0 / (1.0 + np.exp(-z))
+    clipped = min(max(p, eps), 1.0 - eps)
+    loss = -np.log(clipped) if y > 0 else -np.log(1.0 - clipped)
+    return loss, p - y
 
 
 class LogLoss(Loss):
@@ -176,12 +230,33 @@ class LogLoss(Loss):
     name = "log_loss"
     link = "softmax"
     gives_probabilities = True
+    rule, rule_output = SOFTMAX, "softmax"
 
     def pointwise(self, Y, P):
         return -xlogy(Y, _clip_probabilities(P)).sum(axis=1)
 
     def pointwise_gradient(self, Y, P):
         return -Y / _clip_probabilities(P)
+
+
+@jit
+def softmax_rule(y, z, out, eps):
+    """All units of one sample: the log-loss of p = softmax(z), dl/dz_j = p_j - y_j.
+
+    Writes dl/dz into ``out`` (float64) and returns the loss.
+    """
+    top = z.max()
+    total = 0.0
+    for j in range(z.shape[0]):
+        out[j] = np.exp(z[j] - top)
+        total += out[j]
+    loss = 0.0
+    for j in range(z.shape[0]):
+        p = out[j] / total
+        if y[j] > 0:
+            loss -= y[j] * np.log(min(max(p, eps), 1.0 - eps))
+        out[j] = p - y[j]
+    return loss
 
 
 class Perceptron(Loss):
@@ -197,6 +272,7 @@ class Perceptron(Loss):
 
     name = "perceptron"
     on_scores = True
+    rule = PERCEPTRON
 
     def pointwise(self, Y, Z):
         S = 2 * Y - 1
@@ -205,6 +281,14 @@ class Perceptron(Loss):
     def pointwise_gradient(self, Y, Z):
         S = 2 * Y - 1
         return np.where(S * Z <= 0, -S, 0).astype(Z.dtype, copy=False)
+
+
+@jit
+def perceptron_rule(y, z):
+    """One unit, one sample: l = max(0, -s z), dl/dz = -s on a mistake (s z <= 0)."""
+    s = 2 * y - 1  # {0, 1} target as a sign
+    margin = s * z
+    return max(-margin, 0.0), -s if margin <= 0 else 0.0
 
 
 class Hinge(Loss):
@@ -216,6 +300,7 @@ class Hinge(Loss):
 
     name = "hinge"
     on_scores = True
+    rule = HINGE
 
     def pointwise(self, Y, Z):
         S = 2 * Y - 1
@@ -224,6 +309,35 @@ class Hinge(Loss):
     def pointwise_gradient(self, Y, Z):
         S = 2 * Y - 1
         return np.where(S * Z < 1, -S, 0).astype(Z.dtype, copy=False)
+
+
+@jit
+def hinge_rule(y, z):
+    """One unit, one sample: l = max(0, 1 - s z), dl/dz = -s within the margin."""
+    s = 2 * y - 1
+    margin = s * z
+    return max(1 - margin, 0.0), -s if margin < 1 else 0.0
+
+
+@jit
+def unit_rule(rule, y, z, delta, eps):
+    """(l, dl/dz) of one unit for one sample under the rule ``rule`` (a code above).
+
+    ``y`` is the unit's target ({0, 1} for the classification rules), ``z`` its net
+    input; ``delta`` is Huber's, ``eps`` the probability clip of the log-loss. (Softmax
+    couples the units of a sample: ``softmax_rule``.)
+    """
+    if rule == SQUARED_ERROR:
+        return squared_error_rule(y, z)
+    if rule == HUBER:
+        return huber_rule(y, z, delta)
+    if rule == ABSOLUTE_ERROR:
+        return absolute_error_rule(y, z)
+    if rule == LOGISTIC:
+        return logistic_rule(y, z, eps)
+    if rule == PERCEPTRON:
+        return perceptron_rule(y, z)
+    return hinge_rule(y, z)
 
 
 LOSSES = {
@@ -236,6 +350,16 @@ LOSSES = {
     "perceptron": Perceptron,
     "hinge": Hinge,
 }
+
+
+#: The rule of each (loss name, output activation name) pair that has one.
+ONLINE_RULES = {(cls.name, cls.rule_output): cls.rule for cls in LOSSES.values()
+                if cls.rule is not None}
+
+
+def online_rule(loss, output_activation):
+    """The rule code of a loss and output activation, or None if no rule applies."""
+    return ONLINE_RULES.get((loss.name, output_activation.name))
 
 
 def get_loss(name, **kwargs):

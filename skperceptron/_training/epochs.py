@@ -1,23 +1,21 @@
-"""Epochs: one pass over the training data, cut into mini-batches or taken one sample at a time.
+"""Epochs: one pass over the training data, cut into mini-batches.
 
 An epoch runner's ``run(rng)`` makes one pass (shuffled by ``rng``, or in order when it
 is None) and returns what it measured (``EpochStats``). ``MiniBatchEpochs`` runs the
 forward pass, the backward pass and an optimizer step per mini-batch; ``OnlineEpochs``
-runs the compiled per-sample loop of a single layer (``_online``) when its rule applies.
-``make_epochs`` chooses between them.
+(``online``) runs the compiled per-sample loop of a single layer when its rule applies.
+Both end an epoch with the checks here: whether the weights overflow (``overflows``)
+and whether another epoch would move them (``at_fixed_point``).
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from .._utils.speed import EpochOrders
 from .history import History
 from .._engine.layers import TrainingPass
-from .._engine.network import Parameters, Workspace, forward, loss_and_gradients
+from .._engine.network import Workspace, forward, loss_and_gradients
 from .._engine.penalty import step_factor
-from .online import online_epoch, online_rule, penalty_value
-from .online_sparse import online_epoch_sparse
 
 
 def iter_batches(n_samples, batch_size, rng=None):
@@ -166,166 +164,3 @@ def overflows(network, loss, params, X, workspace=None):
     if loss.on_scores:  # scores: (n_samples, n_outputs), the output layer's net input
         return bool(np.isnan(scores).any())
     return not np.isfinite(scores).all()
-
-
-class OnlineEpochs:
-    """Epochs of the per-sample rule of a single layer, in one compiled loop.
-
-    The same arithmetic as ``MiniBatchEpochs`` with batches of one sample and plain
-    SGD (see ``_online``), without a Python round trip per sample. With ``averaging``
-    (a state of ``new_averaging``) the loop trains the running weights kept there and
-    ``params`` receives their average after each epoch: what the training loop scores,
-    keeps and stores. ``l1_state`` (a dict of float64 arrays updated in place, or
-    None) holds the cumulative L1 rule's totals ``u`` ("total", one per unit) and
-    signed shrinkage ``q`` ("applied", laid out as the weights) (``_online``), carried
-    from call to call.
-    """
-
-    def __init__(self, params, optimizer, data, alpha, rule, network, loss, l1=0.0,
-                 averaging=None, l1_state=None):
-        self.params, self.data = params, data
-        self.network, self.loss = network, loss
-        dtype = params.dtype.type
-        self.eta, self.alpha, self.l1 = (dtype(optimizer.learning_rate), dtype(alpha),
-                                         dtype(l1))
-        self.rule, self.fit_intercept = rule, network.fit_intercept
-        self.delta = float(getattr(loss, "delta", 1.0))  # Huber's
-        self.eps = float(np.finfo(params.dtype).eps)  # the log-loss's probability clip
-        sw = data.sample_weight
-        self.sample_weight = np.ones(data.n_samples, params.dtype) if sw is None else sw
-        if data.dense:
-            self.X = np.ascontiguousarray(data.X)
-        else:  # CSR rows: CSC (or another format) is converted once, here
-            self.X = data.X if data.X.format == "csr" else data.X.tocsr()
-        self.averaging = averaging
-        self.l1_state = l1_state if l1 else None
-        self.orders = EpochOrders(data.n_samples)  # each epoch's, maybe drawn ahead
-        # No per-sample gradient leaves the compiled loop: the gradient norms are NaN
-        # (and a single layer has no hidden layer to saturate).
-        self.history = History(network)
-        # The weights the loop trains: the running ones of the average, else params.
-        self.running = params if averaging is None else Parameters.from_layers(
-            [averaging["coef"]], [averaging["intercept"]], params.dtype)
-        if averaging is not None:  # the state follows the running weights
-            averaging["coef"] = self.running.coefs[0]
-            averaging["intercept"] = self.running.intercepts[0]
-
-    @staticmethod
-    def applies(network, loss, optimizer, data, batch_size):
-        return (
-            network.n_layers == 1
-            and batch_size == 1
-            and online_rule(loss, network.output_activation) is not None
-            and getattr(optimizer, "velocity", True) is None  # plain SGD, no momentum
-            and optimizer.schedule == "constant"
-        )
-
-    def run(self, rng):
-        n = self.data.n_samples
-        order = np.arange(n) if rng is None else self.orders(rng)
-        W, b = self.running.coefs[0], self.running.intercepts[0]
-        state = self.averaging
-        settings = (self.eta, self.alpha, self.rule, self.fit_intercept, self.delta,
-                    self.eps)
-        if self.data.dense:
-            # One contiguous row of weights per unit for the loop; copied back after.
-            W_t = np.ascontiguousarray(W.T)
-            averaging = None
-            if state is not None:
-                averaging = (np.ascontiguousarray(state["sum_coef"].T),
-                             state["sum_intercept"], state["counts"])
-            l1_state = self.l1_state
-            if l1_state is not None:  # q laid out as W_t
-                l1_state = (l1_state["total"], np.ascontiguousarray(l1_state["applied"].T))
-            loss, all_zero = online_epoch(W_t, b, self.X, self.data.Y,
-                                          self.sample_weight, order, *settings,
-                                          self.data.sample_weight is not None, self.l1,
-                                          averaging, l1_state)
-            W[...] = W_t.T
-            if l1_state is not None:
-                self.l1_state["applied"][...] = l1_state[1].T
-            if state is not None:
-                state["sum_coef"][...] = averaging[0].T
-        else:
-            X = self.X
-            l1_state = None if self.l1_state is None else (
-                self.l1_state["total"], self.l1_state["applied"])
-            averaging = None if state is None else (
-                state["sum_coef"], state["sum_intercept"], state["counts"])
-            loss, all_zero = online_epoch_sparse(W, b, X.data, X.indices, X.indptr,
-                                                 self.data.Y, self.sample_weight, order,
-                                                 *settings, self.l1, averaging,
-                                                 l1_state)
-        if self.l1:  # the penalty at the epoch's end (see penalty_value)
-            loss += penalty_value(W, float(self.alpha), float(self.l1))
-        last = self.X[order[-1:]]  # the overflow check of MiniBatchEpochs, on one sample
-        if not np.isfinite(loss) or overflows(self.network, self.loss, self.running, last):
-            loss = np.nan
-        if state is None:
-            return EpochStats(float(loss), np.nan, bool(all_zero))
-        publish_average(state, self.params)
-        # The running weights stood still: a fixed point, though their average moves.
-        return EpochStats(float(loss), np.nan, bool(all_zero), fixed_point=bool(all_zero))
-
-    def close(self):
-        """The end of training: an order drawn ahead that no epoch used gives its
-        draws back to the generator (``EpochOrders.close``)."""
-        self.orders.close()
-
-    def at_fixed_point(self):
-        """Whether the next epoch would move nothing: the weights the loop trains (the
-        running ones, with averaging) are judged (``at_fixed_point``)."""
-        return at_fixed_point(self.network, self.loss, self.running, self.data,
-                              float(self.alpha), float(self.l1))
-
-
-# ------------------------------------------------------------------ averaged SGD
-# The state of an average (a dict of arrays, so that pickle and skops save it as it
-# is): the running weights "coef" (n_features, n_outputs) and "intercept", the sums of
-# the weights after each step averaged so far ("sum_coef", "sum_intercept", float64),
-# and "counts" = [the sample at which averaging starts (1-based), samples seen].
-
-
-def new_averaging(params, start, seen=0):
-    """A state that starts averaging at sample ``start`` from the weights ``params``."""
-    W, b = params.coefs[0], params.intercepts[0]
-    return {"coef": W.copy(), "intercept": b.copy(),
-            "sum_coef": np.zeros(W.shape), "sum_intercept": np.zeros(b.shape),
-            "counts": np.array([start, seen], dtype=np.int64)}
-
-
-def averaged_steps(state):
-    """The number of steps in the average: samples seen from the start sample on."""
-    start, seen = (int(c) for c in state["counts"])
-    return max(seen - start + 1, 0)
-
-
-def publish_average(state, params):
-    """Write the averaged weights into ``params`` (the running ones before averaging
-    has started, as scikit-learn's SGD reports them)."""
-    n_steps = averaged_steps(state)
-    if n_steps == 0:
-        params.coefs[0][...] = state["coef"]
-        params.intercepts[0][...] = state["intercept"]
-    else:
-        params.coefs[0][...] = state["sum_coef"] / n_steps
-        params.intercepts[0][...] = state["sum_intercept"] / n_steps
-
-
-def make_epochs(network, loss, params, optimizer, data, batch_size, alpha, cache=None,
-                l1=0.0, averaging=None, training=None, l1_state=None):
-    """The epoch runner for this problem: the compiled online loop when it applies.
-
-    ``averaging`` (a state of ``new_averaging``) needs the online loop; ``training``
-    is (rng, momentum) for dropout masks and batch normalization's running statistics;
-    ``l1_state`` the state of the online loop's cumulative L1 rule (``OnlineEpochs``).
-    """
-    if OnlineEpochs.applies(network, loss, optimizer, data, batch_size):
-        rule = online_rule(loss, network.output_activation)
-        return OnlineEpochs(params, optimizer, data, alpha, rule, network, loss, l1,
-                            averaging, l1_state)
-    if averaging is not None:
-        raise ValueError("Averaged SGD needs the per-sample loop: batch_size=1, plain "
-                         "SGD with a constant learning rate, a single layer.")
-    return MiniBatchEpochs(network, loss, params, optimizer, data, batch_size, alpha,
-                           cache, l1, training)

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .epochs import make_epochs
+from .._engine.losses import online_rule
+from .epochs import MiniBatchEpochs
+from .online import OnlineEpochs
 from .stopping import (
     Divergence,
     EpochRecord,
@@ -53,10 +55,9 @@ class StochasticSettings:
     #: (rng, momentum): draws dropout masks, moves batch normalization's running
     #: statistics; used only by networks that have these layers.
     training: tuple | None = None
-    #: The state of averaged SGD (``_epochs.new_averaging``) this call continues, or None.
-    averaging: dict | None = None
-    #: The state of the online loop's cumulative L1 penalty (``OnlineEpochs``), or None.
-    l1_state: dict | None = None
+    #: The state of the per-sample loop this call continues (``online.OnlineState``),
+    #: or None.
+    online_state: object = None
     #: The callbacks' tasks (``_callbacks.FitTasks``): one per epoch; or None.
     tasks: object = None
 
@@ -119,8 +120,8 @@ def train_stochastic(network, loss, params, optimizer, data, settings):
     """
     result = TrainingResult()
     epochs = make_epochs(network, loss, params, optimizer, data, settings.batch_size,
-                         settings.alpha, settings.cache, settings.l1, settings.averaging,
-                         settings.training, settings.l1_state)
+                         settings.alpha, settings.cache, settings.l1, settings.online_state,
+                         settings.training)
     snapshots = Snapshots(params.flat, settings.best_so_far)
     tasks = settings.tasks
     try:
@@ -161,6 +162,24 @@ def train_stochastic(network, loss, params, optimizer, data, settings):
         tasks.abandon()  # the epoch that diverged or was interrupted, if one did
     result.gradient_norms, result.saturation = epochs.history.arrays()
     return _finish(fired, record, settings, snapshots, params, result)
+
+
+def make_epochs(network, loss, params, optimizer, data, batch_size, alpha, cache=None,
+                l1=0.0, online_state=None, training=None):
+    """The epoch runner for this problem: the compiled online loop when it applies.
+
+    An average in ``online_state`` needs the online loop; ``training`` is (rng,
+    momentum) for dropout masks and batch normalization's running statistics.
+    """
+    if OnlineEpochs.applies(network, loss, optimizer, batch_size):
+        rule = online_rule(loss, network.output_activation)
+        return OnlineEpochs(params, optimizer, data, alpha, rule, network, loss, l1,
+                            online_state)
+    if online_state is not None and online_state.averaging is not None:
+        raise ValueError("Averaged SGD needs the per-sample loop: batch_size=1, plain "
+                         "SGD with a constant learning rate, a single layer.")
+    return MiniBatchEpochs(network, loss, params, optimizer, data, batch_size, alpha,
+                           cache, l1, training)
 
 
 def _epoch_record(epoch, stats, params):
