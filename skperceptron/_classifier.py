@@ -41,8 +41,9 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
 
     _fits_single_class = True
     _stratify_all_classes = False
+    _plain_target_kinds = "iub"  # integer labels (checked by ``_targets``)
 
-    def _fit_targets(self, y, *, first_pass, classes):
+    def _learn_targets(self, y, *, first_pass, classes):
         """Learn the label set (first pass) or check that y and classes keep to it."""
         if not first_pass:
             check_same_labels(
@@ -55,10 +56,6 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
             raise ValueError("The number of classes has to be greater than one; got 1 class")
         self.classes_ = self._label_binarizer.classes_
         self._target_type = self._label_binarizer.y_type_
-
-    def _is_plain_y(self, y):
-        """Integer labels of a single-output target (``_targets`` checks them)."""
-        return y.dtype.kind in "iub" and self._target_type in ("binary", "multiclass")
 
     def _encode_targets(self, y, dtype):
         return encode_labels(y, self.classes_, self._target_type, self._label_binarizer, dtype)

@@ -1,17 +1,15 @@
 """The fitted state: the parameters a fit starts from, and the attributes it leaves.
 
-``FittedStateMixin`` gives ``BaseNetwork`` the three ends of a fit that touch the
-estimator's attributes: new or reused parameters at the start (``coefs_`` and
-``intercepts_``, fitted or assigned by the user, and batch normalization's arrays), the
-history reset by a fresh fit, and the attributes stored at the end. Prediction reads
-the weights back through ``FittedLayers``.
+A fit starts from new parameters (the plan's initializer), or from ``coefs_`` and
+``intercepts_`` (fitted, or assigned by the user: ``check_layer_arrays`` checks them)
+and batch normalization's arrays; a fresh fit resets the history; at the end it stores
+the fitted attributes. Prediction reads the weights back through ``FittedLayers``.
 """
 
 from typing import NamedTuple
 
 import numpy as np
 
-from ._training.data import check_layer_arrays
 from ._engine.initializers import initialize_layers
 from ._engine.network import Parameters
 
@@ -33,140 +31,212 @@ class FittedLayers(NamedTuple):
 
 #: Fitted attributes of batch normalization, in the order of ``Parameters.arrays``.
 NORM_ATTRIBUTES = ("batch_norm_scales_", "batch_norm_shifts_", "running_means_",
-                    "running_vars_")
+                   "running_vars_")
 
 
-class FittedStateMixin:
-    """Start and end of a fit, on the estimator's attributes (see the module)."""
+def starting_parameters(estimator, plan, rng, dtype, reuse, fitted):
+    """The parameters this fit starts from: ``coefs_``/``intercepts_`` when ``reuse``
+    (``fitted``: by a fit, else assigned by the user), new ones drawn from ``rng``
+    by the plan's initializer otherwise."""
+    if reuse:
+        return _reused_parameters(estimator, plan.network, dtype, fitted)
+    return _initial_parameters(plan, rng, dtype)
 
-    def _initial_parameters(self, network, rng, dtype):
-        method, logistic_layers = self._weight_init(network)
-        coefs, intercepts = initialize_layers(
-            network.layer_units, method, rng, dtype, logistic_layers=logistic_layers
+
+def _initial_parameters(plan, rng, dtype):
+    network = plan.network
+    coefs, intercepts = initialize_layers(
+        network.layer_units, plan.init, rng, dtype, logistic_layers=plan.logistic_layers
+    )
+    if not network.fit_intercept:
+        for b in intercepts:
+            b.fill(0)
+    params = Parameters(network.layer_units, dtype, norm_units=network.norm_units)
+    for dst, src in zip(params.coefs + params.intercepts, coefs + intercepts):
+        dst[...] = src
+    params.reset_norm()
+    return params
+
+
+def _reused_parameters(estimator, network, dtype, fitted):
+    """``coefs_``/``intercepts_`` (fitted or assigned), checked, in a new vector;
+    with batch normalization its four lists of per-layer arrays too."""
+    units = network.layer_units
+    hint = ("warm_start/partial_fit cannot change the network's shape. Set warm_start="
+            "False to fit from scratch." if fitted else "Starting weights of your own "
+            "must fit the network that the data and the parameters define.")
+    if fitted and hasattr(estimator, NORM_ATTRIBUTES[0]) != network.batch_norm:
+        raise ValueError(
+            "warm_start/partial_fit cannot add or remove batch normalization: the "
+            f"fitted model has batch_norm={not network.batch_norm}. Set "
+            "warm_start=False to fit from scratch."
         )
-        if not network.fit_intercept:
-            for b in intercepts:
-                b.fill(0)
-        params = Parameters(network.layer_units, dtype, norm_units=network.norm_units)
-        for dst, src in zip(params.coefs + params.intercepts, coefs + intercepts):
-            dst[...] = src
-        params.reset_norm()
-        return params
+    coefs = check_layer_arrays("coefs_", getattr(estimator, "coefs_", None),
+                               zip(units[:-1], units[1:]), dtype, hint)
+    intercepts = check_layer_arrays("intercepts_", getattr(estimator, "intercepts_", None),
+                                    [(u,) for u in units[1:]], dtype, hint)
+    norm = None
+    if network.batch_norm:
+        # Starting weights of one's own need not include batch normalization's:
+        # those the user leaves out start where a new fit's do (gamma 1, beta 0,
+        # running mean 0 and variance 1).
+        start = Parameters(units, dtype, norm_units=network.norm_units)
+        start.reset_norm()
+        defaults = (start.norm_scales, start.norm_shifts, start.running_means,
+                    start.running_vars)
+        norm = [check_layer_arrays(name, getattr(estimator, name, None if fitted else default),
+                                   [(u,) for u in network.norm_units], dtype, hint)
+                for name, default in zip(NORM_ATTRIBUTES, defaults)]
+    return Parameters.from_layers(coefs, intercepts, dtype, norm)
 
-    def _reuse_parameters(self, network, dtype, fitted):
-        """``coefs_``/``intercepts_`` (fitted or assigned), checked, in a new vector;
-        with batch normalization its four lists of per-layer arrays too."""
-        units = network.layer_units
-        hint = ("warm_start/partial_fit cannot change the network's shape. Set warm_start="
-                "False to fit from scratch." if fitted else "Starting weights of your own "
-                "must fit the network that the data and the parameters define.")
-        if fitted and hasattr(self, NORM_ATTRIBUTES[0]) != network.batch_norm:
-            raise ValueError(
-                "warm_start/partial_fit cannot add or remove batch normalization: the "
-                f"fitted model has batch_norm={not network.batch_norm}. Set "
-                "warm_start=False to fit from scratch."
-            )
-        coefs = check_layer_arrays("coefs_", getattr(self, "coefs_", None),
-                                   zip(units[:-1], units[1:]), dtype, hint)
-        intercepts = check_layer_arrays("intercepts_", getattr(self, "intercepts_", None),
-                                        [(u,) for u in units[1:]], dtype, hint)
-        norm = None
-        if network.batch_norm:
-            # Starting weights of one's own need not include batch normalization's:
-            # those the user leaves out start where a new fit's do (gamma 1, beta 0,
-            # running mean 0 and variance 1).
-            start = Parameters(units, dtype, norm_units=network.norm_units)
-            start.reset_norm()
-            defaults = (start.norm_scales, start.norm_shifts, start.running_means,
-                        start.running_vars)
-            norm = [check_layer_arrays(name, getattr(self, name, None if fitted else default),
-                                       [(u,) for u in network.norm_units], dtype, hint)
-                    for name, default in zip(NORM_ATTRIBUTES, defaults)]
-        return Parameters.from_layers(coefs, intercepts, dtype, norm)
 
-    def _reset_history(self):
-        self.n_iter_ = 0
-        self.t_ = 0
-        self.loss_curve_ = []
-        self.best_loss_ = np.inf
-        self.validation_scores_ = None
-        self.validation_loss_curve_ = None
-        self.gradient_norms_ = None  # set by _store, which knows the number of layers
-        self.saturation_ = None
-        self.best_validation_score_ = None
-        self._best_weights = None
-        if hasattr(self, "_optimizer"):
-            del self._optimizer
+def reset_history(estimator):
+    """A fresh fit's history: no epochs, no samples seen, no validation, no optimizer."""
+    estimator.n_iter_ = 0
+    estimator.t_ = 0
+    estimator.loss_curve_ = []
+    estimator.best_loss_ = np.inf
+    estimator.validation_scores_ = None
+    estimator.validation_loss_curve_ = None
+    estimator.gradient_norms_ = None  # set by store_fit, which knows the number of layers
+    estimator.saturation_ = None
+    estimator.best_validation_score_ = None
+    estimator._best_weights = None
+    if hasattr(estimator, "_optimizer"):
+        del estimator._optimizer
 
-    def _model_attributes(self, network, params):
-        """The attributes that make a model of ``network`` at the weights ``params``,
-        ready to predict with the label encoding, network and loss a fit sets first:
-        ``coefs_``, ``intercepts_``, batch normalization's arrays when the network
-        has it, and the network's shape and output."""
-        attributes = {"coefs_": params.coefs, "intercepts_": params.intercepts}
-        if network.batch_norm:
-            norm = (params.norm_scales, params.norm_shifts, params.running_means,
-                    params.running_vars)
-            attributes.update(zip(NORM_ATTRIBUTES, norm))
-        attributes["n_layers_"] = network.n_layers + 1
-        attributes["n_outputs_"] = network.layer_units[-1]
-        attributes["out_activation_"] = self._output_spec().out_activation
-        return attributes
 
-    def _store(self, problem, result):
-        for name in NORM_ATTRIBUTES:
-            if hasattr(self, name):
-                delattr(self, name)
-        model = self._model_attributes(problem.network, problem.params)
-        for name, value in model.items():
-            setattr(self, name, value)
-        self.n_iter_ = result.n_iter
-        self.t_ = self.t_ + result.n_samples_seen
-        self.stop_reason_ = result.stop_reason
-        self.loss_curve_ = list(self.loss_curve_) + result.loss_curve
-        self._store_history(problem.network, result)
-        if np.isfinite(result.loss):
-            self.loss_ = result.loss
-        elif not hasattr(self, "loss_"):
-            self.loss_ = None  # diverged before completing an epoch: no finite loss seen
-        if self._solver == "lbfgs":
-            self.best_loss_ = None
-        else:
-            self._store_validation(result)
+def model_attributes(plan, params):
+    """The attributes that make a model of the plan's network at the weights
+    ``params``, ready to predict with the label encoding a fit sets first:
+    ``coefs_``, ``intercepts_``, batch normalization's arrays when the network has it,
+    and the network's shape and output."""
+    network = plan.network
+    attributes = {"coefs_": params.coefs, "intercepts_": params.intercepts}
+    if network.batch_norm:
+        norm = (params.norm_scales, params.norm_shifts, params.running_means,
+                params.running_vars)
+        attributes.update(zip(NORM_ATTRIBUTES, norm))
+    attributes["n_layers_"] = network.n_layers + 1
+    attributes["n_outputs_"] = network.layer_units[-1]
+    attributes["out_activation_"] = plan.out_activation
+    return attributes
 
-    def _store_history(self, network, result):
-        """Append the call's gradient norms and saturation (see ``_history``)."""
-        shapes = (network.n_layers, network.n_layers - 1)
-        for name, rows, width in zip(("gradient_norms_", "saturation_"),
-                                     (result.gradient_norms, result.saturation), shapes):
-            before = getattr(self, name, None)
-            if before is None or before.shape[1] != width:
-                before = np.empty((0, width))
-            if rows is None:
-                rows = np.empty((0, width))
-            setattr(self, name, np.concatenate([before, rows]))
 
-    def _store_validation(self, result):
-        monitored_validation = self.early_stopping and result.best_validation_score is not None
-        if result.best_params is not None:
-            self._best_weights = result.best_params
-        if result.validation_scores:
-            self.validation_scores_ = list(self.validation_scores_ or []) + result.validation_scores
-            self.validation_loss_curve_ = (list(getattr(self, "validation_loss_curve_", None)
-                                                or []) + result.validation_loss_curve)
-            self.best_validation_score_ = float(np.max(self.validation_scores_))
-        if monitored_validation:
-            self.best_loss_ = None
-        elif self.loss_curve_:
-            # The minimum of the whole curve. Unless None (early stopping, L-BFGS), the
-            # best loss so far is that of the curve before this call's epochs (a new
-            # fit starts both anew): the minimum of the two is the same (NaN included)
-            # without reading the whole curve at every partial_fit.
-            before = self.best_loss_
-            curve = self.loss_curve_ if before is None else [before, *result.loss_curve]
-            self.best_loss_ = float(np.min(curve))
+def store_fit(estimator, plan, params, result):
+    """The fitted attributes after a fit or partial_fit that ran as ``result`` says."""
+    for name in NORM_ATTRIBUTES:
+        if hasattr(estimator, name):
+            delattr(estimator, name)
+    for name, value in model_attributes(plan, params).items():
+        setattr(estimator, name, value)
+    estimator.n_iter_ = result.n_iter
+    estimator.t_ = estimator.t_ + result.n_samples_seen
+    estimator.stop_reason_ = result.stop_reason
+    estimator.loss_curve_ = list(estimator.loss_curve_) + result.loss_curve
+    _store_history(estimator, plan.network, result)
+    if np.isfinite(result.loss):
+        estimator.loss_ = result.loss
+    elif not hasattr(estimator, "loss_"):
+        estimator.loss_ = None  # diverged before completing an epoch: no finite loss seen
+    if plan.solver == "lbfgs":
+        estimator.best_loss_ = None
+    else:
+        _store_validation(estimator, result)
 
-    def _fitted_layers(self):
-        """The fitted weights, as prediction reads them."""
-        return FittedLayers(self.coefs_, self.intercepts_,
-                            *(getattr(self, name, []) for name in NORM_ATTRIBUTES))
+
+def _store_history(estimator, network, result):
+    """Append the call's gradient norms and saturation (see ``_training/history``)."""
+    shapes = (network.n_layers, network.n_layers - 1)
+    for name, rows, width in zip(("gradient_norms_", "saturation_"),
+                                 (result.gradient_norms, result.saturation), shapes):
+        before = getattr(estimator, name, None)
+        if before is None or before.shape[1] != width:
+            before = np.empty((0, width))
+        if rows is None:
+            rows = np.empty((0, width))
+        setattr(estimator, name, np.concatenate([before, rows]))
+
+
+def _store_validation(estimator, result):
+    monitored_validation = (estimator.early_stopping
+                            and result.best_validation_score is not None)
+    if result.best_params is not None:
+        estimator._best_weights = result.best_params
+    if result.validation_scores:
+        estimator.validation_scores_ = (list(estimator.validation_scores_ or [])
+                                        + result.validation_scores)
+        estimator.validation_loss_curve_ = (
+            list(getattr(estimator, "validation_loss_curve_", None) or [])
+            + result.validation_loss_curve)
+        estimator.best_validation_score_ = float(np.max(estimator.validation_scores_))
+    if monitored_validation:
+        estimator.best_loss_ = None
+    elif estimator.loss_curve_:
+        # The minimum of the whole curve. Unless None (early stopping, L-BFGS), the
+        # best loss so far is that of the curve before this call's epochs (a new
+        # fit starts both anew): the minimum of the two is the same (NaN included)
+        # without reading the whole curve at every partial_fit.
+        before = estimator.best_loss_
+        curve = estimator.loss_curve_ if before is None else [before, *result.loss_curve]
+        estimator.best_loss_ = float(np.min(curve))
+
+
+def fitted_layers(estimator):
+    """The fitted weights, as prediction reads them."""
+    return FittedLayers(estimator.coefs_, estimator.intercepts_,
+                        *(getattr(estimator, name, []) for name in NORM_ATTRIBUTES))
+
+
+def check_layer_arrays(name, arrays, shapes, dtype, hint=""):
+    """``arrays``, one per layer, checked against ``shapes`` and converted to ``dtype``.
+
+    ``name`` is the attribute the arrays come from (``coefs_``, ``intercepts_``, or any
+    other per-layer list of parameters); every error names it, the layer and the shapes
+    the network needs, and ends with ``hint``. Real integer or float arrays are
+    converted; anything else (bool, complex, object, strings) is a TypeError, and a
+    wrong number of layers, a wrong shape or a non-finite value (also after the
+    conversion) a ValueError. Returns a new list of arrays.
+    """
+    shapes = [tuple(shape) for shape in shapes]
+    needs = f"{name} must be {len(shapes)} arrays of shapes {shapes}"
+    if arrays is None:
+        raise ValueError(f"{name} is not set; {needs}. {hint}".rstrip())
+    if not isinstance(arrays, (list, tuple)):
+        raise TypeError(
+            f"{name} must be a list of arrays, one per layer, not "
+            f"{type(arrays).__name__}; {needs}. {hint}".rstrip()
+        )
+    if len(arrays) != len(shapes):
+        raise ValueError(
+            f"{name} has {len(arrays)} arrays; the network has {len(shapes)} layers: "
+            f"{needs}. {hint}".rstrip()
+        )
+    return [
+        _check_layer_array(f"{name}[{i}]", array, shape, dtype, f"{needs}. {hint}".rstrip())
+        for i, (array, shape) in enumerate(zip(arrays, shapes))
+    ]
+
+
+def _check_layer_array(name, array, shape, dtype, needs):
+    try:
+        array = np.asarray(array)
+    except ValueError as exc:  # ragged nested lists
+        raise ValueError(f"{name} is not an array of numbers ({exc}); {needs}") from exc
+    if array.dtype.kind not in "iuf":
+        raise TypeError(
+            f"{name} has dtype {array.dtype}; starting weights must be real numbers "
+            f"(integer or float); {needs}"
+        )
+    if array.shape != shape:
+        raise ValueError(f"{name} has shape {array.shape}; the network needs {shape}; {needs}")
+    with np.errstate(over="ignore"):
+        converted = array.astype(dtype)  # a copy: the user's array is never trained
+    if not np.isfinite(converted).all():
+        problem = (
+            "non-finite values (NaN or infinity)" if not np.isfinite(array).all() else
+            f"values beyond the range of {np.dtype(dtype).name}, the dtype of X in "
+            "which the network computes"
+        )
+        raise ValueError(f"{name} has {problem}; {needs}")
+    return converted

@@ -6,19 +6,21 @@ add more losses and activations, weight initialisers, class weights, an absolute
 threshold and a validation set of your own.
 """
 
+from functools import partial
 from numbers import Integral, Real
 
-from ._engine.activations import HIDDEN_ACTIVATIONS
-from ._estimator import OutputSpec
 from ._classifier import NetworkClassifier
-from ._utils.compat import Interval, StrOptions
 from ._docstrings import MLP_PARAMETERS_DOC, fill_doc
+from ._engine.activations import HIDDEN_ACTIVATIONS, get_activation
 from ._engine.initializers import INITIALIZERS
 from ._engine.losses import get_loss
-from ._engine.penalty import Penalty
+from ._engine.network import Network
 from ._engine.optimizers import SGD, Adam
+from ._engine.penalty import Penalty
 from ._regressor import NetworkRegressor
-from ._utils.warnings import warn_user
+from ._training.online import per_sample_rule
+from ._training.plan import BatchRule, Plan
+from ._utils.compat import Interval, StrOptions
 
 _MLP_CONSTRAINTS = {
     "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
@@ -56,131 +58,129 @@ _MLP_DOC_DEFAULTS = dict(
 
 
 
-class _MLPMixin:
-    """What the two multi-layer perceptrons share: hidden layers and solvers."""
-
-    def _hidden_layers(self):
-        sizes = self.hidden_layer_sizes
-        if not hasattr(sizes, "__iter__"):
-            sizes = [sizes]
-        sizes = list(sizes)
-        if not all(isinstance(s, Integral) and not isinstance(s, bool) for s in sizes):
-            raise ValueError(f"hidden_layer_sizes must contain integers, got {sizes}.")
-        if any(s <= 0 for s in sizes):
-            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
-        activations = self.activation
-        if isinstance(activations, str):
-            activations = [activations] * len(sizes)
-        else:
-            activations = list(activations)
-            if len(activations) != len(sizes):
-                raise ValueError(
-                    f"activation has {len(activations)} entries but there are "
-                    f"{len(sizes)} hidden layers: give one name or one per hidden layer."
-                )
-            unknown = [a for a in activations if a not in HIDDEN_ACTIVATIONS]
-            if unknown:
-                raise ValueError(
-                    f"Unknown hidden activation(s) {unknown}; expected names among "
-                    f"{sorted(HIDDEN_ACTIVATIONS)}."
-                )
-        return sizes, activations
-
-    @property
-    def _solver(self):
-        return self.solver
-
-    @property
-    def _fit_intercept(self):
-        return True
-
-    def _weight_init(self, network):
-        """(initializer, logistic layers): scikit-learn's scheme ('auto') uses its
-        factor 2 for every layer of a logistic network; with one activation per hidden
-        layer, each layer follows the hidden layer it feeds (the output layer follows
-        the last one). Without a hidden layer scikit-learn still reads ``activation``.
-        """
-        hidden = [a.name for a in network.hidden_activations]
-        if not hidden:
-            hidden = [self.activation]
-        logistic = {
-            i for i in range(network.n_layers) if hidden[min(i, len(hidden) - 1)] == "logistic"
-        }
-        return self.weight_init, logistic
-
-    def _batch_size(self, n_samples):
-        if self.batch_size == "auto":
-            return min(200, n_samples)
-        if self.batch_size > n_samples:
-            warn_user(
-                f"Got batch_size={self.batch_size} larger than the number of training "
-                f"samples ({n_samples}); it is clipped to {n_samples}.",
-                UserWarning,
+def _hidden_layers(estimator):
+    """(sizes, activation names) of the hidden layers, checked."""
+    sizes = estimator.hidden_layer_sizes
+    if not hasattr(sizes, "__iter__"):
+        sizes = [sizes]
+    sizes = list(sizes)
+    if not all(isinstance(s, Integral) and not isinstance(s, bool) for s in sizes):
+        raise ValueError(f"hidden_layer_sizes must contain integers, got {sizes}.")
+    if any(s <= 0 for s in sizes):
+        raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+    activations = estimator.activation
+    if isinstance(activations, str):
+        activations = [activations] * len(sizes)
+    else:
+        activations = list(activations)
+        if len(activations) != len(sizes):
+            raise ValueError(
+                f"activation has {len(activations)} entries but there are "
+                f"{len(sizes)} hidden layers: give one name or one per hidden layer."
             )
-        return min(self.batch_size, n_samples)
-
-    def _make_optimizer(self, size, dtype):
-        if self.solver == "sgd":
-            return SGD(
-                size,
-                dtype,
-                learning_rate_init=self.learning_rate_init,
-                learning_rate=self.learning_rate,
-                momentum=self.momentum,
-                nesterovs_momentum=self.nesterovs_momentum,
-                power_t=self.power_t,
+        unknown = [a for a in activations if a not in HIDDEN_ACTIVATIONS]
+        if unknown:
+            raise ValueError(
+                f"Unknown hidden activation(s) {unknown}; expected names among "
+                f"{sorted(HIDDEN_ACTIVATIONS)}."
             )
-        return Adam(
-            size,
-            dtype,
-            learning_rate_init=self.learning_rate_init,
-            beta_1=self.beta_1,
-            beta_2=self.beta_2,
-            epsilon=self.epsilon,
+    return sizes, activations
+
+
+def _dropout_rates(estimator, n_hidden):
+    """One dropout rate per hidden layer, checked."""
+    rates = estimator.dropout
+    if isinstance(rates, Real):
+        return (float(rates),) * n_hidden
+    rates = list(rates)
+    if len(rates) != n_hidden:
+        raise ValueError(
+            f"dropout has {len(rates)} entries but there are {n_hidden} hidden "
+            "layers: give one rate or one per hidden layer."
+        )
+    for rate in rates:
+        if not isinstance(rate, Real) or isinstance(rate, bool) or not 0 <= rate < 1:
+            raise ValueError(
+                f"dropout rates must be numbers in [0, 1), got {estimator.dropout!r}."
+            )
+    return tuple(float(rate) for rate in rates)
+
+
+def _check_lbfgs(estimator, rates):
+    """What L-BFGS cannot train: dropout, and the L1 term."""
+    if estimator.solver != "lbfgs":
+        return
+    if any(rates):
+        raise ValueError(
+            f"dropout={estimator.dropout!r} cannot be used with solver='lbfgs': dropout "
+            "makes every evaluation of the objective random, and L-BFGS needs a "
+            "deterministic one. Use solver='sgd' or 'adam', or dropout=0."
+        )
+    if estimator.penalty in ("l1", "elasticnet"):
+        raise ValueError(
+            f"penalty={estimator.penalty!r} cannot be used with solver='lbfgs': the L1 "
+            "term is not differentiable at zero, which L-BFGS needs. Use "
+            "solver='sgd' or 'adam' (a cumulative L1 penalty), or penalty='l2' or None."
         )
 
-    def _check_params(self):
-        sizes, _ = self._hidden_layers()
-        if any(self._dropout_rates(len(sizes))) and self.solver == "lbfgs":
-            raise ValueError(
-                f"dropout={self.dropout!r} cannot be used with solver='lbfgs': dropout "
-                "makes every evaluation of the objective random, and L-BFGS needs a "
-                "deterministic one. Use solver='sgd' or 'adam', or dropout=0."
-            )
-        if self.solver == "lbfgs" and self.penalty in ("l1", "elasticnet"):
-            raise ValueError(
-                f"penalty={self.penalty!r} cannot be used with solver='lbfgs': the L1 "
-                "term is not differentiable at zero, which L-BFGS needs. Use "
-                "solver='sgd' or 'adam' (a cumulative L1 penalty), or penalty='l2' or None."
-            )
 
-    def _penalty_strengths(self):
-        return Penalty.of(self.penalty, self.alpha, self.l1_ratio)
+def _optimizer(estimator):
+    """``(size, dtype) -> `` a fresh SGD or Adam of the estimator's settings; None for
+    L-BFGS."""
+    if estimator.solver == "lbfgs":
+        return None
+    if estimator.solver == "sgd":
+        return partial(SGD, learning_rate_init=estimator.learning_rate_init,
+                       learning_rate=estimator.learning_rate, momentum=estimator.momentum,
+                       nesterovs_momentum=estimator.nesterovs_momentum,
+                       power_t=estimator.power_t)
+    return partial(Adam, learning_rate_init=estimator.learning_rate_init,
+                   beta_1=estimator.beta_1, beta_2=estimator.beta_2,
+                   epsilon=estimator.epsilon)
 
-    def _dropout_rates(self, n_hidden):
-        """One dropout rate per hidden layer, checked."""
-        rates = self.dropout
-        if isinstance(rates, Real):
-            return (float(rates),) * n_hidden
-        rates = list(rates)
-        if len(rates) != n_hidden:
-            raise ValueError(
-                f"dropout has {len(rates)} entries but there are {n_hidden} hidden "
-                "layers: give one rate or one per hidden layer."
-            )
-        for rate in rates:
-            if not isinstance(rate, Real) or isinstance(rate, bool) or not 0 <= rate < 1:
-                raise ValueError(
-                    f"dropout rates must be numbers in [0, 1), got {self.dropout!r}."
-                )
-        return tuple(float(rate) for rate in rates)
 
-    def _training_layers(self, n_hidden):
-        return self._dropout_rates(n_hidden), self.batch_norm, self.batch_norm_momentum
+def _logistic_layers(estimator, hidden):
+    """The weight layers of scikit-learn's factor 2 in the 'auto' initialisation: it
+    uses it for every layer of a logistic network; with one activation per hidden
+    layer (``hidden``, their names), each layer follows the hidden layer it feeds (the
+    output layer follows the last one). Without a hidden layer scikit-learn still reads
+    ``activation``."""
+    names = hidden or [estimator.activation]
+    return frozenset(i for i in range(len(hidden) + 1)
+                     if names[min(i, len(names) - 1)] == "logistic")
+
+
+def mlp_plan(estimator, n_features, n_outputs, output_activation, loss, out_activation):
+    """The plan of a multi-layer perceptron whose output layer is ``output_activation``
+    trained on ``loss`` (``out_activation`` what its predictions apply): the hidden
+    layers, the solver, scikit-learn's batch rule and initialisation, the penalty."""
+    sizes, activations = _hidden_layers(estimator)
+    rates = _dropout_rates(estimator, len(sizes))
+    _check_lbfgs(estimator, rates)
+    network = Network(
+        layer_units=(n_features, *sizes, n_outputs),
+        hidden_activations=tuple(get_activation(a) for a in activations),
+        output_activation=get_activation(output_activation),
+        dropout=rates,
+        batch_norm=estimator.batch_norm,
+    )
+    batch = (BatchRule(200) if estimator.batch_size == "auto"
+             else BatchRule(estimator.batch_size, warn=True))
+    plain_sgd = (estimator.solver == "sgd" and estimator.momentum == 0
+                 and estimator.learning_rate == "constant")
+    return Plan(
+        network=network, loss=loss, out_activation=out_activation,
+        solver=estimator.solver, optimizer=_optimizer(estimator),
+        batch=batch if estimator.solver != "lbfgs" else BatchRule(),
+        penalty=Penalty.of(estimator.penalty, estimator.alpha, estimator.l1_ratio),
+        init=estimator.weight_init, logistic_layers=_logistic_layers(estimator, activations),
+        online=per_sample_rule(network, loss, plain_sgd),
+        norm_momentum=estimator.batch_norm_momentum,
+    )
 
 
 @fill_doc(**_MLP_DOC_DEFAULTS)
-class MLPClassifier(_MLPMixin, NetworkClassifier):
+class MLPClassifier(NetworkClassifier):
     """Multi-layer perceptron classifier.
 
     A feed-forward network trained by backpropagation: the log-loss (cross-entropy)
@@ -306,17 +306,19 @@ class MLPClassifier(_MLPMixin, NetworkClassifier):
         self.batch_norm = batch_norm
         self.batch_norm_momentum = batch_norm_momentum
 
-    def _output_spec(self):
+    def _plan(self, n_features, n_outputs):
         """Raw scores for the hinge; softmax over classes, else logistic units."""
         if self.loss == "hinge":
-            return OutputSpec("identity", get_loss("hinge"), "identity")
-        if self._target_type == "multiclass":
-            return OutputSpec("softmax", get_loss("log_loss"), "softmax")
-        return OutputSpec("logistic", get_loss("binary_log_loss"), "logistic")
+            output = "identity", get_loss("hinge"), "identity"
+        elif self._target_type == "multiclass":
+            output = "softmax", get_loss("log_loss"), "softmax"
+        else:
+            output = "logistic", get_loss("binary_log_loss"), "logistic"
+        return mlp_plan(self, n_features, n_outputs, *output)
 
 
 @fill_doc(**_MLP_DOC_DEFAULTS)
-class MLPRegressor(_MLPMixin, NetworkRegressor):
+class MLPRegressor(NetworkRegressor):
     """Multi-layer perceptron regressor.
 
     A feed-forward network trained by backpropagation, with a linear output (an
@@ -439,10 +441,12 @@ default='squared_error'
         self.batch_norm_momentum = batch_norm_momentum
         self.huber_delta = huber_delta
 
-    def _output_spec(self):
+    def _plan(self, n_features, n_outputs):
         """exp(z) for the Poisson loss (its log link), the identity otherwise."""
         if self.loss == "poisson":
-            return OutputSpec("exp", get_loss("poisson"), "exp")
-        if self.loss == "huber":
-            return OutputSpec("identity", get_loss("huber", delta=self.huber_delta), "identity")
-        return OutputSpec("identity", get_loss(self.loss), "identity")
+            output = "exp", get_loss("poisson"), "exp"
+        elif self.loss == "huber":
+            output = "identity", get_loss("huber", delta=self.huber_delta), "identity"
+        else:
+            output = "identity", get_loss(self.loss), "identity"
+        return mlp_plan(self, n_features, n_outputs, *output)

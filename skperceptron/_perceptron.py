@@ -5,20 +5,21 @@ classes) or one unit per regression target. By default the samples are visited o
 a time in a shuffled order each epoch (``batch_size=1``), as in the original algorithms.
 """
 
+from functools import partial
 from numbers import Integral, Real
 
-import numpy as np
-
-from ._estimator import OutputSpec
 from ._classifier import NetworkClassifier
-from ._utils.compat import Interval, StrOptions
 from ._docstrings import fill_doc, input_doc
-from ._training.online import OnlineState
+from ._engine.activations import get_activation
 from ._engine.initializers import INITIALIZERS
 from ._engine.losses import get_loss
-from ._engine.penalty import Penalty
+from ._engine.network import Network
 from ._engine.optimizers import SGD
+from ._engine.penalty import Penalty
 from ._regressor import NetworkRegressor
+from ._training.online import per_sample_rule
+from ._training.plan import BatchRule, Plan
+from ._utils.compat import Interval, StrOptions
 
 _PERCEPTRON_CONSTRAINTS = {
     "eta0": [Interval(Real, 0, None, closed="neither")],
@@ -92,78 +93,56 @@ _PERCEPTRON_PARAMETERS_DOC = """
 """
 
 
-class _SingleLayerMixin:
-    """What the two single-layer networks share: no hidden layer, plain SGD."""
+def single_layer_plan(estimator, n_features, n_outputs, output_activation, loss,
+                      out_activation):
+    """The plan of a single layer whose units are ``output_activation`` trained on
+    ``loss`` (``out_activation`` what its predictions apply): plain SGD at the rate
+    ``eta0``, one sample at a time by default, and the loss's per-sample rule."""
+    if estimator.average and estimator.batch_size != 1:
+        raise ValueError(
+            f"average={estimator.average!r} averages the weights after each sample's "
+            f"step and needs batch_size=1, got batch_size={estimator.batch_size!r}."
+        )
+    network = Network(layer_units=(n_features, n_outputs), hidden_activations=(),
+                      output_activation=get_activation(output_activation),
+                      fit_intercept=estimator.fit_intercept)
+    batch_size = estimator.batch_size
+    return Plan(
+        network=network, loss=loss, out_activation=out_activation, solver="sgd",
+        optimizer=partial(SGD, learning_rate_init=estimator.eta0),
+        batch=BatchRule(None if batch_size == "full" else batch_size),
+        penalty=Penalty.of(estimator.penalty, estimator.alpha, estimator.l1_ratio),
+        init=estimator.weight_init,  # no 'auto' scheme: no logistic factor to choose
+        online=per_sample_rule(network, loss, plain_sgd=True,
+                               average_from=int(estimator.average)),  # True is 1
+    )
 
-    _divergence_hint = "a smaller eta0, or scaling the inputs and targets"
-    # A file written before ``penalty`` existed meant alpha > 0 as an L2 penalty.
-    _legacy_parameters = {"penalty": "l2"}
-    # scikit-learn's linear models stop when the no-improvement count reaches
-    # n_iter_no_change (its MLP when the count exceeds it).
-    _patience_offset = 0
 
-    def _hidden_layers(self):
-        return [], []
+def _coef(estimator):
+    return estimator.coefs_[0].T
 
-    @property
-    def _solver(self):
-        return "sgd"
 
-    @property
-    def _fit_intercept(self):
-        return self.fit_intercept
+def _intercept(estimator):
+    return estimator.intercepts_[0]
 
-    def _weight_init(self, network):
-        return self.weight_init, ()  # no "auto" scheme: no logistic factor to choose
 
-    def _batch_size(self, n_samples):
-        if self.batch_size == "full":
-            return n_samples
-        return min(self.batch_size, n_samples)
-
-    def _make_optimizer(self, size, dtype):
-        return SGD(size, dtype, learning_rate_init=self.eta0)
-
-    def _check_params(self):
-        if self.average and self.batch_size != 1:
-            raise ValueError(
-                f"average={self.average!r} averages the weights after each sample's "
-                f"step and needs batch_size=1, got batch_size={self.batch_size!r}."
-            )
-
-    def _penalty_strengths(self):
-        return Penalty.of(self.penalty, self.alpha, self.l1_ratio)
-
-    def _continued_online_state(self, params, l1):
-        """The state of averaged SGD (``average=n`` starts n samples into it) and of
-        the cumulative L1 penalty this fit continues (a copy, kept as it was if the
-        fit fails) or starts (``OnlineState.continuing``)."""
-        self._online_state = OnlineState.continuing(
-            getattr(self, "_online_state", None), params, int(self.average), l1,
-            fresh=self.t_ == 0)
-        return self._online_state
-
-    def _store(self, problem, result):
-        super()._store(problem, result)
-        if self._online_state is not None:  # parts that diverged start anew next time
-            self._online_state = self._online_state.finite()
-
-    @property
-    def coef_(self):
-        """Weights as in scikit-learn's linear models: shape (n_outputs, n_features)."""
-        return self.coefs_[0].T
-
-    @property
-    def intercept_(self):
-        """Biases, shape (n_outputs,)."""
-        return self.intercepts_[0]
+#: What both single-layer estimators say: a divergence's hint; that a file written
+#: before ``penalty`` existed meant alpha > 0 as an L2 penalty; scikit-learn's linear
+#: models stop when the no-improvement count reaches n_iter_no_change (its MLP when
+#: the count exceeds it); and scikit-learn's linear models' ``coef_`` and
+#: ``intercept_``.
+_DIVERGENCE_HINT = "a smaller eta0, or scaling the inputs and targets"
+_LEGACY_PARAMETERS = {"penalty": "l2"}
+_COEF = property(_coef, doc="Weights as in scikit-learn's linear models: shape "
+                            "(n_outputs, n_features).")
+_INTERCEPT = property(_intercept, doc="Biases, shape (n_outputs,).")
 
 
 _ACTIVATION_LOSSES = {"step": {"perceptron", "hinge"}, "logistic": {"log_loss"}}
 
 
 @fill_doc(**_PERCEPTRON_DOC_DEFAULTS, eta0=1.0)
-class PerceptronClassifier(_SingleLayerMixin, NetworkClassifier):
+class PerceptronClassifier(NetworkClassifier):
     """Rosenblatt's perceptron: threshold units trained by the mistake-driven rule.
 
     Each class has one unit (two classes share one) computing ``z = x @ w + b`` and
@@ -230,6 +209,9 @@ class PerceptronClassifier(_SingleLayerMixin, NetworkClassifier):
 
     _fits_single_class = False  # as scikit-learn's Perceptron
     _stratify_all_classes = True  # as scikit-learn's linear classifiers
+    _divergence_hint, _legacy_parameters, _patience_offset = (
+        _DIVERGENCE_HINT, _LEGACY_PARAMETERS, 0)
+    coef_, intercept_ = _COEF, _INTERCEPT
 
     _parameter_constraints: dict = {
         **NetworkClassifier._parameter_constraints,
@@ -286,8 +268,12 @@ class PerceptronClassifier(_SingleLayerMixin, NetworkClassifier):
         self.class_weight = class_weight
         self.verbose = verbose
 
-    def _check_params(self):
-        super()._check_params()
+    def _plan(self, n_features, n_outputs):
+        """A step unit is trained on its net input z (the perceptron criterion or the
+        hinge: their gradient is the perceptron rule, and the step's zero derivative
+        never enters), so the network trains with the identity as output; the step is
+        the decision rule applied when predicting (``_targets.decode_labels``).
+        """
         allowed = _ACTIVATION_LOSSES[self.activation]
         if self.loss not in allowed:
             raise ValueError(
@@ -295,18 +281,13 @@ class PerceptronClassifier(_SingleLayerMixin, NetworkClassifier):
                 f"use loss in {sorted(allowed)}, or activation='logistic' with "
                 "loss='log_loss' for a logistic neuron."
             )
-
-    def _output_spec(self):
-        """A step unit is trained on its net input z (the perceptron criterion or the
-        hinge: their gradient is the perceptron rule, and the step's zero derivative
-        never enters), so the network trains with the identity as output; the step is
-        the decision rule applied when predicting (``_targets.decode_labels``).
-        """
         if self.activation == "step":
-            return OutputSpec("identity", get_loss(self.loss), "step")
-        if self._target_type == "multiclass":
-            return OutputSpec("softmax", get_loss("log_loss"), "softmax")
-        return OutputSpec("logistic", get_loss("binary_log_loss"), "logistic")
+            output = "identity", get_loss(self.loss), "step"
+        elif self._target_type == "multiclass":
+            output = "softmax", get_loss("log_loss"), "softmax"
+        else:
+            output = "logistic", get_loss("binary_log_loss"), "logistic"
+        return single_layer_plan(self, n_features, n_outputs, *output)
 
     @input_doc
     def decision_function(self, X):
@@ -324,7 +305,7 @@ class PerceptronClassifier(_SingleLayerMixin, NetworkClassifier):
 
 
 @fill_doc(**_PERCEPTRON_DOC_DEFAULTS, eta0=0.01)
-class PerceptronRegressor(_SingleLayerMixin, NetworkRegressor):
+class PerceptronRegressor(NetworkRegressor):
     """Widrow and Hoff's linear neuron (ADALINE), trained by the delta rule.
 
     One linear unit per target computes ``z = x @ w + b``. Each sample moves the
@@ -427,8 +408,14 @@ class PerceptronRegressor(_SingleLayerMixin, NetworkRegressor):
         self.huber_delta = huber_delta
         self.verbose = verbose
 
-    def _output_spec(self):
+    _divergence_hint, _legacy_parameters, _patience_offset = (
+        _DIVERGENCE_HINT, _LEGACY_PARAMETERS, 0)
+    coef_, intercept_ = _COEF, _INTERCEPT
+
+    def _plan(self, n_features, n_outputs):
         """A linear unit: the identity as output activation."""
         if self.loss == "huber":
-            return OutputSpec("identity", get_loss("huber", delta=self.huber_delta), "identity")
-        return OutputSpec("identity", get_loss(self.loss), "identity")
+            output = "identity", get_loss("huber", delta=self.huber_delta), "identity"
+        else:
+            output = "identity", get_loss(self.loss), "identity"
+        return single_layer_plan(self, n_features, n_outputs, *output)

@@ -3,9 +3,10 @@
 A fitted estimator keeps the network, loss and optimizer objects of its last fit. It is
 saved with them as plain data (names, numbers, arrays) and they are rebuilt on loading,
 so that loading a file with ``skops.io.load`` has to trust only the estimator's class.
-The same state serves pickle and ``copy``. The random generator of the last fit is not
-saved: every fit and partial_fit takes a new one from ``random_state``; nor are the
-buffers that partial_fit keeps between calls.
+The same state serves pickle and ``copy`` (``BaseNetwork.__getstate__`` and
+``__setstate__`` call ``plain_state`` and ``restored_state``). The random generator of
+the last fit is not saved: every fit and partial_fit takes a new one from
+``random_state``; nor are the buffers that partial_fit keeps between calls.
 """
 
 import inspect
@@ -68,39 +69,39 @@ PLAIN_STATES = {
 }
 
 
-class PlainStateMixin:
-    """``__getstate__``/``__setstate__`` that store the fit's objects as plain data."""
+def plain_state(state):
+    """An estimator's ``__dict__`` as saved: the fit's objects as plain data, without
+    the generator of the last fit and the buffers partial_fit keeps."""
+    state = dict(state)
+    state.pop("_rng", None)
+    state.pop("_buffers", None)
+    for name, (to_state, _) in PLAIN_STATES.items():
+        if state.get(name) is not None:
+            state[name] = to_state(state[name])
+    return state
 
-    def __getstate__(self):
-        state = dict(super().__getstate__())
-        state.pop("_rng", None)
-        state.pop("_buffers", None)  # partial_fit's reusable buffers
-        for name, (to_state, _) in PLAIN_STATES.items():
-            if state.get(name) is not None:
-                state[name] = to_state(state[name])
-        return state
 
-    #: Values for constructor parameters that a file written by an earlier version
-    #: lacks, where the default would change what the saved model does.
-    _legacy_parameters: dict = {}
+def restored_state(cls, state, legacy_parameters):
+    """A saved ``state`` as an estimator of class ``cls`` holds it: the fit's objects
+    rebuilt, and the state of files written by earlier versions brought up to date.
 
-    def __setstate__(self, state):
-        state = dict(state)
-        # A parameter added since the file was written takes the value that keeps the
-        # saved model's behaviour: its legacy value, else its default.
-        defaults = {
-            name: parameter.default
-            for name, parameter in inspect.signature(type(self).__init__).parameters.items()
-            if parameter.default is not inspect.Parameter.empty
-        }
-        for name, default in defaults.items():
-            if name not in state and "coefs_" in state:
-                state[name] = self._legacy_parameters.get(name, default)
-        if "_averaging" in state or "_l1_cumulative" in state:  # a file of 0510102's time
-            state["_online_state"] = OnlineState.from_dicts(state.pop("_averaging", None),
-                                                            state.pop("_l1_cumulative", None))
-        for name, (_, from_state) in PLAIN_STATES.items():
-            # (a file written before this form holds the objects: they load as they are)
-            if isinstance(state.get(name), dict):
-                state[name] = from_state(state[name])
-        super().__setstate__(state)
+    A parameter added since the file was written takes the value that keeps the saved
+    model's behaviour: its value in ``legacy_parameters``, else its default.
+    """
+    state = dict(state)
+    defaults = {
+        name: parameter.default
+        for name, parameter in inspect.signature(cls.__init__).parameters.items()
+        if parameter.default is not inspect.Parameter.empty
+    }
+    for name, default in defaults.items():
+        if name not in state and "coefs_" in state:
+            state[name] = legacy_parameters.get(name, default)
+    if "_averaging" in state or "_l1_cumulative" in state:  # a file of 0510102's time
+        state["_online_state"] = OnlineState.from_dicts(state.pop("_averaging", None),
+                                                        state.pop("_l1_cumulative", None))
+    for name, (_, from_state) in PLAIN_STATES.items():
+        # (a file written before this form holds the objects: they load as they are)
+        if isinstance(state.get(name), dict):
+            state[name] = from_state(state[name])
+    return state

@@ -1,6 +1,5 @@
 """What a regressor adds to the base: real-valued targets, one output unit per column."""
 
-import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
@@ -14,12 +13,8 @@ from ._targets import encode_values
 class NetworkRegressor(RegressorMixin, BaseNetwork):
     """Real-valued targets, one output unit per target column."""
 
-    def _fit_targets(self, y, *, first_pass, classes):
-        pass
-
-    def _is_plain_y(self, y):
-        """Finite float targets: what scikit-learn's validation would let through."""
-        return y.dtype.kind == "f" and bool(np.isfinite(y).all())
+    def _learn_targets(self, y, *, first_pass, classes):
+        """Real values have no set to learn."""
 
     def _encode_targets(self, y, dtype):
         return encode_values(y, dtype, nonnegative=self.loss == "poisson")

@@ -27,6 +27,7 @@ from skl2onnx.common.utils_classifier import get_label_classes
 from sklearn.utils.validation import check_is_fitted
 
 from ._engine.layers import Activate, BatchNorm, Dense, Dropout
+from ._fitted import fitted_layers
 from ._mlp import MLPClassifier, MLPRegressor
 from ._perceptron import PerceptronClassifier, PerceptronRegressor
 
@@ -161,7 +162,7 @@ def _fitted_network(estimator):
                 "skperceptron.onnx has no conversion for the activation "
                 f"{layer.activation.name!r}."
             )
-    return network, estimator._fitted_layers()
+    return network, fitted_layers(estimator)
 
 
 def _batch_norm(g, layer, weights, Z):

@@ -15,6 +15,7 @@ from sklearn.base import clone, is_classifier
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
+from sklearn.base import BaseEstimator
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -24,6 +25,7 @@ from skperceptron import (
     PerceptronClassifier,
     PerceptronRegressor,
 )
+from skperceptron import _estimator
 from skperceptron._training import callbacks as _callbacks
 from skperceptron._utils import compat as _compat
 
@@ -342,9 +344,9 @@ def test_without_the_callback_api_set_callbacks_is_absent(monkeypatch):
 def test_without_the_callback_api_the_mixin_is_empty(monkeypatch):
     monkeypatch.setattr(_compat, "sklearn_callback", None)
     # a fresh copy of the module, built as an import would build it without the API
-    spec = importlib.util.spec_from_file_location("skperceptron._training._callbacks_probe",
-                                                  _callbacks.__file__)
+    spec = importlib.util.spec_from_file_location("skperceptron._estimator_probe",
+                                                  _estimator.__file__)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert module.CallbacksMixin.__bases__ == (object,)
-    assert not hasattr(type("Probe", (module.CallbacksMixin,), {})(), "set_callbacks")
+    assert module.BaseNetwork.__bases__ == (BaseEstimator,)
+    assert not hasattr(type("Probe", (module.BaseNetwork,), {})(), "set_callbacks")

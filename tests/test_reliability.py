@@ -73,7 +73,7 @@ def test_interrupted_fit_keeps_the_weights_of_the_last_completed_epoch(solver, m
     kwargs = dict(hidden_layer_sizes=(8,), solver=solver, batch_size=100, random_state=0,
                   shuffle=False)
     reference = MLPClassifier(max_iter=2, **kwargs).fit(X, y)
-    monkeypatch.setattr("skperceptron._training.epochs.loss_and_gradients", _Interrupt(after=7))
+    monkeypatch.setattr("skperceptron._training.stochastic.loss_and_gradients", _Interrupt(after=7))
     with pytest.warns(UserWarning, match="interrupted in epoch 3.*last completed epoch"):
         clf = MLPClassifier(max_iter=10, **kwargs).fit(X, y)
     assert clf.stop_reason_ == "interrupted"

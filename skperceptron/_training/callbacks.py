@@ -17,60 +17,12 @@ with ``early_stopping=True``, as for every stop). The training loops
 nothing from here. Without callbacks nothing of this runs: ``start_fit_tasks`` returns
 None.
 
-With scikit-learn before 1.9 (``_compat.sklearn_callback`` is None) the estimators
-have no ``set_callbacks``: asking for it raises an AttributeError that says so.
+With scikit-learn before 1.9 (``compat.sklearn_callback`` is None) the estimators
+have no ``set_callbacks`` (``_estimator``): asking for it raises an AttributeError that
+says so.
 """
 
-import sklearn
-from sklearn.utils.metaestimators import available_if
-
 from .._utils import compat as _compat
-
-
-def _callbacks_supported(estimator):
-    """``available_if`` check: scikit-learn has its callback API."""
-    if _compat.sklearn_callback is None:
-        raise AttributeError(
-            "set_callbacks needs scikit-learn's callback API (sklearn.callback), "
-            f"which scikit-learn 1.9 introduced; scikit-learn {sklearn.__version__} is "
-            "installed."
-        )
-    return True
-
-
-_Support = object if _compat.sklearn_callback is None else (
-    _compat.sklearn_callback.CallbackSupportMixin)
-
-
-class CallbacksMixin(_Support):
-    """``set_callbacks`` where scikit-learn has callbacks (see the module)."""
-
-    @available_if(_callbacks_supported)
-    def set_callbacks(self, *callbacks):
-        """Set the callbacks that watch each fit (scikit-learn >= 1.9, experimental).
-
-        Callbacks of ``sklearn.callback``, such as ``ProgressBar`` and
-        ``ScoringMonitor``, see each ``fit`` as a task with one subtask per epoch
-        (per iteration for ``solver='lbfgs'``), and each ``partial_fit`` call as one
-        task. ``ScoringMonitor`` scores the model of every epoch. A callback whose
-        epoch-end hook returns True stops training after that epoch, with
-        ``stop_reason_ = "callback"`` and the weights of that epoch (the best-scoring
-        ones with ``early_stopping=True``); ``partial_fit`` always makes its one pass.
-        An exception raised by a callback ends the fit and leaves the estimator as it
-        was. ``Pipeline`` and ``GridSearchCV`` pass their callbacks on.
-
-        Parameters
-        ----------
-        *callbacks : callback instances
-            The callbacks, following ``sklearn.callback.FitCallback``; none removes
-            them.
-
-        Returns
-        -------
-        self : object
-            The estimator.
-        """
-        return super().set_callbacks(*callbacks)
 
 
 class FitTasks:
@@ -84,6 +36,9 @@ class FitTasks:
 
     def __init__(self, estimator, X, y, sample_weight, *, partial):
         self.estimator = estimator
+        #: ``params -> the fitted attributes of a model at those weights``, set by the
+        #: estimator once it knows its plan.
+        self.attributes = None
         metadata = None if sample_weight is None else {"sample_weight": sample_weight}
         self.data = {"X": X, "y": y, "metadata": metadata}
         self.subtask = "iteration" if estimator._solver == "lbfgs" else "epoch"
@@ -100,8 +55,7 @@ class FitTasks:
 
     def _attributes(self, model):
         """The model's attributes, computed only when a hook asks for the model."""
-        estimator = self.estimator
-        return lambda: estimator._model_attributes(estimator._net, model())
+        return lambda: self.attributes(model())
 
     def begin(self, model):
         self.task = self.root.subcontext(task_name=self.subtask)

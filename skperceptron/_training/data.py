@@ -2,9 +2,8 @@
 
 The estimators validate and encode ``X`` and ``y``; what happens to them between that and
 the first weight update is here: sample weights are checked and rescaled to mean 1 (with
-``alpha`` rescaled to match), a validation set is held out for early stopping, and
-rows are taken out for each mini-batch. Starting weights that the user assigns
-(``coefs_``, ``intercepts_``) are checked here too (``check_layer_arrays``).
+the penalty rescaled to match) and a validation set is held out for early stopping.
+The arrays themselves, and the rows of each mini-batch, are a ``stochastic.TrainingData``.
 """
 
 from dataclasses import dataclass
@@ -13,36 +12,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from .._utils.compat import _check_sample_weight
-from .._utils.speed import gather_rows
-
-
-@dataclass
-class TrainingData:
-    """Encoded training arrays: X, targets Y (n_samples, n_outputs), weights or None."""
-
-    X: object
-    Y: np.ndarray
-    sample_weight: np.ndarray | None = None
-
-    @property
-    def n_samples(self):
-        return self.X.shape[0]
-
-    @property
-    def dense(self):
-        return isinstance(self.X, np.ndarray)
-
-    def take(self, index, rows=None):
-        """The rows ``index`` (a slice or an array of positions) of X, Y and the weights.
-
-        ``rows`` is a buffer for a shuffled batch of dense X (avoids an allocation).
-        """
-        sw = None if self.sample_weight is None else self.sample_weight[index]
-        if rows is not None and not isinstance(index, slice):
-            X = gather_rows(self.X, index, rows[: index.shape[0]])
-        else:
-            X = self.X[index]
-        return X, self.Y[index], sw
+from .stochastic import TrainingData
 
 
 def check_sample_weight(sample_weight, X):
@@ -115,57 +85,3 @@ def hold_out(data, y, idx_train, idx_val):
     X_train, Y_train, sw_train = data.take(idx_train)
     X_val, _, sw_val = data.take(idx_val)
     return TrainingData(X_train, Y_train, sw_train), (X_val, y[idx_val], sw_val)
-
-
-def check_layer_arrays(name, arrays, shapes, dtype, hint=""):
-    """``arrays``, one per layer, checked against ``shapes`` and converted to ``dtype``.
-
-    ``name`` is the attribute the arrays come from (``coefs_``, ``intercepts_``, or any
-    other per-layer list of parameters); every error names it, the layer and the shapes
-    the network needs, and ends with ``hint``. Real integer or float arrays are
-    converted; anything else (bool, complex, object, strings) is a TypeError, and a
-    wrong number of layers, a wrong shape or a non-finite value (also after the
-    conversion) a ValueError. Returns a new list of arrays.
-    """
-    shapes = [tuple(shape) for shape in shapes]
-    needs = f"{name} must be {len(shapes)} arrays of shapes {shapes}"
-    if arrays is None:
-        raise ValueError(f"{name} is not set; {needs}. {hint}".rstrip())
-    if not isinstance(arrays, (list, tuple)):
-        raise TypeError(
-            f"{name} must be a list of arrays, one per layer, not "
-            f"{type(arrays).__name__}; {needs}. {hint}".rstrip()
-        )
-    if len(arrays) != len(shapes):
-        raise ValueError(
-            f"{name} has {len(arrays)} arrays; the network has {len(shapes)} layers: "
-            f"{needs}. {hint}".rstrip()
-        )
-    return [
-        _check_layer_array(f"{name}[{i}]", array, shape, dtype, f"{needs}. {hint}".rstrip())
-        for i, (array, shape) in enumerate(zip(arrays, shapes))
-    ]
-
-
-def _check_layer_array(name, array, shape, dtype, needs):
-    try:
-        array = np.asarray(array)
-    except ValueError as exc:  # ragged nested lists
-        raise ValueError(f"{name} is not an array of numbers ({exc}); {needs}") from exc
-    if array.dtype.kind not in "iuf":
-        raise TypeError(
-            f"{name} has dtype {array.dtype}; starting weights must be real numbers "
-            f"(integer or float); {needs}"
-        )
-    if array.shape != shape:
-        raise ValueError(f"{name} has shape {array.shape}; the network needs {shape}; {needs}")
-    with np.errstate(over="ignore"):
-        converted = array.astype(dtype)  # a copy: the user's array is never trained
-    if not np.isfinite(converted).all():
-        problem = (
-            "non-finite values (NaN or infinity)" if not np.isfinite(array).all() else
-            f"values beyond the range of {np.dtype(dtype).name}, the dtype of X in "
-            "which the network computes"
-        )
-        raise ValueError(f"{name} has {problem}; {needs}")
-    return converted

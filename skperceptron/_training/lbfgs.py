@@ -26,6 +26,7 @@ from .._engine.layers import TrainingPass
 from .._engine.network import Workspace, forward, loss_and_gradients
 from .._engine.penalty import add_penalty_gradient
 from .stochastic import TrainingResult
+from .._utils.speed import blas_threads
 from .._utils.warnings import warn_user
 
 
@@ -33,7 +34,6 @@ from .._utils.warnings import warn_user
 class LbfgsSettings:
     """How ``train_lbfgs`` runs."""
 
-    alpha: float  # L2 strength for mean-1 sample weights
     max_iter: int
     max_fun: int
     tol: float  # scipy's gtol
@@ -148,10 +148,20 @@ def parameters_at(network, params, data, x):
     return model
 
 
-def train_lbfgs(network, loss, params, data, settings):
-    """Minimise the full-batch objective; ``params`` ends on L-BFGS's answer."""
+def train_lbfgs(plan, params, data, settings):
+    """Minimise the full-batch objective; ``params`` ends on L-BFGS's answer.
+
+    ``plan`` is the estimator's (``plan.Plan``), its penalty for ``data``'s mean-1
+    sample weights; ``settings`` says how L-BFGS runs.
+    """
+    with blas_threads(plan.network, data.n_samples):
+        return _minimise(plan.network, plan.loss, params, data, plan.penalty.l2, settings)
+
+
+def _minimise(network, loss, params, data, alpha, settings):
+    """scipy's L-BFGS-B on the objective and its gradient (``train_lbfgs``)."""
     history = History(network)
-    evaluate = objective_and_gradient(network, loss, params, data, settings.alpha, history)
+    evaluate = objective_and_gradient(network, loss, params, data, alpha, history)
     progress = Progress(params.trainable.astype(np.float64), settings, history, evaluate,
                         model=lambda x: parameters_at(network, params, data, x))
     tasks = settings.tasks

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .._engine.losses import online_rule
+from .plan import OnlineRule
 from .._engine.network import Parameters, output_gradient
 from .._engine.penalty import cumulative_l1, penalty_value
 from .._utils.speed import EpochOrders, plain
@@ -160,6 +161,16 @@ class OnlineState:
                                                                               debts)
 
 
+def per_sample_rule(network, loss, plain_sgd, average_from=0):
+    """The ``plan.OnlineRule`` of a fit of ``network`` on ``loss``, or None: a single
+    layer under plain SGD at a constant rate (``plain_sgd``), whose loss and output
+    activation have a per-sample rule (``_engine.losses.online_rule``)."""
+    code = online_rule(loss, network.output_activation)
+    if network.n_layers != 1 or not plain_sgd or code is None:
+        return None
+    return OnlineRule(code, int(average_from))
+
+
 class OnlineEpochs:
     """Epochs of the per-sample rule of a single layer, in one compiled loop.
 
@@ -169,14 +180,14 @@ class OnlineEpochs:
     their average after each epoch: what the training loop scores, keeps and stores.
     """
 
-    def __init__(self, params, optimizer, data, alpha, rule, network, loss, l1=0.0,
-                 state=None):
+    def __init__(self, plan, params, optimizer, data, state=None):
+        network, loss, l1 = plan.network, plan.loss, plan.penalty.l1
         self.params, self.data = params, data
         self.network, self.loss = network, loss
         dtype = params.dtype.type
-        self.eta, self.alpha, self.l1 = (dtype(optimizer.learning_rate), dtype(alpha),
-                                         dtype(l1))
-        self.rule, self.fit_intercept = rule, network.fit_intercept
+        self.eta, self.alpha, self.l1 = (dtype(optimizer.learning_rate),
+                                         dtype(plan.penalty.l2), dtype(l1))
+        self.rule, self.fit_intercept = plan.online.code, network.fit_intercept
         self.delta = float(getattr(loss, "delta", 1.0))  # Huber's
         self.eps = float(np.finfo(params.dtype).eps)  # the log-loss's probability clip
         sw = data.sample_weight
@@ -200,16 +211,11 @@ class OnlineEpochs:
             averaging.intercept = self.running.intercepts[0]
 
     @staticmethod
-    def applies(network, loss, optimizer, batch_size):
-        """Whether a fit runs the per-sample loop: a single layer at batch size 1
-        under plain SGD (no momentum) at a constant rate, with a loss that has a rule."""
-        return (
-            network.n_layers == 1
-            and batch_size == 1
-            and online_rule(loss, network.output_activation) is not None
-            and getattr(optimizer, "velocity", True) is None
-            and optimizer.schedule == "constant"
-        )
+    def applies(plan, batch_size):
+        """Whether a fit runs the per-sample loop: a plan with a per-sample rule (a
+        single layer under plain SGD at a constant rate, ``plan.OnlineRule``) and
+        batches of one sample."""
+        return plan.online is not None and batch_size == 1
 
     def run(self, rng):
         order = np.arange(self.data.n_samples) if rng is None else self.orders(rng)

@@ -1,13 +1,17 @@
-"""The epoch loop of the stochastic solvers (SGD, Adam, the perceptron rule).
+"""Mini-batch training: the training data, one epoch of mini-batches, and the epoch loop.
 
-``train_stochastic`` runs epochs (``_epochs``) until a stopping criterion
-(``_stopping``) fires. After each epoch it records the loss, scores the validation
-data and keeps the best weights, prints the log line, and asks the criteria; each of
-these is one function below. The weights that training may have to return to are
-kept by ``Snapshots``, and a criterion that fires names the one to restore. With
-scikit-learn's callbacks set (``settings.tasks``, see ``_callbacks``) each epoch is a
-task begun before it runs and ended once it is recorded, before the criteria are asked.
-L-BFGS has its own loop in ``_lbfgs``.
+``train_stochastic`` reads the plan (``plan.Plan``: the network, loss, batch rule and
+penalty) and runs epochs until a stopping criterion (``stopping``) fires: epochs of
+forward pass, backward pass and optimizer step per mini-batch (``MiniBatchEpochs``),
+or of a single layer's per-sample rule in one compiled loop (``online.OnlineEpochs``)
+when batches are of one sample. After each epoch it records the loss, scores the
+validation data and keeps the best weights, prints the log line, and asks the
+criteria; each of these is one function below. How it runs (criteria, validation,
+shuffling) is a ``Run``. The weights that training may have to return to are kept by
+``Snapshots``, and a criterion that fires names the one to restore. With
+scikit-learn's callbacks set (``run.tasks``, see ``callbacks``) each epoch is a task
+begun before it runs and ended once it is recorded, before the criteria are asked.
+L-BFGS has its own loop in ``lbfgs``.
 """
 
 import itertools
@@ -16,8 +20,13 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .._engine.losses import online_rule
-from .epochs import MiniBatchEpochs
+from .._engine.layers import TrainingPass
+from .._engine.network import Workspace, loss_and_gradients
+from .._engine.penalty import step_factor
+from .._utils.speed import BufferCache, blas_threads, gather_rows
+from .._utils.warnings import warn_user
+from .epochs import EpochStats, at_fixed_point, iter_batches, overflows
+from .history import History
 from .online import OnlineEpochs
 from .stopping import (
     Divergence,
@@ -27,16 +36,42 @@ from .stopping import (
     MaxIterations,
     NoImprovement,
 )
-from .._utils.warnings import warn_user
 
 
 @dataclass
-class StochasticSettings:
-    """How ``train_stochastic`` runs."""
+class TrainingData:
+    """Encoded training arrays: X, targets Y (n_samples, n_outputs), weights or None."""
 
-    batch_size: int
-    alpha: float  # L2 strength for mean-1 sample weights
-    #: Judged after each recorded epoch, in order (``_stopping.stopping_criteria``).
+    X: object
+    Y: np.ndarray
+    sample_weight: np.ndarray | None = None
+
+    @property
+    def n_samples(self):
+        return self.X.shape[0]
+
+    @property
+    def dense(self):
+        return isinstance(self.X, np.ndarray)
+
+    def take(self, index, rows=None):
+        """The rows ``index`` (a slice or an array of positions) of X, Y and the weights.
+
+        ``rows`` is a buffer for a shuffled batch of dense X (avoids an allocation).
+        """
+        sw = None if self.sample_weight is None else self.sample_weight[index]
+        if rows is not None and not isinstance(index, slice):
+            X = gather_rows(self.X, index, rows[: index.shape[0]])
+        else:
+            X = self.X[index]
+        return X, self.Y[index], sw
+
+
+@dataclass
+class Run:
+    """How ``train_stochastic`` runs (what it trains is the plan)."""
+
+    #: Judged after each recorded epoch, in order (``stopping.stopping_criteria``).
     criteria: list
     #: Judged on each epoch before it is recorded: a diverged epoch does not count.
     guards: list = field(default_factory=lambda: [Divergence()])
@@ -49,16 +84,11 @@ class StochasticSettings:
     best_so_far: tuple | None = None
     verbose: bool = False
     samples_seen: int = 0  # training time before this call, for learning-rate schedules
-    #: A dict in which the epoch runner leaves its buffers for the next call, or None.
-    cache: dict | None = None
-    l1: float = 0.0  # L1 strength for mean-1 sample weights
-    #: (rng, momentum): draws dropout masks, moves batch normalization's running
-    #: statistics; used only by networks that have these layers.
-    training: tuple | None = None
-    #: The state of the per-sample loop this call continues (``online.OnlineState``),
-    #: or None.
-    online_state: object = None
-    #: The callbacks' tasks (``_callbacks.FitTasks``): one per epoch; or None.
+    #: Draws dropout masks; used only by networks that train differently.
+    noise: object = None
+    #: A ``speed.BufferCache`` that keeps the buffers for the next call, or None.
+    buffers: object = None
+    #: The callbacks' tasks (``callbacks.FitTasks``): one per epoch; or None.
     tasks: object = None
 
 
@@ -112,16 +142,23 @@ class Snapshots:
             self.best_score[...] = flat
 
 
-def train_stochastic(network, loss, params, optimizer, data, settings):
+def train_stochastic(plan, params, optimizer, data, run, online_state=None):
     """Train with mini-batch (or per-sample) updates until a stopping criterion fires.
 
+    ``plan`` is the estimator's, its penalty for ``data``'s mean-1 sample weights;
+    ``online_state`` the ``online.OnlineState`` a per-sample fit continues, or None.
     ``params`` is updated in place and ends on the weights the criterion that fired
-    asks for, or on the best-scoring ones with ``settings.restore_best``.
+    asks for, or on the best-scoring ones with ``run.restore_best``.
     """
+    batch_size = plan.batch(data.n_samples)
+    epochs = make_epochs(plan, params, optimizer, data, batch_size, run, online_state)
+    with blas_threads(plan.network, batch_size):
+        return _epochs_until_stop(epochs, params, optimizer, data, run)
+
+
+def _epochs_until_stop(epochs, params, optimizer, data, settings):
+    """The epoch loop of ``train_stochastic`` (``settings`` is its ``Run``)."""
     result = TrainingResult()
-    epochs = make_epochs(network, loss, params, optimizer, data, settings.batch_size,
-                         settings.alpha, settings.cache, settings.l1, settings.online_state,
-                         settings.training)
     snapshots = Snapshots(params.flat, settings.best_so_far)
     tasks = settings.tasks
     try:
@@ -164,22 +201,17 @@ def train_stochastic(network, loss, params, optimizer, data, settings):
     return _finish(fired, record, settings, snapshots, params, result)
 
 
-def make_epochs(network, loss, params, optimizer, data, batch_size, alpha, cache=None,
-                l1=0.0, online_state=None, training=None):
-    """The epoch runner for this problem: the compiled online loop when it applies.
-
-    An average in ``online_state`` needs the online loop; ``training`` is (rng,
-    momentum) for dropout masks and batch normalization's running statistics.
-    """
-    if OnlineEpochs.applies(network, loss, optimizer, batch_size):
-        rule = online_rule(loss, network.output_activation)
-        return OnlineEpochs(params, optimizer, data, alpha, rule, network, loss, l1,
-                            online_state)
+def make_epochs(plan, params, optimizer, data, batch_size, run, online_state=None):
+    """The epoch runner for this problem: the compiled online loop when it applies
+    (``OnlineEpochs.applies``), mini-batches otherwise. An average in ``online_state``
+    needs the online loop."""
+    if OnlineEpochs.applies(plan, batch_size):
+        return OnlineEpochs(plan, params, optimizer, data, online_state)
     if online_state is not None and online_state.averaging is not None:
         raise ValueError("Averaged SGD needs the per-sample loop: batch_size=1, plain "
                          "SGD with a constant learning rate, a single layer.")
-    return MiniBatchEpochs(network, loss, params, optimizer, data, batch_size, alpha,
-                           cache, l1, training)
+    return MiniBatchEpochs(plan, params, optimizer, data, batch_size, run.noise,
+                           run.buffers)
 
 
 def _epoch_record(epoch, stats, params):
@@ -265,3 +297,77 @@ def _finish(fired, record, settings, snapshots, params, result):
         category, message = warning
         warn_user(message, category)
     return result
+
+
+class MiniBatchEpochs:
+    """Epochs of forward pass, backward pass and optimizer step per mini-batch.
+
+    The gradient and every intermediate array live in buffers made once here, for the
+    whole fit.
+    """
+
+    def __init__(self, plan, params, optimizer, data, batch_size, noise=None, buffers=None):
+        network = plan.network
+        self.network, self.loss, self.params = network, plan.loss, params
+        self.optimizer, self.data, self.batch_size = optimizer, data, batch_size
+        self.alpha, self.l1 = plan.penalty.l2, plan.penalty.l1
+        # (rng, momentum) of dropout and batch normalization, when the network has them.
+        self.training = (noise, plan.norm_momentum) if network.trains_differently else None
+        n_features = data.X.shape[1] if data.dense else None
+        self.history = History(network)  # gradient norms and saturation per epoch
+        # ``buffers`` (kept by the estimator) hands the buffers of one call to the next
+        # one of the same shapes: partial_fit on small batches.
+        key = (network.layer_units, network.dropout, network.batch_norm, params.dtype,
+               batch_size, n_features)
+        self.grads, self.workspace = BufferCache.get_or_make(buffers, key, lambda: (
+            params.zeros_like(), Workspace(network, batch_size, params.dtype, n_features)))
+
+    def run(self, rng):
+        """One pass over the data, shuffled by ``rng`` (None keeps the order).
+
+        The epoch's loss weights each batch's objective by its size; it stops early,
+        with a NaN loss, as soon as a batch's objective is not finite.
+        """
+        network, loss, params, grads = self.network, self.loss, self.params, self.grads
+        workspace, data = self.workspace, self.data
+        total = 0.0
+        start_loss = np.nan
+        all_zero = True
+        alpha, l1, n_coef = self.alpha, self.l1, params.n_coef
+        theta, gradient = params.trainable, grads.trainable
+        history = self.history
+        history.start_epoch()
+        for rows in iter_batches(data.n_samples, self.batch_size, rng):
+            X, Y, sw = data.take(rows, workspace.rows)
+            mode = None
+            if self.training is not None:
+                mode = TrainingPass(self.training[0], sw, self.training[1])
+            # The optimizer adds the L2 term's gradient in its own pass over the weights,
+            # and takes the L1 term as a cumulative penalty (``pay_l1``).
+            value, _ = loss_and_gradients(
+                network, loss, params, X, Y, sw, alpha, grads, workspace,
+                penalty_gradient=False, l1=l1, mode=mode,
+            )
+            if np.isnan(start_loss):
+                start_loss = value
+            if not np.isfinite(value):
+                return EpochStats(np.nan, start_loss, False)
+            history.observe(grads, workspace, X.shape[0])  # before the step changes them
+            total += value * X.shape[0]
+            # Checked until the first non-zero gradient only: one scan per epoch for MLPs.
+            all_zero = all_zero and not grads.flat.any() and not (
+                (alpha or l1) and params.weights.any())
+            l2 = step_factor(alpha, X.shape[0], params.dtype) if alpha else 0.0
+            l1_factor = step_factor(l1, X.shape[0], params.dtype) if l1 else 0.0
+            self.optimizer.step(theta, gradient, l2, n_coef, l1_factor)
+        if overflows(network, loss, params, X, workspace):
+            return EpochStats(np.nan, start_loss, False)
+        return EpochStats(total / data.n_samples, start_loss, all_zero)
+
+    def close(self):
+        """The end of training: nothing to let go of."""
+
+    def at_fixed_point(self):
+        """Whether the next epoch would move nothing (``epochs.at_fixed_point``)."""
+        return at_fixed_point(self.network, self.loss, self.params, self.data, self.alpha,
+                              self.l1)

@@ -12,6 +12,8 @@ rest of the package calls these by name:
   use (``prefetch_row``, ``prefetch_span``, ``prefetch_indexed_rows``), and
   ``gather_rows``, a shuffled mini-batch copied into a reused buffer;
 - BLAS threads: ``blas_threads``, one thread unless matrix products dominate a step;
+- buffers: ``BufferCache`` hands a ``partial_fit``'s buffers to the next call of the
+  same shapes;
 - orders of the rows: ``EpochOrders`` (each epoch's shuffle written into kept arrays,
   drawn during the epoch before on a second core) and ``SeededPermutations`` (a later
   ``partial_fit``'s shuffle remembered rather than seeding a new generator).
@@ -424,3 +426,23 @@ class SeededPermutations:
 @lru_cache(maxsize=16)
 def _first_permutation(seed, n):
     return np.random.RandomState(seed).permutation(n)
+
+
+# ----------------------------------------------------------------- buffers
+class BufferCache:
+    """The buffers of one ``partial_fit`` call, handed to the next call of the same
+    shapes (made anew otherwise): on a few rows, making them is a visible part of a
+    call. Not saved with the model."""
+
+    def __init__(self):
+        self.key, self.buffers = None, None
+
+    @staticmethod
+    def get_or_make(cache, key, make):
+        """``cache``'s buffers when they were made for ``key``, else ``make()`` (kept in
+        ``cache`` unless it is None)."""
+        if cache is None:
+            return make()
+        if cache.key != key:
+            cache.key, cache.buffers = key, make()
+        return cache.buffers
