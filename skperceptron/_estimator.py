@@ -18,7 +18,6 @@ from numbers import Integral, Real
 
 import numpy as np
 import sklearn
-from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
@@ -36,7 +35,7 @@ from ._training.stochastic import Run, TrainingData, train_stochastic
 from ._training.stopping import Divergence, SinglePass, stopping_criteria
 from ._utils import compat as _compat
 from ._utils.compat import Interval, Options, _fit_context, validate_data
-from ._utils.speed import BufferCache, SeededPermutations
+from ._utils.speed import BufferCache, SeededPermutations, plain_rows, plain_targets
 
 
 @contextmanager
@@ -104,8 +103,8 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
     Class attributes say the rest: ``_divergence_hint`` (what to try when training
     diverges), ``_patience_offset`` (non-improving epochs beyond ``n_iter_no_change``
     that stop training: scikit-learn's MLP 1, its linear models 0),
-    ``_plain_target_kinds`` (the dtypes of y a later partial_fit takes without
-    scikit-learn's validation) and ``_legacy_parameters`` (values for parameters a
+    ``_plain_target_kinds`` (the dtype kinds of y a later partial_fit takes without
+    scikit-learn's validation, ``speed.plain_targets``) and ``_legacy_parameters`` (values for parameters a
     saved file lacks).
     """
 
@@ -265,8 +264,9 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
     # ----------------------------------------------------------------- its parts
     def _validate_Xy(self, X, y, reset, later=False):
         """Validated (X, y); a later partial_fit's plain arrays pass as ``predict``'s X
-        does (``_is_plain_X``)."""
-        if later and self._is_plain_Xy(X, y):
+        does (``speed.plain_rows``, ``speed.plain_targets``)."""
+        if later and plain_targets(y, X, self._plain_target_kinds,
+                                   getattr(self, "_target_type", None)) and self._plain(X):
             return X, y
         return validate_data(
             self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
@@ -274,37 +274,12 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
             reset=reset,
         )
 
-    def _is_plain_X(self, X):
-        """Whether scikit-learn's validation would return X unchanged: a float ndarray
-        of the fitted width, all finite, for a model fitted without feature names.
-        Anything else (and any error) goes through that validation, which costs most of
-        a one-row prediction or of a partial_fit on a few rows."""
-        return (
-            type(X) is np.ndarray
-            and X.ndim == 2
-            and X.dtype in (np.float64, np.float32)
-            and X.shape[0] > 0
-            and X.shape[1] == self.n_features_in_
-            and not hasattr(self, "feature_names_in_")
-            and (get_config()["assume_finite"] or np.isfinite(X).all())
-        )
-
-    def _is_plain_Xy(self, X, y):
-        """``_is_plain_X``, and y a 1-d ndarray of as many rows whose dtype kind the
-        estimator takes as it is (``_plain_target_kinds``: integer labels of a
-        single-output target for classifiers, finite floats for regressors)."""
-        if not (type(y) is np.ndarray and y.ndim == 1
-                and y.shape[0] == getattr(X, "shape", (None,))[0]
-                and y.dtype.kind in self._plain_target_kinds):
-            return False
-        if y.dtype.kind == "f":
-            plain = bool(np.isfinite(y).all())
-        else:
-            plain = getattr(self, "_target_type", None) in ("binary", "multiclass")
-        return plain and self._is_plain_X(X)
+    def _plain(self, X):
+        """Whether ``X`` needs no validation (``speed.plain_rows``)."""
+        return plain_rows(X, self.n_features_in_, hasattr(self, "feature_names_in_"))
 
     def _validate_X(self, X):
-        if self._is_plain_X(X):
+        if self._plain(X):
             return X
         return validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False

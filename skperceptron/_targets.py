@@ -87,7 +87,7 @@ def _known_integer_labels(y, classes):
     """Whether y is a 1-d integer array of known integer classes (checked in one pass).
 
     Integer labels are always class labels, so scikit-learn's check of the target type
-    (about 30 us, much of a partial_fit on a few rows) has nothing to find in them.
+    (much of a partial_fit on a few rows) has nothing to find in them.
     """
     if not (isinstance(y, np.ndarray) and y.ndim == 1 and y.dtype.kind in "iub"
             and classes.dtype.kind in "iub" and y.size):

@@ -6,10 +6,8 @@ the update into one pass instead of a Python loop over layers.
 
 Each update is written once below as a rule on numbers (``_adam_rule`` and the like).
 With numba installed a compiled loop applies it element by element in one pass with no
-temporary arrays; without it numpy applies the same rule to the whole vector at once.
-As separate numpy operations Adam makes about ten passes over the parameters: on a
-(784, 256, 128, 10) network at batch 32 that took as long as the forward and backward
-passes together.
+temporary arrays; without it numpy applies the same rule to the whole vector at once,
+about ten passes over the parameters.
 
 Learning-rate schedules are pure functions of the training time ``t`` (the number of
 samples seen), in the spirit of ``lr = get_lr(t)``.
@@ -24,8 +22,8 @@ from .penalty import pay_l1, penalised
 # Each rule works the same on one number and on a whole array. Element by element, the
 # compiled loop and numpy's whole-array expression perform the same IEEE operations, so
 # the results are identical. (A vectorised expression compiled by numba would allocate a
-# new array for every assignment: at 235,000 parameters the Adam step then took 1 ms,
-# against 0.09 ms for the loop.)
+# new array for every assignment, many times slower than the loop:
+# ``benchmarks/design_choices.py``.)
 
 
 # The L2 term enters here, in the same pass: the gradient of alpha / (2 n) ||W||^2 is
@@ -61,7 +59,7 @@ def _adam_loop(theta, grad, m, v, l2, n_penalised, lr, beta_1, one_minus_beta_1,
             beta_2, one_minus_beta_2, epsilon,
         )
     # The rest (the biases), indexed from 0: a loop starting at n_penalised was not
-    # vectorised, 4x slower over a whole vector (measured, numba 0.68).
+    # vectorised, several times slower (``benchmarks/design_choices.py``).
     rest = theta.shape[0] - n_penalised
     t, g, m_, v_ = theta[n_penalised:], grad[n_penalised:], m[n_penalised:], v[n_penalised:]
     for i in range(rest):

@@ -45,9 +45,9 @@ def saturation(A, kind):
 
 def _alive(A, first_rows=8):
     """Which columns of ``A`` have a non-zero: those of the first rows, where most live
-    units show already, then only the others over the rest of the batch: a quarter of the time of
-    ``A.any(axis=0)`` on a (200, 256) batch whose units all live; when many columns are
-    still unknown after the first rows, ``A.any(axis=0)`` itself."""
+    units show already, then only the others over the rest of the batch, which is
+    faster than ``A.any(axis=0)`` when most units live; when many columns are still
+    unknown after the first rows, ``A.any(axis=0)`` itself."""
     alive = A[:first_rows].any(axis=0)
     unknown = np.flatnonzero(~alive)
     if unknown.size > alive.size // 8:  # many dead or late units: gathering costs more
@@ -62,8 +62,8 @@ def _count_alive(A, first_rows=8):
     """How many columns of ``A`` have a non-zero (NaN counts, as in ``any``): the first
     rows read whole, where most live relu units show; then, when few columns are left,
     each of those down the batch until its first non-zero, else the remaining rows
-    whole. A few microseconds on W1's (200, 256) batches where ``A.any(axis=0)`` takes
-    tens."""
+    whole: an order of magnitude faster than ``A.any(axis=0)`` on W1's batches
+    (``benchmarks/design_choices.py``)."""
     n_rows, n_columns = A.shape
     alive = np.zeros(n_columns, np.bool_)
     n_alive = 0

@@ -11,30 +11,30 @@ then the L1 term's cumulative step and, for averaged SGD, the weights' running s
 That is exactly a mini-batch of one through the network and the optimizer, without a
 Python round trip per sample (numpy cannot vectorise a loop whose every step depends on
 the last). The rule, the L2 gradient (``penalised``) and the L1 step
-(``cumulative_l1``) are those of ``_engine``, inlined; the loops differ only in how
-they read a row and so how they keep the weights:
+(``cumulative_l1``) are those of ``_engine``, compiled into the loops. The loops
+differ only in how they read a row, and so how they keep the weights:
 
 - ``online_epoch``: a dense row touches every weight at every step, so the L2 term and
   the L1 step are applied to each weight as it is updated. The weights are laid out a
   unit per row (``W_t``), each net input one dot product (``fixed_order_dot``);
-- ``online_epoch_sparse`` and ``csr_epoch``: a CSR row touches its non-zeros only, and an update costs them, not
-  the number of features. What would touch every weight is deferred, exactly in
-  maths: each unit's weights are kept as ``w_j = scale_j v_j`` (the L2 term multiplies
-  ``scale_j`` alone); the L1 debts of a weight are paid when a row next reads it (in
-  v units: u grows by c / scale_j per step, so one payment with the summed u moves
-  the weight as paying step by step does); and the average's sum is kept as
-  ``sums + S_j v_j - R_j`` (``S_j`` sums the scales of the steps averaged, and a change
-  d of ``v_fj`` adds ``S_j d`` to ``R_fj``). At the end of the epoch every weight pays
-  and the scales are folded in; with averaging the scale is folded sooner (below 1e-3,
-  against 1e-9), since ``S v`` grows as 1 / scale while the sum does not, and every
-  weight pays at every step (a lazy payment would change the weights of past steps
-  after they entered the average);
+- ``online_epoch_sparse`` and ``csr_epoch``: a CSR row touches its non-zeros only, and
+  an update costs them, not the number of features. What would touch every weight is
+  deferred, exactly in maths: each unit's weights are kept as ``w_j = scale_j v_j``
+  (the L2 term multiplies ``scale_j`` alone); the L1 debts of a weight are paid when a
+  row next reads it (in v units: u grows by c / scale_j per step, so one payment with
+  the summed u moves the weight as paying step by step does); and the average's sum is
+  kept as ``sums + S_j v_j - R_j`` (``S_j`` sums the scales of the steps averaged, and
+  a change d of ``v_fj`` adds ``S_j d`` to ``R_fj``). At the end of the epoch every
+  weight pays and the scales are folded in; with averaging the scale is folded sooner
+  (below 1e-3, against 1e-9), since ``S v`` grows as 1 / scale while the sum does not,
+  and every weight pays at every step (a lazy payment would change the weights of past
+  steps after they entered the average);
 - ``csr_one_unit_epoch``: one unit without penalty or average (binary text
   classification), written out: the general CSR loop's bookkeeping per unit makes
   that fit measurably slower (W7 of ``benchmarks/bench.py`` times it both ways;
   ``benchmarks/README.md``). ``online_epoch_sparse`` chooses it unless
   ``specialised`` is False; the updates are the same. (On dense rows the general loop
-  is within 10% of one written out for one unit, W4, and serves alone.)
+  serves one unit as well: written out for one unit, it was not 10% faster on W4.)
 
 The cumulative L1 rule's debts (u, q) are float64 and carried from call to call
 (``OnlineState``); with the L2 term they shrink with the weights, by (1 - eta alpha)
@@ -56,7 +56,6 @@ from .._engine.penalty import cumulative_l1, l2_value, penalised
 from .._utils.speed import (
     PREFETCH,
     PREFETCH_AHEAD,
-    inline,
     jit,
     prefetch_csr_ahead,
     prefetch_csr_sample,
@@ -89,7 +88,7 @@ def fixed_order_dot(x, w):
     return (s0 + s1) + (s2 + s3)
 
 
-@inline
+@jit
 def _rules(rule, y, z, g, losses, delta, eps):
     """Fill ``g`` with dl/dz and ``losses`` with the loss of each unit, for one sample.
 
@@ -104,7 +103,7 @@ def _rules(rule, y, z, g, losses, delta, eps):
 
 
 # ----------------------------------------------------------------- dense rows
-@inline
+@jit
 def _dense_step(w, x, eta, step, alpha):
     """Unit j's step on a dense row: w <- w - eta (x step + alpha w)."""
     if alpha != 0:
@@ -115,7 +114,7 @@ def _dense_step(w, x, eta, step, alpha):
             w[f] -= eta * (x[f] * step)
 
 
-@inline
+@jit
 def _dense_tracked_step(w, x, eta, step, alpha, threshold, shrink, total, applied, record,
                         j, averaged):
     """``_dense_step``, then the cumulative L1 step with the unit's ``total`` (u, this
@@ -216,7 +215,7 @@ def online_epoch(W_t, b, X, Y, sample_weight, order, eta, alpha, rule, fit_inter
     return total / n_samples, all_zero
 
 
-@inline
+@jit
 def _net_inputs(values, columns, start, end, W, b, scale, z):
     """z_j = scale_j sum_c values_c W[columns_c, j] + b_j, in float64, in row order."""
     n_outputs = z.shape[0]
@@ -230,7 +229,7 @@ def _net_inputs(values, columns, start, end, W, b, scale, z):
         z[j] = scale[j] * z[j] + np.float64(b[j])
 
 
-@inline
+@jit
 def _sample_steps(total, w_i, losses, g, steps, moving, alpha, scale, squares):
     """One sample's step of each unit, w_i dl/dz_j, rounded to the weights' dtype in
     ``steps``; the units that move listed in ``moving``. Returns (total + the sample's
@@ -248,7 +247,7 @@ def _sample_steps(total, w_i, losses, g, steps, moving, alpha, scale, squares):
     return total, n_moving
 
 
-@inline
+@jit
 def _pay(W, f, j, U, q, record, S):
     """Weight (f, j) pays its L1 debt by the cumulative rule, in v units."""
     before = W[f, j]
@@ -279,7 +278,7 @@ def _fold_unit(W, j, scale, U, q, sums, record, S, squares):
     S[j], scale[j], squares[j] = 0.0, 1.0, total
 
 
-@inline
+@jit
 def _catch_up(W, columns, start, end, U, q, record, S):
     """The row's weights pay the L1 debts they owe."""
     for c in range(start, end):
@@ -289,7 +288,7 @@ def _catch_up(W, columns, start, end, U, q, record, S):
                 _pay(W, f, j, U, q, record, S)
 
 
-@inline
+@jit
 def _move(W, values, columns, start, end, steps, moving, n_moving, eta, alpha, factors,
           record, S, squares):
     """The moving units' step on the row's weights: v_fj -= factor_j x_f with L2 (in

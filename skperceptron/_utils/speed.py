@@ -14,11 +14,16 @@ rest of the package calls these by name:
 - BLAS threads: ``blas_threads``, one thread unless matrix products dominate a step;
 - buffers: ``BufferCache`` hands a ``partial_fit``'s buffers to the next call of the
   same shapes;
+- plain inputs: ``plain_rows`` and ``plain_targets`` tell when scikit-learn's input
+  validation would return its input unchanged, which a one-row ``predict`` or a later
+  ``partial_fit`` on a few rows then skip;
 - orders of the rows: ``EpochOrders`` (each epoch's shuffle written into kept arrays,
   drawn during the epoch before on a second core) and ``SeededPermutations`` (a later
   ``partial_fit``'s shuffle remembered rather than seeding a new generator).
 
-The measured effect of each is in ``benchmarks/README.md``.
+Each is measured against the simpler way by ``benchmarks/design_choices.py``; the
+figures are in ``benchmarks/README.md`` ("Measured design choices"), not here, where
+they would go stale.
 """
 
 import os
@@ -28,6 +33,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 import numpy as np
+from sklearn import get_config
 
 try:  # pragma: no cover - exercised by running the suite with and without numba
     if os.environ.get("SKPERCEPTRON_NO_NUMBA"):
@@ -35,21 +41,15 @@ try:  # pragma: no cover - exercised by running the suite with and without numba
     import numba
 
     HAVE_NUMBA = True
-    # error_model="numpy": division follows IEEE (inf/nan) as numpy does, instead of
-    # a zero test per division that keeps loops from being vectorised (the Adam loop
-    # ran 7x slower with it: 630 us against 90 us at 235,000 float64 parameters).
+    # error_model="numpy": division follows IEEE (inf/nan) as numpy does, so that a
+    # diverging fit gives the same infinities compiled and in plain Python rather than
+    # a ZeroDivisionError in the middle of a loop.
     jit = numba.njit(cache=True, nogil=True, error_model="numpy")
-    #: ``jit`` that numba inlines into every compiled caller (at its own level, before
-    #: LLVM sees the code): for the small pieces a per-sample loop calls once per unit
-    #: and sample, where a call would cost a quarter of the loop.
-    inline = numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
 except ImportError:  # pragma: no cover
     HAVE_NUMBA = False
 
     def jit(function):
         return function
-
-    inline = jit
 
 
 if HAVE_NUMBA:
@@ -109,9 +109,9 @@ else:  # pragma: no cover
 
 def select(condition, if_true, if_false):
     """``np.where(condition, if_true, if_false)``, which compiled code also takes on
-    numbers: there a branch, where ``np.where`` would make a 0-d array per call (70x
-    slower in a loop over weights). So a rule written with it serves numpy arrays and
-    the compiled per-element loops alike."""
+    numbers: there a branch, where ``np.where`` would make a 0-d array per call (two
+    orders of magnitude slower in a loop over weights). So a rule written with it
+    serves numpy arrays and the compiled per-element loops alike."""
     return np.where(condition, if_true, if_false)
 
 
@@ -218,7 +218,7 @@ def gather_rows(X, index, out):
     """out[k] = X[index[k]]: a shuffled mini-batch, copied into a reused buffer.
 
     Compiled, the loop prefetches rows ahead of the copy (the rows are scattered in
-    memory): 40 ms against 16 ms over three epochs of 20000 x 784 in batches of 200.
+    memory), which ``np.take`` does not.
     """
     if HAVE_NUMBA:
         _gather_loop(X, index, out)
@@ -257,16 +257,10 @@ def fixed_order_dot(x, w):
 # of the time. After each product OpenBLAS's worker thread keeps spinning for a while, so
 # during the element-wise work in between (activations, losses, optimizer steps, scipy's
 # L-BFGS code) it competes with the main thread for the other core, or for the same
-# physical core when the two are hyperthreads of one. Measured here:
-#
-# - an L-BFGS fit of a (50, 64, 1) regressor on 5000 samples: 0.25 s with one thread,
-#   1.05 s with two, although its largest product alone runs 2x faster on two threads;
-# - a (64,) classifier on the digits: 0.045 s either way on a quiet machine, 2-4x slower
-#   with two threads once the other core is busy;
-# - a (784, 256, 128, 10) classifier, batches of 200: 0.85 s with two threads, 1.09 s
-#   with one (batches of 32: 0.27 s against 0.40 s).
-#
-# What separates them is how much of a step is matrix products: per sample a step
+# physical core when the two are hyperthreads of one. An L-BFGS fit of a (50, 64, 1)
+# regressor runs several times faster on one thread, a (64,) classifier on the digits
+# no faster on two, and a (784, 256, 128, 10) classifier faster on two
+# (``benchmarks/design_choices.py``). What separates them is how much of a step is matrix products: per sample a step
 # multiplies each weight once or twice but touches each unit's output a few times, so
 # ``n_weights / n_units`` (about 600 for the third network, 50 to 65 for the first two)
 # measures it. The choice depends on the network and batch size only, never on timing,
@@ -281,14 +275,14 @@ def fixed_order_dot(x, w):
 #: Weights per unit above which a step is dominated by its matrix products.
 PRODUCT_BOUND = 200
 #: ... and multiply-adds per step of the largest product above which a second thread
-#: has enough to do (a 200 x 64 x 64 product: 1.0x with two threads, measured).
+#: has enough to do (a 200 x 64 x 64 product gains nothing from a second one).
 LARGE_PRODUCT = 1_000_000
 
 _blas_pools = None
 
 
 def _blas():
-    """The BLAS thread pools of the process, found once (about 1 ms) and kept."""
+    """The BLAS thread pools of the process, found once (it takes a while) and kept."""
     global _blas_pools
     if _blas_pools is None:
         from threadpoolctl import ThreadpoolController
@@ -310,7 +304,7 @@ def blas_threads(network, rows):
     """Run a fit's training on one BLAS thread unless many threads pay (see above).
 
     Only from the main thread: the thread count is process-wide state, and OpenBLAS
-    (0.3.31, measured) ignores a request made from another thread to raise it again, so
+    (0.3.31) ignores a request made from another thread to raise it again, so
     a fit in a worker thread that limited it could leave the whole process on one
     thread. Fits run in parallel threads are left as they are: whoever runs them
     already shares the cores out.
@@ -324,8 +318,7 @@ def blas_threads(network, rows):
 
 # ----------------------------------------------------------------- orders of the rows
 #: Rows from which the online loop draws each epoch's order during the epoch before
-#: it (a shuffle of 100,000 rows takes about 1.5 ms, 7% of such an epoch; of 10,000
-#: rows, 0.15 ms).
+#: it: below, a shuffle is too small a part of an epoch to be worth a thread.
 DRAW_AHEAD_ROWS = 10_000
 
 _drawing = None  # (process id, one-thread executor) that draws orders ahead
@@ -347,8 +340,7 @@ class EpochOrders:
     depend on whether a draw was made ahead:
 
     - a ``RandomState``'s permutation shuffles a new ``arange(n)``; this shuffles a
-      kept array reset to ``arange(n)``, the same draws without new memory (100,000
-      rows: 1.4 ms against 2.6);
+      kept array reset to ``arange(n)``, the same draws without new memory;
     - with ``ahead`` (at least ``DRAW_AHEAD_ROWS`` rows, called from the main thread,
       two cores or more), the next epoch's order is drawn by a worker thread while
       this epoch trains (the shuffle leaves the GIL; the online loop too), into the
@@ -412,8 +404,9 @@ class SeededPermutations:
 
     A fresh generator's first permutation of n items depends on (seed, n) alone: a
     later partial_fit with an integer ``random_state``, which takes a new generator and
-    draws once from it, shuffles its rows this way without seeding one (seeding costs
-    ~250 us). It offers nothing else, so that any other use fails loudly.
+    draws once from it, shuffles its rows this way without seeding one (the largest
+    cost of a partial_fit on ten rows). It offers nothing else, so that any other use
+    fails loudly.
     """
 
     def __init__(self, seed):
@@ -446,3 +439,32 @@ class BufferCache:
         if cache.key != key:
             cache.key, cache.buffers = key, make()
         return cache.buffers
+
+
+# ----------------------------------------------------------------- plain inputs
+def plain_rows(X, n_features, named):
+    """Whether scikit-learn's validation would return ``X`` unchanged for a model
+    fitted on ``n_features`` features (``named``: with feature names): a float ndarray
+    of that width, all finite. Anything else (and any error) goes through it."""
+    return (
+        type(X) is np.ndarray
+        and X.ndim == 2
+        and X.dtype in (np.float64, np.float32)
+        and X.shape[0] > 0
+        and X.shape[1] == n_features
+        and not named
+        and (get_config()["assume_finite"] or np.isfinite(X).all())
+    )
+
+
+def plain_targets(y, X, kinds, target_type):
+    """Whether a later ``partial_fit`` can take ``y`` as it is: a 1-d ndarray of X's
+    rows whose dtype kind is in ``kinds``: finite floats, or integer labels of a
+    single-output target (``target_type`` binary or multiclass; the label encoding
+    checks them)."""
+    if not (type(y) is np.ndarray and y.ndim == 1
+            and y.shape[0] == getattr(X, "shape", (None,))[0] and y.dtype.kind in kinds):
+        return False
+    if y.dtype.kind == "f":
+        return bool(np.isfinite(y).all())
+    return target_type in ("binary", "multiclass")
