@@ -1,0 +1,1 @@
+"""What looks at a fitted estimator: the gradient check and the Displays."""
