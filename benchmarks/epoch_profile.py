@@ -17,13 +17,8 @@ from sklearn.datasets import make_classification
 from sklearn.preprocessing import StandardScaler
 
 from skperceptron import MLPClassifier
-from skperceptron._engine import activations as _activations
-from skperceptron._training import data as _data
-from skperceptron._training import epochs as _epochs
-from skperceptron._engine import layers as _layers
-from skperceptron._engine import losses as _losses
-from skperceptron._engine import network as _network
-from skperceptron._engine import optimizers as _optimizers
+from skperceptron._engine import activations, layers, losses, network, optimizers
+from skperceptron._training import stochastic
 
 TIMES = collections.Counter()
 
@@ -48,15 +43,15 @@ def main():
     kwargs = dict(hidden_layer_sizes=(256, 128), batch_size=200, max_iter=3,
                   n_iter_no_change=4, tol=0.0, random_state=0)
     MLPClassifier(**kwargs).fit(X[:2000], y[:2000])  # warm up: kernels, threads
-    _epochs.loss_and_gradients = timed(_epochs.loss_and_gradients,
-                                       "loss_and_gradients (all)")
+    stochastic.loss_and_gradients = timed(stochastic.loss_and_gradients,
+                                          "loss_and_gradients (all)")
     for name in ("forward", "backward", "output_gradient"):
-        setattr(_network, name, timed(getattr(_network, name), name))
-    _layers.matmul = timed(_layers.matmul, "matmul")
-    _optimizers.Adam.step = timed(_optimizers.Adam.step, "Adam step")
-    _data.TrainingData.take = timed(_data.TrainingData.take, "gather the batch")
-    _losses.Loss.value = timed(_losses.Loss.value, "loss value")
-    for activation in _activations.ACTIVATIONS.values():
+        setattr(network, name, timed(getattr(network, name), name))
+    layers.matmul = timed(layers.matmul, "matmul")
+    optimizers.Adam.step = timed(optimizers.Adam.step, "Adam step")
+    stochastic.TrainingData.take = timed(stochastic.TrainingData.take, "gather the batch")
+    losses.Loss.value = timed(losses.Loss.value, "loss value")
+    for activation in activations.ACTIVATIONS.values():
         for method in ("value_", "backward_"):
             setattr(activation, method, timed(getattr(activation, method),
                                               f"{activation.name}.{method}"))

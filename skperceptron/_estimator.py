@@ -5,7 +5,7 @@
     validate X and y -> learn (or check) the targets -> encode them -> the plan
     -> the starting parameters -> train (epochs, or L-BFGS) -> the fitted attributes
 
-An estimator says once what it trains, in ``_plan`` (``_training/plan.py``: network,
+An estimator says once what it trains, in ``_plan`` (``_training.plan``: network,
 loss, optimizer, batch rule, penalty, per-sample rule); classifiers and regressors
 say what their targets are (``_classifier``, ``_regressor``). The training itself is
 in ``_training``, the engine it runs in ``_engine``.
@@ -104,8 +104,8 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
     diverges), ``_patience_offset`` (non-improving epochs beyond ``n_iter_no_change``
     that stop training: scikit-learn's MLP 1, its linear models 0),
     ``_plain_target_kinds`` (the dtype kinds of y a later partial_fit takes without
-    scikit-learn's validation, ``speed.plain_targets``) and ``_legacy_parameters`` (values for parameters a
-    saved file lacks).
+    scikit-learn's validation, ``speed.plain_targets``) and ``_legacy_parameters``
+    (values for parameters a saved file lacks).
     """
 
     _parameter_constraints: dict = {

@@ -146,7 +146,7 @@ def store_fit(estimator, plan, params, result):
 
 
 def _store_history(estimator, network, result):
-    """Append the call's gradient norms and saturation (see ``_training/history``)."""
+    """Append the call's gradient norms and saturation (see ``_training.history``)."""
     shapes = (network.n_layers, network.n_layers - 1)
     for name, rows, width in zip(("gradient_norms_", "saturation_"),
                                  (result.gradient_norms, result.saturation), shapes):

@@ -91,7 +91,7 @@ def _relu(g, Z):
 
 
 def _leaky_relu(g, Z):
-    """max(z, slope z) as ``_activations.LeakyReLU`` computes it. (LeakyRelu's slope is
+    """max(z, slope z) as ``_engine.activations.LeakyReLU`` computes it. (LeakyRelu's slope is
     a float attribute: 0.01 rounded to float, off by 2e-8 relative in double.)"""
     return g.op("Max", Z, g.op("Mul", Z, g.const(0.01)))
 
@@ -125,7 +125,7 @@ def _softplus(g, Z):
 
 
 def _exp(g, Z):
-    """exp(min(z, log(largest value) - 1)), clipped as ``_activations.Exp``."""
+    """exp(min(z, log(largest value) - 1)), clipped as ``_engine.activations.Exp``."""
     upper = np.log(np.finfo(g.dtype).max) - 1
     return g.op("Exp", g.op("Min", Z, g.const(upper)))
 
@@ -134,7 +134,7 @@ def _softmax(g, Z):
     return g.op("Softmax", Z, axis=1)
 
 
-#: The ONNX form of each activation of ``_activations.ACTIVATIONS``, by name.
+#: The ONNX form of each activation of ``_engine.activations.ACTIVATIONS``, by name.
 ACTIVATIONS = {
     "identity": _identity, "step": _step, "logistic": _logistic, "tanh": _tanh,
     "relu": _relu, "leaky_relu": _leaky_relu, "elu": _elu, "softplus": _softplus,

@@ -73,7 +73,7 @@ class Step(Activation):
 
     Its derivative is 0 wherever it exists, so backpropagation through a step learns
     nothing. The perceptron does not backpropagate through it: Rosenblatt's rule uses the
-    error ``step(z) - t`` directly on the net input ``z`` (see ``_losses.Perceptron``),
+    error ``step(z) - t`` directly on the net input ``z`` (see ``losses.Perceptron``),
     and the step decides the predicted label (``_targets.decode_labels``).
     """
 

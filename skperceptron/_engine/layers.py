@@ -1,6 +1,6 @@
 """Layers: each one's forward map and backward map, side by side.
 
-A network is a sequence of layers (``_network.Network.layers``): a dense layer, then its
+A network is a sequence of layers (``network.Network.layers``): a dense layer, then its
 activation, for every weight layer; a hidden layer may add batch normalization between
 the two and dropout after its activation. Each layer has::
 
@@ -9,10 +9,10 @@ the two and dropout after its activation. Each layer has::
 
 ``forward`` writes into ``out`` (a buffer of the fit's workspace, or None for a new
 array) or overwrites its input in place. The outputs of all layers, kept by
-``_network.forward``, are the cache of the backward pass: ``backward`` reads what it
+``network.forward``, are the cache of the backward pass: ``backward`` reads what it
 needs there, a dense layer its input ``A`` and an activation its own ``output``.
 
-The parameters stay one flat vector (``_network.Parameters``), so that an optimizer or
+The parameters stay one flat vector (``network.Parameters``), so that an optimizer or
 L-BFGS updates them all in one pass; a layer with parameters knows the index of its
 views into it. A layer has no state of its own between calls: everything a fit changes
 is in the parameters, the gradients and the workspace.
@@ -97,7 +97,7 @@ class Activate:
     """A = f(Z), element-wise (softmax: row-wise), computed in place over Z.
 
     Its backward pass is the chain rule: dJ/dZ = dJ/dA * f'(Z), global times local,
-    also in place; f'(Z) is read from the output A (see ``_activations``).
+    also in place; f'(Z) is read from the output A (see ``activations``).
     """
 
     writes_new_output = False

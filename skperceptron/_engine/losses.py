@@ -21,7 +21,7 @@ would be extreme, but their product is bounded).
 Beside each loss that a single layer can train one sample at a time, its *rule*: the
 same loss for one unit and one sample, ``(l, dl/dz)`` at the unit's net input z, as a
 function on numbers (``perceptron_rule``, ...). The compiled per-sample loops of
-``_training/online_loops`` call them (through ``unit_rule``, by the code in the
+``_training.online_loops`` call them (through ``unit_rule``, by the code in the
 loss's ``rule``); the arrays above are their plain-numpy reference, and the tests
 check that the two agree.
 """

@@ -6,7 +6,7 @@ weight matrix and one bias vector per pair of consecutive layers. Layer ``l`` co
     Z_l = A_{l-1} @ W_l + b_l      # (n_samples, units[l])
     A_l = f_l(Z_l)                 # f_l: a hidden activation, or the output activation
 
-with ``A_0 = X``: as a sequence of layers (``_layers``), a ``Dense`` layer computing Z
+with ``A_0 = X``: as a sequence of layers (``layers``), a ``Dense`` layer computing Z
 and an ``Activate`` layer computing A, for each l. Training minimises::
 
     J = (sum_i w_i loss(y_i, A_L[i]) + alpha / 2 * sum_l ||W_l||^2
@@ -224,7 +224,7 @@ def forward(network, params, X, workspace=None, *, apply_output=True, cache=True
     the outputs are written into its buffers. With ``apply_output=False`` the last
     entry is the output layer's net input Z_L (a classifier's decision function); with
     ``cache=False`` only the last output is kept (prediction). ``mode`` (a
-    ``_layers.TrainingPass``) makes dropout and batch normalization train.
+    ``layers.TrainingPass``) makes dropout and batch normalization train.
     """
     n_samples = X.shape[0]
     buffers = None if workspace is None else workspace.outputs
@@ -253,7 +253,7 @@ def output_gradient(network, loss, Y, P, sample_weight=None, out=None):
     activation = network.output_activation
     if loss.link == activation.name:
         # Canonical pairing: the activation's derivative cancels against the loss's,
-        # leaving w (P - Y) / n (see _losses).
+        # leaving w (P - Y) / n (see ``losses``).
         return loss.link_gradient(Y, P, sample_weight, out=out)
     dP = loss.gradient(Y, P, sample_weight)
     if out is not None:
@@ -300,7 +300,7 @@ def loss_and_gradients(
     is added to ``grads`` unless ``penalty_gradient=False``, which leaves the gradient
     of the data term alone: the optimizers add the L2 term's in their own pass over the
     weights and take the L1 term as a cumulative step, and the training history
-    records the data gradient. ``mode`` (a ``_layers.TrainingPass``) runs the network
+    records the data gradient. ``mode`` (a ``layers.TrainingPass``) runs the network
     as in training.
     """
     if grads is None:

@@ -13,7 +13,7 @@ fitted estimator.
 An epoch's end hook may ask training to stop: the fit then ends after that epoch with
 ``stop_reason_ == "callback"`` on the weights the hook saw (early stopping's best ones
 with ``early_stopping=True``, as for every stop). The training loops
-(``_training``, ``_lbfgs``) call the methods of ``FitTasks`` below; they import
+(``stochastic``, ``lbfgs``) call the methods of ``FitTasks`` below; they import
 nothing from here. Without callbacks nothing of this runs: ``start_fit_tasks`` returns
 None.
 

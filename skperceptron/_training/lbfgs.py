@@ -39,7 +39,7 @@ class LbfgsSettings:
     tol: float  # scipy's gtol
     loss_threshold: float | None = None
     verbose: bool = False
-    #: The callbacks' tasks (``_callbacks.FitTasks``): one per iteration; or None.
+    #: The callbacks' tasks (``callbacks.FitTasks``): one per iteration; or None.
     tasks: object = None
 
 
@@ -48,7 +48,7 @@ class Progress:
 
     scipy calls ``after_iteration`` once per iteration; raising StopIteration there
     ends the minimisation (the loss threshold, or an iterate that is not finite: then
-    ``diverged`` is True and that iterate is not recorded). ``history`` (``_history.History``)
+    ``diverged`` is True and that iterate is not recorded). ``history`` (``history.History``)
     takes a row per iteration: the last evaluation's, when it was at the iterate (the
     point of the accepted line-search step, as a rule), else one more evaluation there.
 
@@ -104,7 +104,7 @@ def objective_and_gradient(network, loss, params, data, alpha, history=None):
 
     theta is the trainable part of the parameters. Batch normalization normalizes with
     the statistics of the whole training set, the batch L-BFGS sees. ``history`` (a
-    ``_history.History``) observes each evaluation as the epoch's one step: the
+    ``history.History``) observes each evaluation as the epoch's one step: the
     gradient of the data term, before the penalty's is added; the function keeps the
     point in ``last``.
     """

@@ -102,7 +102,7 @@ class TrainingResult:
     loss_curve: list = field(default_factory=list)
     validation_scores: list = field(default_factory=list)
     validation_loss_curve: list = field(default_factory=list)
-    #: (n_epochs, n_weight_layers) and (n_epochs, n_hidden_layers) (see ``_history``).
+    #: (n_epochs, n_weight_layers) and (n_epochs, n_hidden_layers) (see ``history``).
     gradient_norms: np.ndarray | None = None
     saturation: np.ndarray | None = None
     best_validation_score: float | None = None
@@ -276,7 +276,7 @@ def _ends_on_fixed_point(fired, epochs, settings):
     The fixed-point rule sees an epoch without updates only after it has run; the
     epoch a plateau or the budget ends may have made the last mistake and left weights
     that classify every sample right (the perceptron on AND can). One pass over the
-    training data, once, at the end, decides (``_epochs.at_fixed_point``).
+    training data, once, at the end, decides (``epochs.at_fixed_point``).
     """
     plateau = isinstance(fired, NoImprovement) and fired.monitor == "loss"
     if not (plateau or isinstance(fired, MaxIterations)) or settings.restore_best:

@@ -3,7 +3,7 @@
 A criterion's ``observe(record)`` returns True when training should stop; its ``reason``
 is then recorded in the estimator's ``stop_reason_``. A criterion also says which
 weights training should end on (``restore``: None for the current ones, or a snapshot
-the loop keeps, see ``_training``) and what to warn the user about (``warning``).
+the loop keeps, see ``stochastic``) and what to warn the user about (``warning``).
 Criteria keep only their own bookkeeping (a best value, a counter): they never print,
 touch the weights or the optimizer. The training loop asks them in order and acts on
 the first that fires. ``stopping_criteria`` builds the list for an estimator's settings.
@@ -17,14 +17,14 @@ Reasons, as found in ``stop_reason_``:
 - ``"validation_score_plateau"``: the same on the validation score (early stopping);
 - ``"converged"``: every gradient of an epoch was zero and nothing moved (the perceptron
   rule makes no more mistakes), or the training-loss plateau or ``max_iter`` ended
-  training on weights that no sample would move (``_training``), or L-BFGS converged;
+  training on weights that no sample would move (``stochastic``), or L-BFGS converged;
 - ``"diverged"``: the loss became NaN or infinite, or grew 10^4-fold (for L-BFGS: an
-  iterate's objective was not finite, ``_lbfgs``);
+  iterate's objective was not finite, ``lbfgs``);
 - ``"interrupted"``: KeyboardInterrupt during an epoch (``Interrupted``);
 - ``"partial_fit"``: one pass done (``SinglePass``);
 - ``"callback"``: a callback of scikit-learn's callback API asked to stop at the end
   of an epoch (``CallbackStop``, asked first);
-- and, set by L-BFGS (``_lbfgs``): ``"max_fun"``, its function evaluation budget.
+- and, set by L-BFGS (``lbfgs``): ``"max_fun"``, its function evaluation budget.
 """
 
 from dataclasses import dataclass
@@ -79,7 +79,7 @@ class Divergence(Criterion):
     size that is too large does within a few epochs, long before the weights overflow.
     The weights that gave the lowest training loss are restored: the end of that same
     epoch may already be the step that diverged, so they are the weights the epoch with
-    the lowest loss started from (``_training``'s ``lowest_loss`` snapshot).
+    the lowest loss started from (``stochastic``'s ``lowest_loss`` snapshot).
 
     Divergence is judged on each epoch before it is recorded: a diverged epoch does not
     count in ``n_iter_`` or ``loss_curve_``.
@@ -137,7 +137,7 @@ class SinglePass(Criterion):
 
 
 class CallbackStop(Criterion):
-    """Stop when a callback asked to at the end of the epoch (``_callbacks``).
+    """Stop when a callback asked to at the end of the epoch (``callbacks``).
 
     The weights stay those of that epoch, the ones the callback saw, as when the
     epoch budget is spent; training stopped by request, so there is no warning.
