@@ -21,7 +21,7 @@ import dask.array as da
 import joblib
 from dask.distributed import Client, LocalCluster, get_client, get_task_stream
 from numpy.testing import assert_array_equal
-from sklearn.datasets import load_digits, make_classification, make_regression
+from sklearn.datasets import load_digits, make_regression
 from sklearn.model_selection import (
     GridSearchCV,
     ParameterGrid,
@@ -43,7 +43,10 @@ from skperceptron._engine.activations import get_activation
 from skperceptron._engine.network import Network
 from skperceptron._utils.speed import many_threads_pay
 
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+pytestmark = [
+    pytest.mark.slow,  # a local cluster of two worker processes
+    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+]
 
 #: Seconds the cluster may take to start (about 2 on a quiet machine) before the
 #: fixture fails instead of waiting for ever.
@@ -126,11 +129,9 @@ def test_grid_search_on_the_cluster_equals_the_serial_search(client, estimator, 
 
 # ------------------------------------------------------------- epochs over dask blocks
 @pytest.fixture(scope="module")
-def classification():
+def classification(standardised_classification):
     """Standardized float32 data: 5000 rows to train on, 1000 held out."""
-    X, y = make_classification(n_samples=6000, n_features=20, n_informative=10,
-                               random_state=0)
-    X = StandardScaler().fit_transform(X).astype(np.float32)
+    X, y = standardised_classification()
     return X[:5000], X[5000:], y[:5000], y[5000:]
 
 

@@ -26,9 +26,12 @@ from skperceptron import (
     PerceptronRegressor,
 )
 
-# Several configurations stop on max_iter (on purpose, to stay fast); both libraries
-# then warn, with equal budgets on both sides.
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+pytestmark = [
+    # Several configurations stop on max_iter (on purpose, to stay fast); both libraries
+    # then warn, with equal budgets on both sides.
+    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+    pytest.mark.slow,  # cross-validated fits on whole data sets, by both libraries
+]
 
 N_FOLDS = 5
 

@@ -257,6 +257,7 @@ def _assert_images_display(images):
     assert not broken, f"images that did not load: {broken}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", [
     "index.html",
     "api.html",
@@ -273,6 +274,7 @@ def test_page_loads_without_errors_and_its_images_display(browser, page):
         assert sum(image["thumbnail"] for image in shown["images"]) == examples
 
 
+@pytest.mark.slow
 def test_gallery_example_shows_its_figures(browser):
     errors, shown = visit(browser, _gallery_example())
     assert not errors
@@ -282,6 +284,7 @@ def test_gallery_example_shows_its_figures(browser):
     _assert_images_display(shown["images"])
 
 
+@pytest.mark.slow
 def test_formulas_are_typeset_from_the_site_itself(browser):
     # MathJax comes with the site (no CDN): the maths guide shows its formulas offline.
     errors, shown = visit(browser, "maths.html")

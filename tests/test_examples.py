@@ -10,6 +10,8 @@ import pytest
 
 from skperceptron._utils.speed import HAVE_NUMBA
 
+pytestmark = pytest.mark.slow  # each example runs as a script of its own
+
 EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
 
 

@@ -180,14 +180,16 @@ def _configurations():
     ]
 
 
-def _data_for(estimator, dtype):
-    if is_classifier(estimator):
-        X, y = load_iris(return_X_y=True)
-    else:
-        X, y = load_diabetes(return_X_y=True)
-        y = (y - y.mean()) / y.std()
-    X = StandardScaler().fit_transform(X).astype(dtype)
-    return X, y
+@pytest.fixture
+def data_for(iris, diabetes):
+    """``data_for(estimator, dtype)``: iris for a classifier, all of the diabetes data
+    for a regressor, standardised, features of ``dtype``."""
+
+    def load(estimator, dtype):
+        X, y = iris() if is_classifier(estimator) else diabetes(442)
+        return X.astype(dtype), y
+
+    return load
 
 
 def _outputs(estimator, X):
@@ -196,8 +198,8 @@ def _outputs(estimator, X):
 
 
 @pytest.mark.parametrize("estimator, dtype", _configurations())
-def test_pickle_round_trip_keeps_outputs_bit_identical(estimator, dtype):
-    X, y = _data_for(estimator, dtype)
+def test_pickle_round_trip_keeps_outputs_bit_identical(estimator, dtype, data_for):
+    X, y = data_for(estimator, dtype)
     fitted = clone(estimator).fit(X, y)
     restored = pickle.loads(pickle.dumps(fitted))
     assert all(W.dtype == dtype for W in restored.coefs_)
@@ -211,8 +213,9 @@ def test_pickle_round_trip_keeps_outputs_bit_identical(estimator, dtype):
 
 
 @pytest.mark.parametrize("estimator, dtype", _configurations())
-def test_clone_and_refit_with_same_random_state_reproduces_weights(estimator, dtype):
-    X, y = _data_for(estimator, dtype)
+def test_clone_and_refit_with_same_random_state_reproduces_weights(
+        estimator, dtype, data_for):
+    X, y = data_for(estimator, dtype)
     first = clone(estimator).fit(X, y)
     copy = clone(first)
     assert copy.get_params() == first.get_params()

@@ -1,4 +1,4 @@
-"""Write the saved-model files that ``tests/test_saved_models.py`` loads.
+"""Write the saved-model files that ``tests/estimators/test_saved_models.py`` loads.
 
 Each set of files holds fitted models written by one version of skperceptron, which
 must keep loading, predicting and training on:

@@ -1,16 +1,16 @@
-"""Bad inputs, bad parameters, divergence and unfitted use: clear errors, never garbage.
+"""Bad inputs, bad parameters and unfitted use: clear errors, never garbage.
 
 Every error is checked against the wording scikit-learn's own estimators use for the
-same mistake, so that users meet the same messages as with scikit-learn.
+same mistake, so that users meet the same messages as with scikit-learn. What a fit
+that diverges does is checked in training/test_stopping.py.
 """
 
 import re
-import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_diabetes, load_iris
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from numpy.testing import assert_array_equal
+from sklearn.exceptions import NotFittedError
 
 from skperceptron import (
     MLPClassifier,
@@ -402,6 +402,33 @@ def test_warm_start_cannot_change_the_architecture(cls):
         est.fit(X, y)
 
 
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(dropout=1.0), "dropout"),
+        (dict(dropout=-0.1), "dropout"),
+        (dict(dropout=[0.1]), "dropout has 1 entries but there are 2 hidden layers"),
+        (dict(dropout=[0.1, 1.2]), r"dropout rates must be numbers in \[0, 1\)"),
+        (dict(dropout=0.2, solver="lbfgs"), "dropout=0.2 cannot be used with solver='lbfgs'"),
+        (dict(penalty="l1", solver="lbfgs"), "penalty='l1' cannot be used with solver='lbfgs'"),
+        (dict(penalty="elasticnet", solver="lbfgs"), "penalty='elasticnet' cannot"),
+        (dict(penalty="l3"), "penalty"),
+        (dict(l1_ratio=1.5), "l1_ratio"),
+        (dict(batch_norm_momentum=2.0), "batch_norm_momentum"),
+    ],
+)
+def test_bad_regularisation_parameters_are_refused_and_leave_the_model(digits, params, match,
+                                                                      flat_weights):
+    X, y = digits(400)
+    est = MLPClassifier((8, 4), max_iter=2, random_state=0).fit(X, y)
+    before = flat_weights(est).copy()
+    est.set_params(**params)
+    with pytest.raises(ValueError, match=match):
+        est.fit(X, y)
+    assert_array_equal(flat_weights(est), before)
+    assert est.n_iter_ == 2
+
+
 # ----------------------------------------------------------------------------- weights
 
 
@@ -494,132 +521,3 @@ def test_unfitted_estimator_raises_not_fitted_error(cls):
     with pytest.raises(NotFittedError):
         est.score(X, y)
 
-
-# ----------------------------------------------------------------------------- divergence
-
-
-def _fit_expecting_divergence(est, X, y):
-    """Fit ``est`` where training blows up. Returns the divergence warnings raised.
-
-    Numpy's RuntimeWarnings (overflow, invalid value) are turned into errors: they must
-    not escape to the user. Returns None when fit refused with a ValueError instead.
-    """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        warnings.simplefilter("error", RuntimeWarning)
-        try:
-            est.fit(X, y)
-        except ValueError as exc:
-            assert re.search(r"diverg|non-finite|infinit", str(exc)), str(exc)
-            return None
-        _assert_finite_model(est, X)
-    return [
-        w for w in caught
-        if issubclass(w.category, ConvergenceWarning) and "diverge" in str(w.message)
-    ]
-
-
-def _assert_finite_model(est, X):
-    for array in list(est.coefs_) + list(est.intercepts_):
-        assert np.isfinite(array).all()
-    assert np.isfinite(est.predict(X).astype(float)).all()
-    if hasattr(est, "predict_proba"):
-        assert np.isfinite(est.predict_proba(X)).all()
-    if hasattr(est, "decision_function"):
-        assert np.isfinite(est.decision_function(X)).all()
-    if est.loss_ is not None:
-        assert np.isfinite(est.loss_)
-
-
-def _assert_reported_divergence(est, divergence_warnings, lr_name):
-    if divergence_warnings is None:  # refused with a clear ValueError
-        return
-    assert len(divergence_warnings) == 1, (
-        f"no divergence reported: stop_reason_={est.stop_reason_!r}, "
-        f"loss_curve_={est.loss_curve_}"
-    )
-    assert f"smaller {lr_name}" in str(divergence_warnings[0].message)
-    assert est.stop_reason_ == "diverged"
-
-
-def test_mlp_classifier_with_huge_momentum_step_reports_divergence():
-    X, y = load_iris(return_X_y=True)
-    est = MLPClassifier(
-        hidden_layer_sizes=(10,), solver="sgd", learning_rate_init=1e3, momentum=0.99,
-        max_iter=50, random_state=0,
-    )
-    caught = _fit_expecting_divergence(est, X, y)
-    _assert_reported_divergence(est, caught, "learning_rate_init")
-
-
-@pytest.mark.parametrize(
-    "scale_X", [1.0, 100.0], ids=["diabetes", "diabetes_times_100"]
-)
-def test_mlp_regressor_on_huge_targets_with_huge_step_reports_divergence(scale_X):
-    X, y = load_diabetes(return_X_y=True)
-    X, y = X * scale_X, y + 1e6  # targets around one million, left unscaled
-    est = MLPRegressor(
-        hidden_layer_sizes=(10,), solver="sgd", learning_rate_init=1e3, max_iter=30,
-        random_state=0,
-    )
-    caught = _fit_expecting_divergence(est, X, y)
-    _assert_reported_divergence(est, caught, "learning_rate_init")
-
-
-@pytest.mark.parametrize("batch_size", [1, 10, "full"])
-def test_perceptron_regressor_with_huge_eta0_on_unscaled_data_reports_divergence(batch_size):
-    X, y = load_diabetes(return_X_y=True, scaled=False)  # features up to ~300
-    est = PerceptronRegressor(eta0=1e3, batch_size=batch_size, max_iter=30, random_state=0)
-    caught = _fit_expecting_divergence(est, X, y)
-    _assert_reported_divergence(est, caught, "eta0")
-
-
-def test_perceptron_divergence_advice_names_only_its_own_parameters():
-    X, y = load_diabetes(return_X_y=True, scaled=False)
-    est = PerceptronRegressor(eta0=1e3, max_iter=30, random_state=0)
-    caught = _fit_expecting_divergence(est, X, y)
-    assert caught, "expected a divergence warning"
-    message = str(caught[0].message)
-    assert "eta0" in message
-    # Perceptrons have no momentum parameter: advising a smaller one misleads.
-    assert "momentum" not in message, message
-
-
-@pytest.mark.parametrize("hidden_layer_sizes", [(), (3,)])
-def test_lbfgs_on_overflowing_inputs_reports_divergence_and_keeps_its_start(
-        hidden_layer_sizes):
-    # Inputs of 1e100: the objective at the starting weights is finite (~1e198), its
-    # gradient ~1e199, and L-BFGS's first step overflows the output. As the stochastic
-    # solvers do, it stops, warns and keeps the weights whose objective was finite:
-    # here the starting ones, assigned below so that the test knows them.
-    X = np.array([[1e100], [-1e100], [1.0]])
-    y = np.array([1.0, 0.0, 2.0])
-    est = MLPRegressor(hidden_layer_sizes=hidden_layer_sizes, solver="lbfgs",
-                       warm_start=True, max_iter=20, random_state=0)
-    rng = np.random.RandomState(0)
-    sizes = (1, *hidden_layer_sizes, 1)
-    est.coefs_ = [rng.uniform(-1, 1, (a, b)) for a, b in zip(sizes, sizes[1:])]
-    est.intercepts_ = [rng.uniform(-1, 1, b) for b in sizes[1:]]
-    start = [a.copy() for a in est.coefs_ + est.intercepts_]
-    caught = _fit_expecting_divergence(est, X, y)
-    assert caught is not None, "L-BFGS raised instead of stopping as diverged"
-    assert len(caught) == 1
-    assert "scaling the inputs and targets" in str(caught[0].message)
-    assert "learning_rate_init" not in str(caught[0].message)  # L-BFGS has no step size
-    assert est.stop_reason_ == "diverged"
-    assert est.n_iter_ == 0 and est.loss_curve_ == [] and est.loss_ is None
-    for kept, first in zip(est.coefs_ + est.intercepts_, start):
-        np.testing.assert_array_equal(kept, first)
-
-
-def test_logistic_perceptron_on_extreme_inputs_stays_finite():
-    X, y = load_iris(return_X_y=True)
-    est = PerceptronClassifier(
-        activation="logistic", loss="log_loss", eta0=1e6, max_iter=30, random_state=0
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        warnings.simplefilter("error", RuntimeWarning)
-        est.fit(X * 1e100, y)
-        _assert_finite_model(est, X * 1e100)
-    np.testing.assert_allclose(est.predict_proba(X).sum(axis=1), 1.0)

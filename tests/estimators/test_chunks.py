@@ -10,7 +10,6 @@ from numpy.testing import assert_array_equal
 from sklearn.base import clone
 from sklearn.datasets import make_classification, make_regression
 from sklearn.linear_model import SGDClassifier
-from sklearn.preprocessing import StandardScaler
 
 from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier, fit_chunks
 
@@ -24,10 +23,8 @@ def _memmap(tmp_path, X):
 
 
 @pytest.fixture
-def classification():
-    X, y = make_classification(n_samples=6000, n_features=20, n_informative=10,
-                               random_state=0)
-    return StandardScaler().fit_transform(X).astype(np.float32), y
+def classification(standardised_classification):
+    return standardised_classification()
 
 
 @pytest.mark.parametrize(

@@ -232,6 +232,24 @@ def test_integer_weights_become_the_dtype_of_the_data_and_are_not_changed_in_pla
     assert not np.array_equal(clf.coefs_[1], W2)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_assigned_starting_weights_with_batch_norm(digits, flat_weights):
+    X, y = digits(400)
+    fitted = MLPClassifier((8,), batch_norm=True, max_iter=3, random_state=0).fit(X, y)
+    # Weights of one's own without batch normalization's arrays: those start as new.
+    fresh = MLPClassifier((8,), batch_norm=True, max_iter=1, warm_start=True)
+    fresh.coefs_ = [W.copy() for W in fitted.coefs_]
+    fresh.intercepts_ = [b.copy() for b in fitted.intercepts_]
+    fresh.fit(X, y)
+    assert fresh.n_iter_ == 1 and np.isfinite(flat_weights(fresh)).all()
+    # With them, they are checked like the weights: the layer and shapes are named.
+    wrong = MLPClassifier((8,), batch_norm=True, warm_start=True)
+    wrong.coefs_, wrong.intercepts_ = fitted.coefs_, fitted.intercepts_
+    wrong.running_vars_ = [np.ones(7)]
+    with pytest.raises(ValueError, match=r"running_vars_\[0\] has shape \(7,\)"):
+        wrong.fit(X, y)
+
+
 # ----------------------------------------------- (d) continuing from assigned weights
 
 

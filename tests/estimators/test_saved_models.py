@@ -26,7 +26,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier, PerceptronRegressor
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent.parent / "data"
 sys.path.insert(0, str(DATA))
 from write_saved_models import continued, data, outputs  # noqa: E402
 

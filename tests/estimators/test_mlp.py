@@ -13,16 +13,10 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.datasets import (
-    load_diabetes,
-    load_digits,
-    load_iris,
-    make_multilabel_classification,
-)
+from sklearn.datasets import make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.neural_network import MLPRegressor as SkMLPRegressor
-from sklearn.preprocessing import StandardScaler
 
 from skperceptron import MLPClassifier, MLPRegressor
 
@@ -36,27 +30,16 @@ XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 XOR_Y = np.array([0, 1, 1, 0])
 
 
-def iris():
-    X, y = load_iris(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
+@pytest.fixture
+def binary_iris(iris):
+    """``binary_iris()``: versicolor and virginica, which are not linearly separable."""
 
+    def make():
+        X, y = iris()
+        keep = y > 0  # versicolor vs virginica: not linearly separable
+        return X[keep], y[keep]
 
-def binary_iris():
-    X, y = iris()
-    keep = y > 0  # versicolor vs virginica: not linearly separable
-    return X[keep], y[keep]
-
-
-def diabetes(n=200):
-    X, y = load_diabetes(return_X_y=True)
-    X = StandardScaler().fit_transform(X)[:n]
-    y = y[:n]
-    return X, (y - y.mean()) / y.std()
-
-
-def digits(n=300):
-    X, y = load_digits(return_X_y=True)
-    return X[:n] / 16.0, y[:n]
+    return make
 
 
 def blobs(n_per_class=20, n_classes=3, seed=0, n_features=2):
@@ -106,7 +89,7 @@ def _assert_stopped_at_threshold(estimator, threshold):
         ("sgd", {"learning_rate_init": 0.05}),
     ],
 )
-def test_loss_threshold_stops_mlp_classifier(solver, params):
+def test_loss_threshold_stops_mlp_classifier(solver, params, iris):
     X, y = iris()
     threshold = 0.1
     clf = MLPClassifier(
@@ -128,7 +111,7 @@ def test_loss_threshold_stops_mlp_classifier(solver, params):
 
 
 @pytest.mark.parametrize("solver", ["lbfgs", "adam"])
-def test_loss_threshold_stops_mlp_regressor(solver):
+def test_loss_threshold_stops_mlp_regressor(solver, diabetes):
     X, y = diabetes()
     threshold = 0.3
     reg = MLPRegressor(
@@ -178,7 +161,7 @@ def _public_fitted_attributes(est):
     ],
 )
 @pytest.mark.parametrize("kind", ["classifier", "regressor"])
-def test_fitted_attributes_include_scikit_learns(params, kind):
+def test_fitted_attributes_include_scikit_learns(params, kind, iris, diabetes):
     if kind == "classifier":
         X, y = iris()
         ours, theirs = MLPClassifier, SkMLPClassifier
@@ -218,7 +201,7 @@ def test_fitted_attributes_include_scikit_learns(params, kind):
         assert est.t_ == est.n_iter_ * X.shape[0]
 
 
-def test_feature_names_are_recorded_from_a_dataframe():
+def test_feature_names_are_recorded_from_a_dataframe(iris):
     pd = pytest.importorskip("pandas")
     X, y = iris()
     names = ["sepal length", "sepal width", "petal length", "petal width"]
@@ -246,7 +229,7 @@ def test_feature_names_are_recorded_from_a_dataframe():
 @ignore_convergence
 @pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
 @pytest.mark.parametrize("problem", ["multiclass", "binary"])
-def test_lbfgs_classifier_matches_scikit_learn(activation, problem):
+def test_lbfgs_classifier_matches_scikit_learn(activation, problem, iris, binary_iris):
     X, y = iris() if problem == "multiclass" else binary_iris()
     kwargs = dict(
         hidden_layer_sizes=(5,), activation=activation, solver="lbfgs",
@@ -267,7 +250,7 @@ def test_lbfgs_classifier_matches_scikit_learn(activation, problem):
     "loss, activation",
     [("squared_error", "tanh"), ("squared_error", "relu"), ("poisson", "tanh")],
 )
-def test_lbfgs_regressor_matches_scikit_learn(loss, activation):
+def test_lbfgs_regressor_matches_scikit_learn(loss, activation, diabetes):
     X, y = diabetes()
     if loss == "poisson":
         y = np.exp(y)
@@ -288,7 +271,7 @@ def test_lbfgs_regressor_matches_scikit_learn(loss, activation):
 @ignore_convergence
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
 @pytest.mark.parametrize("full_batch", [True, False])
-def test_stochastic_solvers_without_shuffle_match_scikit_learn(solver, full_batch):
+def test_stochastic_solvers_without_shuffle_match_scikit_learn(solver, full_batch, iris):
     X, y = iris()
     kwargs = dict(
         hidden_layer_sizes=(5,), activation="tanh", solver=solver, max_iter=50,
@@ -305,7 +288,7 @@ def test_stochastic_solvers_without_shuffle_match_scikit_learn(solver, full_batc
 
 
 @pytest.mark.parametrize("learning_rate", ["constant", "invscaling", "adaptive"])
-def test_sgd_schedules_and_stopping_match_scikit_learn(learning_rate):
+def test_sgd_schedules_and_stopping_match_scikit_learn(learning_rate, iris):
     X, y = iris()
     kwargs = dict(
         hidden_layer_sizes=(5,), activation="tanh", solver="sgd",
@@ -321,7 +304,7 @@ def test_sgd_schedules_and_stopping_match_scikit_learn(learning_rate):
     assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-10)
 
 
-def test_adaptive_learning_rate_lowers_the_rate_on_plateaus():
+def test_adaptive_learning_rate_lowers_the_rate_on_plateaus(iris):
     X, y = iris()
     kwargs = dict(
         hidden_layer_sizes=(5,), activation="tanh", solver="sgd", learning_rate_init=0.5,
@@ -344,7 +327,7 @@ def test_adaptive_learning_rate_lowers_the_rate_on_plateaus():
 
 @ignore_convergence
 @pytest.mark.parametrize("learning_rate", ["constant", "invscaling"])
-def test_sgd_schedule_equals_hand_written_gradient_descent(learning_rate):
+def test_sgd_schedule_equals_hand_written_gradient_descent(learning_rate, iris):
     # Without hidden layers, from zero weights, full-batch SGD without momentum is
     # gradient descent on softmax regression, whose gradient is written by hand:
     # dJ/dW = (X^T (P - Y) + alpha W) / n, dJ/db = mean(P - Y).
@@ -373,7 +356,7 @@ def test_sgd_schedule_equals_hand_written_gradient_descent(learning_rate):
 
 # --------------------------------------------------------------- outputs
 @ignore_convergence
-def test_out_activation_and_probabilities():
+def test_out_activation_and_probabilities(iris, binary_iris, diabetes):
     X, y = iris()
     Xb, yb = binary_iris()
     kw = dict(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=50, random_state=0)
@@ -469,7 +452,7 @@ def _forward(clf, X, activations):
 @pytest.mark.parametrize(
     "activations", [["tanh", "relu"], ["relu", "logistic"], ["identity", "tanh"]]
 )
-def test_activation_list_sets_each_hidden_layer(activations):
+def test_activation_list_sets_each_hidden_layer(activations, iris):
     X, y = iris()
     clf = MLPClassifier(
         hidden_layer_sizes=(6, 4), activation=activations, solver="lbfgs",
@@ -481,7 +464,7 @@ def test_activation_list_sets_each_hidden_layer(activations):
 
 @ignore_convergence
 @pytest.mark.parametrize("activation", ["tanh", "logistic"])
-def test_activation_list_of_one_name_equals_the_name(activation):
+def test_activation_list_of_one_name_equals_the_name(activation, iris):
     X, y = iris()
     kw = dict(hidden_layer_sizes=(6, 4), solver="lbfgs", max_iter=30, random_state=0)
     as_list = MLPClassifier(activation=[activation] * 2, **kw).fit(X, y)
@@ -497,7 +480,7 @@ def test_activation_list_of_one_name_equals_the_name(activation):
         ((6, 4), ["tanh", "softmax"], r"Unknown hidden activation\(s\) \['softmax'\]"),
     ],
 )
-def test_activation_list_must_match_the_hidden_layers(hidden, activation, match):
+def test_activation_list_must_match_the_hidden_layers(hidden, activation, match, iris):
     X, y = iris()
     with pytest.raises(ValueError, match=match):
         MLPClassifier(hidden_layer_sizes=hidden, activation=activation).fit(X, y)
@@ -556,7 +539,7 @@ def test_weight_init_draws_weights_of_the_documented_scale(weight_init):
 
 
 @pytest.mark.parametrize("weight_init", sorted(WEIGHT_INITS))
-def test_each_weight_init_trains(weight_init):
+def test_each_weight_init_trains(weight_init, iris):
     X, y = iris()
     clf = MLPClassifier(
         hidden_layer_sizes=(8,), activation="tanh", solver="lbfgs", max_iter=300,
@@ -566,7 +549,7 @@ def test_each_weight_init_trains(weight_init):
 
 
 @ignore_convergence
-def test_zeros_weight_init_never_breaks_hidden_symmetry():
+def test_zeros_weight_init_never_breaks_hidden_symmetry(iris):
     X, y = iris()
     # Imbalanced classes (50, 50, 20): with balanced ones the first gradient at zero
     # weights vanishes altogether and nothing moves.
@@ -645,7 +628,7 @@ def test_poisson_regressor_predicts_positive_values_and_rejects_negative_targets
 
 
 # --------------------------------------------------------------- early stopping, X_val
-def test_early_stopping_restores_the_best_weights():
+def test_early_stopping_restores_the_best_weights(diabetes):
     X, y = diabetes(n=442)
     X_tr, y_tr, X_val, y_val = X[:300], y[:300], X[300:], y[300:]
     reg = MLPRegressor(
@@ -673,7 +656,7 @@ def test_early_stopping_restores_the_best_weights():
     assert reg.n_iter_ == expected_stop
 
 
-def test_early_stopping_with_warm_start_still_ends_on_the_best_weights():
+def test_early_stopping_with_warm_start_still_ends_on_the_best_weights(diabetes):
     X, y = diabetes(n=442)
     X_tr, y_tr, X_val, y_val = X[:300], y[:300], X[300:], y[300:]
     reg = MLPRegressor(
@@ -690,7 +673,7 @@ def test_early_stopping_with_warm_start_still_ends_on_the_best_weights():
         )
 
 
-def test_early_stopping_with_internal_split():
+def test_early_stopping_with_internal_split(digits):
     X, y = digits()
     clf = MLPClassifier(
         hidden_layer_sizes=(20,), early_stopping=True, learning_rate_init=0.01,
@@ -704,7 +687,8 @@ def test_early_stopping_with_internal_split():
     assert clf.t_ == clf.n_iter_ * (len(y) - 60)
 
 
-def test_validation_set_replaces_the_split_and_is_only_recorded_without_early_stopping():
+def test_validation_set_replaces_the_split_and_is_only_recorded_without_early_stopping(
+        diabetes):
     X, y = diabetes(n=442)
     X_tr, y_tr, X_val, y_val = X[:300], y[:300], X[300:], y[300:]
     kw = dict(hidden_layer_sizes=(50,), learning_rate_init=0.01, random_state=0)
@@ -733,7 +717,7 @@ def test_validation_set_replaces_the_split_and_is_only_recorded_without_early_st
     assert early.t_ == n * len(y_tr)
 
 
-def test_validation_set_with_lbfgs_raises():
+def test_validation_set_with_lbfgs_raises(iris):
     X, y = iris()
     with pytest.raises(ValueError, match="solver='lbfgs' has no epochs"):
         MLPClassifier(solver="lbfgs").fit(X, y, X_val=X, y_val=y)
@@ -741,7 +725,7 @@ def test_validation_set_with_lbfgs_raises():
         MLPClassifier(solver="sgd").fit(X, y, X_val=X)
 
 
-def test_validation_set_with_unknown_labels_raises():
+def test_validation_set_with_unknown_labels_raises(iris):
     X, y = iris()
     with pytest.raises(ValueError, match="classes not in"):
         MLPClassifier(max_iter=2).fit(X[y < 2], y[y < 2], X_val=X, y_val=y)
@@ -750,7 +734,7 @@ def test_validation_set_with_unknown_labels_raises():
 # --------------------------------------------------------------- warm start, partial_fit
 @ignore_convergence
 @pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
-def test_warm_start_continues_like_scikit_learn(solver):
+def test_warm_start_continues_like_scikit_learn(solver, iris):
     X, y = iris()
     kw = dict(hidden_layer_sizes=(5,), activation="tanh", solver=solver, max_iter=10,
               random_state=0, shuffle=False, batch_size=len(y), learning_rate_init=0.1,
@@ -771,7 +755,7 @@ def test_warm_start_continues_like_scikit_learn(solver):
 
 
 @ignore_convergence
-def test_warm_start_plain_sgd_equals_one_longer_fit():
+def test_warm_start_plain_sgd_equals_one_longer_fit(iris):
     X, y = iris()
     kw = dict(hidden_layer_sizes=(5,), activation="tanh", solver="sgd", momentum=0.0,
               random_state=0, shuffle=False, batch_size=len(y), learning_rate_init=0.2,
@@ -787,7 +771,7 @@ def test_warm_start_plain_sgd_equals_one_longer_fit():
     assert warm.n_iter_ == 4 and once.n_iter_ == 8
 
 
-def test_warm_start_rejects_a_new_architecture():
+def test_warm_start_rejects_a_new_architecture(iris):
     X, y = iris()
     clf = MLPClassifier((5,), solver="lbfgs", max_iter=5, warm_start=True)
     with pytest.warns(ConvergenceWarning):
@@ -798,7 +782,7 @@ def test_warm_start_rejects_a_new_architecture():
 
 
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
-def test_partial_fit_is_one_pass_like_scikit_learn(solver):
+def test_partial_fit_is_one_pass_like_scikit_learn(solver, iris):
     X, y = iris()
     kw = dict(hidden_layer_sizes=(5,), activation="tanh", solver=solver,
               random_state=0, shuffle=False, batch_size=50, learning_rate_init=0.1)
@@ -815,7 +799,7 @@ def test_partial_fit_is_one_pass_like_scikit_learn(solver):
     assert len(ours.loss_curve_) == 3
 
 
-def test_regressor_partial_fit_is_one_pass():
+def test_regressor_partial_fit_is_one_pass(diabetes):
     X, y = diabetes()
     kw = dict(hidden_layer_sizes=(5,), random_state=0, shuffle=False, batch_size=40)
     ours, ref = MLPRegressor(**kw), SkMLPRegressor(**kw)
@@ -828,7 +812,7 @@ def test_regressor_partial_fit_is_one_pass():
     assert_allclose(ours.predict(X), ref.predict(X), atol=1e-10)
 
 
-def test_best_loss_is_the_lowest_of_the_whole_curve_across_calls():
+def test_best_loss_is_the_lowest_of_the_whole_curve_across_calls(iris):
     """best_loss_ follows the whole loss curve through partial_fit calls, warm starts,
     a fit whose early stopping leaves it None, and an L-BFGS fit in between."""
     X, y = iris()
@@ -869,7 +853,7 @@ def test_partial_fit_is_unavailable_for_lbfgs(cls):
     assert hasattr(cls(solver="sgd"), "partial_fit")
 
 
-def test_classifier_partial_fit_checks_classes():
+def test_classifier_partial_fit_checks_classes(iris):
     X, y = iris()
     with pytest.raises(ValueError, match="classes must be passed on the first call"):
         MLPClassifier().partial_fit(X, y)
@@ -883,7 +867,7 @@ def test_classifier_partial_fit_checks_classes():
 # --------------------------------------------------------------- verbose, dtypes, sparse
 @ignore_convergence
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
-def test_verbose_prints_one_line_per_epoch_with_the_loss(solver, capsys):
+def test_verbose_prints_one_line_per_epoch_with_the_loss(solver, capsys, iris):
     X, y = iris()
     clf = MLPClassifier(
         hidden_layer_sizes=(5,), solver=solver, max_iter=7, random_state=0, verbose=True
@@ -895,7 +879,7 @@ def test_verbose_prints_one_line_per_epoch_with_the_loss(solver, capsys):
         assert f"loss = {loss:.8f}" in line
 
 
-def test_verbose_reports_the_validation_score(capsys):
+def test_verbose_reports_the_validation_score(capsys, iris):
     X, y = iris()
     clf = MLPClassifier(
         hidden_layer_sizes=(5,), max_iter=200, early_stopping=True, n_iter_no_change=2,
@@ -907,7 +891,7 @@ def test_verbose_reports_the_validation_score(capsys):
         assert f"validation score = {score:.6f}" in line
 
 
-def test_not_verbose_prints_nothing(capsys):
+def test_not_verbose_prints_nothing(capsys, iris):
     X, y = iris()
     MLPClassifier(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=300).fit(X, y)
     assert capsys.readouterr().out == ""
@@ -915,7 +899,7 @@ def test_not_verbose_prints_nothing(capsys):
 
 @ignore_convergence
 @pytest.mark.parametrize("solver", ["lbfgs", "adam"])
-def test_float32_input_gives_float32_weights_and_outputs(solver):
+def test_float32_input_gives_float32_weights_and_outputs(solver, diabetes, digits):
     X, y = digits(n=200)
     X32 = X.astype(np.float32)
     kw = dict(hidden_layer_sizes=(10,), solver=solver, max_iter=20, random_state=0)
@@ -938,7 +922,7 @@ def test_float32_input_gives_float32_weights_and_outputs(solver):
 
 @ignore_convergence
 @pytest.mark.parametrize("fmt", ["csr", "csc"])
-def test_sparse_input_gives_the_same_predictions_as_dense(fmt):
+def test_sparse_input_gives_the_same_predictions_as_dense(fmt, diabetes, digits):
     X, y = digits()
     X_sparse = sp.csr_matrix(X).asformat(fmt)
     assert X_sparse.format == fmt
@@ -961,7 +945,7 @@ def test_sparse_input_gives_the_same_predictions_as_dense(fmt):
     )
 
 
-def test_lbfgs_stops_on_its_function_budget_with_a_warning():
+def test_lbfgs_stops_on_its_function_budget_with_a_warning(iris):
     X, y = iris()
     clf = MLPClassifier(hidden_layer_sizes=(8,), solver="lbfgs", max_fun=7, random_state=0)
     with pytest.warns(ConvergenceWarning, match="max_fun=7"):
@@ -976,7 +960,7 @@ def test_lbfgs_stops_on_its_function_budget_with_a_warning():
     assert unbounded.loss_ < clf.loss_
 
 
-def test_lbfgs_stops_on_its_iteration_budget_with_a_warning():
+def test_lbfgs_stops_on_its_iteration_budget_with_a_warning(iris):
     X, y = iris()
     clf = MLPClassifier(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=3, random_state=0)
     with pytest.warns(ConvergenceWarning, match="max_iter=3"):
@@ -987,7 +971,7 @@ def test_lbfgs_stops_on_its_iteration_budget_with_a_warning():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_predictions_do_not_depend_on_the_input_container(dtype):
+def test_predictions_do_not_depend_on_the_input_container(dtype, iris):
     # A float ndarray takes a short validation path; lists, Fortran-ordered arrays and
     # integers go through scikit-learn's. All must agree exactly.
     X, y = iris()

@@ -1,21 +1,26 @@
-"""The cumulative L1 penalty of the perceptrons' online loops (Tsuruoka et al., 2009).
+"""The L1 and elastic-net penalties: the cumulative L1 step (Tsuruoka et al., 2009).
 
 Each unit keeps u, the total L1 shrinkage a weight could have received (``eta * l1``
 per step), each weight q, the signed shrinkage it did receive; after each step a
 positive weight moves to max(0, w - (u + q)), a negative one to min(0, w + (u - q)).
 A weight held at zero keeps its debt, so a later kick smaller than the debt leaves it
-at zero. Checked by hand on a few samples, on the sparsity scikit-learn's Perceptron
-reaches, and across calls.
+at zero. Checked by hand, in the mini-batch optimizers (SGD; Adam in its own metric)
+and in the perceptrons' online loops (dense, sparse and the plain-numpy reference); on
+the exact zeros it gives and the sparsity scikit-learn's Perceptron reaches; in the
+reported loss; and across calls. The penalty's gradients are checked in
+inspection/test_gradient_check.py.
 """
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
 
-from skperceptron import PerceptronClassifier
+from skperceptron import MLPClassifier, PerceptronClassifier, PerceptronRegressor
 from skperceptron._engine import losses
 from skperceptron._training import online as _online
 from skperceptron._training import online_loops
@@ -23,9 +28,54 @@ from skperceptron._engine.activations import get_activation
 from skperceptron._utils.speed import HAVE_NUMBA
 from skperceptron._engine.losses import get_loss
 from skperceptron._engine.network import Network, Parameters
+from skperceptron._engine.optimizers import SGD, Adam
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
+
+# ------------------------------------------------- the mini-batch optimizers' step
+def test_soft_threshold_step_by_hand():
+    theta = np.array([0.5, -0.05, 0.02, -0.3, 0.04])  # 4 weights, then a bias
+    grad = np.array([0.1, 0.0, 0.0, -0.2, 0.5])
+    lr, l1 = 0.1, 0.6  # threshold lr * l1 = 0.06 on the weights, none on the bias
+    sgd = SGD(5, np.float64, learning_rate_init=lr)
+    sgd.step(theta, grad, 0.0, 4, l1)
+    # after the gradient step: [0.49, -0.05, 0.02, -0.28 | 0.04 - 0.05]
+    assert_allclose(theta, [0.49 - 0.06, 0.0, 0.0, -0.28 + 0.06, -0.01], rtol=1e-14)
+    assert theta[1] == 0 and theta[2] == 0
+
+
+def test_a_weight_at_zero_keeps_its_l1_debt():
+    # Cumulative L1: u is what a weight could have received (0.2 a step), q what it
+    # did. A weight that reached zero owes u + q, and a later gradient step smaller than
+    # that leaves it at zero.
+    theta = np.array([0.05, 1.0])  # 1 weight, then a bias
+    sgd = SGD(2, np.float64, learning_rate_init=0.1)
+    sgd.step(theta, np.zeros(2), 0.0, 1, 2.0)  # u 0.2: w 0.05 -> 0, q -0.05
+    owed = lambda: sgd.l1_total[0] + sgd.l1_applied[0]  # noqa: E731
+    assert theta[0] == 0 and owed() == pytest.approx(0.15, rel=1e-14)
+    sgd.step(theta, np.array([-3.0, 0.0]), 0.0, 1, 2.0)  # kick +0.3 < 0.15 + 0.2 owed
+    assert theta[0] == 0 and owed() == pytest.approx(0.05, rel=1e-12)
+    sgd.step(theta, np.array([-4.0, 0.0]), 0.0, 1, 2.0)  # kick +0.4 > 0.05 + 0.2 owed
+    assert theta[0] == pytest.approx(0.15, rel=1e-12) and owed() == pytest.approx(0, abs=1e-15)
+    assert theta[1] == 1.0  # the bias is never penalised
+
+
+def test_adam_proximal_step_uses_adam_s_metric():
+    theta = np.array([0.5, -0.001, 1.0])  # 2 weights, then a bias
+    grad = np.array([0.2, 0.1, 0.3])
+    adam = Adam(3, np.float64, learning_rate_init=0.01)
+    adam.step(theta, grad, 0.0, 2, 0.5)
+    lr = 0.01 * np.sqrt(1 - 0.999) / (1 - 0.9)
+    m, v = 0.1 * grad, 0.001 * grad**2
+    expected = np.array([0.5, -0.001, 1.0]) - lr * m / (np.sqrt(v) + 1e-8)
+    c = lr * 0.5 / (np.sqrt(v[:2]) + 1e-8)
+    expected[:2] = np.sign(expected[:2]) * np.maximum(np.abs(expected[:2]) - c, 0)
+    assert_allclose(theta, expected, rtol=1e-14)
+    assert theta[1] == 0
+
+
+# ------------------------------------------------------ the per-sample loops' step
 # One unit, two features, no bias, the perceptron rule with eta = 1 and c = eta l1 =
 # 0.5; every sample has y = 1, so a mistake (x . w <= 0) adds x to w. Dyadic numbers:
 # every value below is exact.
@@ -109,6 +159,35 @@ def test_a_weight_that_changes_sign_owes_what_it_was_refunded(form):
         assert (got[0][0], got[1], got[2][0]) == (w, u, q)
 
 
+@pytest.mark.parametrize("alpha", [0.0, 0.01])
+def test_dense_l1_loop_matches_the_plain_numpy_reference(alpha, single_layer_problem):
+    X, Y, W, b, sw = single_layer_problem(np.float64)
+    network = Network((6, 3), (), get_activation("identity"))
+    loss = get_loss("hinge")
+    params = Parameters.from_layers([W], [b], np.float64)
+    reference = params.copy()
+    order = np.random.RandomState(1).permutation(40)
+    # (u, q), carried over from epoch to epoch
+    owed_t = (np.zeros(3), np.zeros((3, 6)))
+    owed_reference = (np.zeros(3), np.zeros((6, 3)))
+    for _ in range(3):
+        W_t = np.ascontiguousarray(params.coefs[0].T)
+        value, _ = _online.online_epoch(W_t, params.intercepts[0], X, Y, sw, order, 0.05,
+                                        alpha, losses.HINGE, True, 1.0, 1e-16, True, 0.02,
+                                        None, owed_t)
+        params.coefs[0][...] = W_t.T
+        expected = _online.reference_epoch(network, loss, reference, X, Y, sw, order, 0.05,
+                                           alpha, l1=0.02, l1_state=owed_reference)
+        # Dot products summed in another order (float64 against BLAS): 120 steps.
+        assert value == pytest.approx(expected, rel=1e-12)
+    assert_allclose(params.flat, reference.flat, rtol=1e-12, atol=1e-14)
+    assert_array_equal(params.coefs[0] == 0, reference.coefs[0] == 0)
+    assert_allclose(owed_t[0], owed_reference[0], rtol=1e-12)
+    assert_allclose(owed_t[1].T, owed_reference[1], rtol=1e-12, atol=1e-14)
+    assert (owed_reference[1] != 0).any()
+
+
+# --------------------------------------------------------------------- exact zeros
 def _standardised_problem():
     from sklearn.datasets import make_classification
     from sklearn.model_selection import train_test_split
@@ -136,6 +215,86 @@ def test_l1_zeroes_the_noise_features_as_scikit_learn_does():
     assert ours.score(X_test, y_test) >= theirs.score(X_test, y_test) - 0.05
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
+def test_l1_gives_exact_zeros(penalty, sparse):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 30))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)  # 28 features carry nothing
+    X = sp.csr_matrix(X) if sparse else X
+    # Each hinge step moves a weight by ~eta0 |x| ~ 0.1 and each threshold by
+    # eta0 alpha = 0.02: the noise features end at 0 at least as often as not.
+    clf = PerceptronClassifier(penalty=penalty, alpha=0.2, l1_ratio=0.9, loss="hinge",
+                               eta0=0.1, max_iter=20, random_state=0).fit(X, y)
+    assert (clf.coef_ == 0).sum() >= 8
+    assert np.all(clf.coef_[0, :2] > 0)
+    unpenalised = PerceptronClassifier(loss="hinge", eta0=0.1, max_iter=20,
+                                       random_state=0).fit(X, y)
+    assert (unpenalised.coef_ == 0).sum() == 0
+
+
+@pytest.mark.parametrize("solver, lr, alpha", [("sgd", 0.1, 3.0), ("adam", 0.01, 0.1)])
+def test_l1_gives_exact_zeros_and_l2_none(digits, solver, lr, alpha):
+    X, y = digits(400)
+    kw = dict(hidden_layer_sizes=(32,), solver=solver, learning_rate_init=lr, alpha=alpha,
+              max_iter=20, random_state=0)
+    l1 = MLPClassifier(penalty="l1", **kw).fit(X, y)
+    l2 = MLPClassifier(penalty="l2", **kw).fit(X, y)
+    zeros = np.mean(np.concatenate([W.ravel() for W in l1.coefs_]) == 0)
+    assert zeros > 0.1  # (0.16 and 0.36 when written)
+    assert not any((W == 0).any() for W in l2.coefs_)
+    assert l1.score(X, y) > 0.95
+
+
+# -------------------------------------------------- the penalty's names and its loss
+def test_penalty_names_agree_with_each_other(digits, flat_weights):
+    X, y = digits(400)
+    def fit(**params):
+        params = {"alpha": 0.3, **params}
+        return flat_weights(MLPClassifier((8,), max_iter=5, random_state=0, **params).fit(X, y))
+
+    assert_array_equal(fit(penalty="elasticnet", l1_ratio=0.0), fit(penalty="l2"))
+    assert_array_equal(fit(penalty="elasticnet", l1_ratio=1.0), fit(penalty="l1"))
+    assert_array_equal(fit(penalty=None), fit(alpha=0.0))
+    assert_array_equal(fit(), fit(penalty="l2"))
+
+
+def test_penalty_none_ignores_alpha_and_l2_keeps_the_former_meaning():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(50, 4))
+    y = X @ [1.0, 2.0, 0.0, -1.0]
+    common = dict(max_iter=5, tol=None, random_state=0)
+    assert_array_equal(PerceptronRegressor(alpha=1.0, **common).fit(X, y).coef_,
+                       PerceptronRegressor(alpha=0.0, **common).fit(X, y).coef_)
+    penalised = PerceptronRegressor(penalty="l2", alpha=1.0, **common).fit(X, y)
+    assert np.linalg.norm(penalised.coef_) < 0.9 * np.linalg.norm(
+        PerceptronRegressor(**common).fit(X, y).coef_)
+
+
+def test_l1_penalty_enters_the_reported_loss(digits):
+    X, y = digits(400)
+    kw = dict(hidden_layer_sizes=(8,), max_iter=1, shuffle=False, batch_size=400,
+              random_state=0)
+    plain = MLPClassifier(alpha=0.0, **kw)
+    plain.fit(X, y)
+    start = MLPClassifier(alpha=0.0, **kw)._gradient_problem(X, y)[2]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        l1 = MLPClassifier(penalty="l1", alpha=2.0, **kw).fit(X, y)
+    # One batch: the loss reported is that of the starting weights, plus alpha |W| / n.
+    expected = plain.loss_ + 2.0 * np.abs(start.weights).sum() / 400
+    assert_allclose(l1.loss_, expected, rtol=1e-12)
+
+
+def test_l1_fits_run_in_the_online_loop(epoch_runners):
+    X = np.random.RandomState(0).normal(size=(30, 3))
+    y = (X[:, 0] > 0).astype(int)
+    PerceptronClassifier(penalty="l1", max_iter=3, tol=None).fit(X, y)
+    PerceptronClassifier(penalty="elasticnet", average=True, max_iter=3, tol=None).fit(X, y)
+    assert epoch_runners == ["OnlineEpochs", "OnlineEpochs"]
+
+
+# ------------------------------------------------------------- the debts across calls
 def _rows(sparse):
     rng = np.random.RandomState(0)
     X = rng.normal(size=(100, 8))
