@@ -117,6 +117,7 @@ def _search_results(search, X, y, n_jobs):
     return search.cv_results_["mean_test_score"], search.best_params_, search.best_estimator_
 
 
+@pytest.mark.slow  # a few seconds (a subprocess, a memory map, a parallel search)
 @pytest.mark.parametrize(
     "search",
     [

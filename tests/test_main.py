@@ -193,6 +193,7 @@ def test_format_table_aligns_columns():
     assert header == "name    value"
 
 
+@pytest.mark.slow  # a few seconds (a subprocess, a memory map, a parallel search)
 def test_command_line_quick_run():
     completed = subprocess.run(
         [sys.executable, "-m", "skperceptron", "--quick"],

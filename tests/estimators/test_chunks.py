@@ -142,6 +142,7 @@ def _resident_bytes(path):
     return total
 
 
+@pytest.mark.slow  # a few seconds (a subprocess, a memory map, a parallel search)
 @pytest.mark.skipif(not os.path.exists("/proc/self/smaps"), reason="reads Linux's smaps")
 @pytest.mark.parametrize(
     "estimator, shuffle",
