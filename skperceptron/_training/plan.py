@@ -66,5 +66,5 @@ class Plan:
 
     def scaled(self, penalty):
         """The same plan with the penalty for mean-1 sample weights
-        (``data.scaled``)."""
-        return replace(self, penalty=penalty)
+        (``data.scaled``); itself when that penalty is its own (no sample weights)."""
+        return self if penalty == self.penalty else replace(self, penalty=penalty)
