@@ -14,10 +14,10 @@ trains the same network with each on one data set.
 # %%
 # Each activation and its derivative
 # ----------------------------------
-# The network's code keeps one object per activation in ``skperceptron._engine.activations``
-# (a private module, read here for its numbers): ``value(Z)`` is ``f``, and
-# ``derivative(A)`` is ``f'`` computed from the *output* ``A = f(Z)``, which the
-# forward pass has kept anyway (for the logistic, ``f' = A (1 - A)``). Central finite
+# The network's code keeps one object per activation in
+# ``skperceptron._engine.activations`` (a private module, read here for its numbers):
+# ``value(Z)`` is ``f``, and ``derivative(A)`` is ``f'`` computed from the *output*
+# ``A = f(Z)``, which the forward pass has kept anyway (for the logistic, ``f' = A (1 - A)``). Central finite
 # differences of ``value`` check each derivative.
 import warnings
 

@@ -20,8 +20,8 @@ activations layer by layer at the start, then trains one deep network from each.
 # ---------------------------------------------
 # A stack of 10 hidden layers of 64 units, fed the standardized digits (64 pixels,
 # each with mean 0 and variance 1). ``initialize_layers`` from the private module
-# ``skperceptron._engine.initializers`` is the function ``fit`` calls to draw the starting
-# weights; the forward pass ``A = f(A W + b)`` is written out, and the standard
+# ``skperceptron._engine.initializers`` is the function ``fit`` calls to draw the
+# starting weights; the forward pass ``A = f(A W + b)`` is written out, and the standard
 # deviation of each layer's output is recorded.
 import warnings
 
