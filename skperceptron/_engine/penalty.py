@@ -25,8 +25,10 @@ q the signed shrinkage it did receive, and::
 A weight away from zero moves by c, the soft-thresholding (proximal) step of the L1
 term, and stops at 0 rather than cross it. A weight that gradient noise pushes across
 zero owes back what it received on the other side, so a push smaller than that debt
-leaves it at zero: that is what keeps weights at exactly zero. u and q are float64
-whatever the weights' dtype.
+leaves it at zero: that is what keeps weights at exactly zero. With an L2 term too
+(elastic net), L2 shrinks the weights but not u nor q, as in scikit-learn's SGD: the
+debt of a weight held at zero keeps growing. u and q are float64 whatever the weights'
+dtype.
 """
 
 from dataclasses import dataclass

@@ -291,15 +291,13 @@ def reference_epoch(network, loss, params, X, Y, sample_weight, order, eta, alph
     net input from ``_engine.network.output_gradient`` (the loss through the output
     activation), then plain SGD with the L2 term and, with ``l1``, the cumulative L1
     rule with ``l1_state = (u, q)`` (float64, u per unit, q laid out as W; None:
-    zeros): u and q shrink with the L2 term, u grows by ``eta * l1``, and each weight
-    pays (``cumulative_l1``). Slow; for tests. Updates ``params`` and ``l1_state`` in
+    zeros): u grows by ``eta * l1``, and each weight pays (``cumulative_l1``). Slow; for tests. Updates ``params`` and ``l1_state`` in
     place and returns the epoch's mean objective (with ``l1``, without the penalty, as
     the loops).
     """
     W, b = params.coefs[0], params.intercepts[0]
     dtype = W.dtype.type
     threshold = np.float64(dtype(eta) * dtype(l1))
-    shrink = 1.0 - np.float64(dtype(eta)) * np.float64(dtype(alpha))
     u, q = (np.zeros(W.shape[1]), np.zeros(W.shape)) if l1_state is None else l1_state
     total = 0.0
     for i in order:
@@ -313,8 +311,7 @@ def reference_epoch(network, loss, params, X, Y, sample_weight, order, eta, alph
         dZ = output_gradient(network, loss, y, P, sw)  # (1, n_outputs): w_i dl/dz
         W -= dtype(eta) * (x.T @ dZ + dtype(alpha) * W)
         if l1:
-            u[...] = shrink * u + threshold
-            q *= shrink
+            u += threshold
             after, q[...] = plain(cumulative_l1)(W.astype(np.float64), q, u)
             W[...] = after
         if network.fit_intercept:

@@ -21,14 +21,15 @@ differ only in how they read a row, and so how they keep the weights:
   an update costs them, not the number of features. What would touch every weight is
   deferred, exactly in maths: each unit's weights are kept as ``w_j = scale_j v_j``
   (the L2 term multiplies ``scale_j`` alone); the L1 debts of a weight are paid when a
-  row next reads it (in v units: u grows by c / scale_j per step, so one payment with
-  the summed u moves the weight as paying step by step does); and the average's sum is
-  kept as ``sums + S_j v_j - R_j`` (``S_j`` sums the scales of the steps averaged, and
-  a change d of ``v_fj`` adds ``S_j d`` to ``R_fj``). At the end of the epoch every
-  weight pays and the scales are folded in; with averaging the scale is folded sooner
-  (below 1e-3, against 1e-9), since ``S v`` grows as 1 / scale while the sum does not,
-  and every weight pays at every step (a lazy payment would change the weights of past
-  steps after they entered the average);
+  row next reads it (u and q stay in w units, the threshold in v units is (u + q) /
+  scale_j, and one payment with the summed u moves the weight as paying step by step
+  does, as in scikit-learn's ``l1penalty``); and the average's sum is kept as ``sums +
+  S_j v_j - R_j`` (``S_j`` sums the scales of the steps averaged, and a change d of
+  ``v_fj`` adds ``S_j d`` to ``R_fj``). At the end of the epoch every weight pays and
+  the scales are folded in; with averaging the scale is folded sooner (below 1e-3,
+  against 1e-9), since ``S v`` grows as 1 / scale while the sum does not, and every
+  weight pays at every step (a lazy payment would change the weights of past steps
+  after they entered the average);
 - ``csr_one_unit_epoch``: one unit without penalty or average (binary text
   classification), written out: the general CSR loop's bookkeeping per unit makes
   that fit measurably slower (W7 of ``benchmarks/bench.py`` times it both ways;
@@ -37,8 +38,9 @@ differ only in how they read a row, and so how they keep the weights:
   serves one unit as well: written out for one unit, it was not 10% faster on W4.)
 
 The cumulative L1 rule's debts (u, q) are float64 and carried from call to call
-(``OnlineState``); with the L2 term they shrink with the weights, by (1 - eta alpha)
-a step. Averaged SGD keeps the sum of the weights after each step from the sample
+(``OnlineState``). As in scikit-learn's SGD, the L2 term shrinks the weights but not
+the debts: u keeps growing by c a step, so a weight held at zero owes ever more and
+elastic net gives as many zeros as scikit-learn's. Averaged SGD keeps the sum of the weights after each step from the sample
 ``start`` on: ``counts = [start, samples seen]``. Adding all the weights to the sum at
 every step would cost a pass even when nothing moved, so in the dense loop too the sum
 is kept as ``sums + S w - R`` and made plain at the end of the call.
@@ -115,17 +117,16 @@ def _dense_step(w, x, eta, step, alpha):
 
 
 @jit
-def _dense_tracked_step(w, x, eta, step, alpha, threshold, shrink, total, applied, record,
-                        j, averaged):
+def _dense_tracked_step(w, x, eta, step, alpha, threshold, total, applied, record, j,
+                        averaged):
     """``_dense_step``, then the cumulative L1 step with the unit's ``total`` (u, this
-    step's included) and the weights' ``applied`` (q, shrunk by the L2 term first), and
-    each change d of a weight added as S d to unit j's row of ``record`` (R;
-    ``averaged`` = S)."""
+    step's included) and the weights' ``applied`` (q), and each change d of a weight
+    added as S d to unit j's row of ``record`` (R; ``averaged`` = S)."""
     for f in range(w.shape[0]):
         before = w[f]
         w[f] = before - eta * penalised(x[f] * step, before, alpha)
         if threshold != 0:
-            paid, q = cumulative_l1(np.float64(w[f]), shrink * applied[f], total)
+            paid, q = cumulative_l1(np.float64(w[f]), applied[f], total)
             w[f] = paid
             applied[f] = q
         if averaged != 0:
@@ -162,7 +163,6 @@ def online_epoch(W_t, b, X, Y, sample_weight, order, eta, alpha, rule, fit_inter
     record = np.zeros(sums.shape)  # R of the running sum S w - R, one row per unit
     steps_averaged = 0.0  # S: steps of this call inside the average
     threshold = np.float64(eta * l1)  # c, the step's L1 shrinkage (weights' dtype)
-    shrink = 1.0 - np.float64(eta) * np.float64(alpha)  # L2's factor, for u and q
     n_samples = order.shape[0]
     total = 0.0
     all_zero = alpha == 0 and l1 == 0
@@ -194,9 +194,9 @@ def online_epoch(W_t, b, X, Y, sample_weight, order, eta, alpha, rule, fit_inter
             if l1 != 0 or steps_averaged != 0:
                 if alpha != 0 or l1 != 0 or step != 0:
                     if l1 != 0:
-                        totals[j] = shrink * totals[j] + threshold
-                    _dense_tracked_step(w, x, eta, step, alpha, threshold, shrink,
-                                        totals[j], applied[j], record, j, steps_averaged)
+                        totals[j] = totals[j] + threshold
+                    _dense_tracked_step(w, x, eta, step, alpha, threshold, totals[j],
+                                        applied[j], record, j, steps_averaged)
             else:
                 _dense_step(w, x, eta, step, alpha)
             if step != 0:
@@ -248,12 +248,15 @@ def _sample_steps(total, w_i, losses, g, steps, moving, alpha, scale, squares):
 
 
 @jit
-def _pay(W, f, j, U, q, record, S):
-    """Weight (f, j) pays its L1 debt by the cumulative rule, in v units."""
+def _pay(W, f, j, U, q, record, S, scale):
+    """Weight (f, j) pays its L1 debt by the cumulative rule: the weight in v units,
+    its debts u (``U``) and q in w units, so the threshold in v units is divided by
+    the unit's scale."""
     before = W[f, j]
-    paid, applied = cumulative_l1(np.float64(before), q[f, j], U[j])
+    s = scale[j]
+    paid, applied = cumulative_l1(np.float64(before), q[f, j] / s, U[j] / s)
     W[f, j] = paid
-    q[f, j] = applied
+    q[f, j] = applied * s
     if S[j] != 0:
         record[f, j] += S[j] * (np.float64(W[f, j]) - np.float64(before))
 
@@ -262,30 +265,28 @@ def _pay(W, f, j, U, q, record, S):
 def _fold_unit(W, j, scale, U, q, sums, record, S, squares):
     """Bring unit j's weights up to date and plain: the L1 debts paid (when ``q`` is
     kept), the running sum into ``sums`` (when averaging), then the scale, into the
-    weights, U_j and q_j."""
+    weights (the debts are in w units already)."""
     lazy, averaged = q.shape[0] > 0, sums.shape[0] > 0
     total = 0.0
     for f in range(W.shape[0]):
         if lazy:
-            _pay(W, f, j, U, q, record, S)
-            q[f, j] = scale[j] * q[f, j]
+            _pay(W, f, j, U, q, record, S, scale)
         if averaged:
             sums[f, j] += S[j] * np.float64(W[f, j]) - record[f, j]
             record[f, j] = 0.0
         W[f, j] = scale[j] * W[f, j]
         total += np.float64(W[f, j]) * np.float64(W[f, j])
-    U[j] = scale[j] * U[j]
     S[j], scale[j], squares[j] = 0.0, 1.0, total
 
 
 @jit
-def _catch_up(W, columns, start, end, U, q, record, S):
+def _catch_up(W, columns, start, end, U, q, record, S, scale):
     """The row's weights pay the L1 debts they owe."""
     for c in range(start, end):
         f = columns[c]
         for j in range(W.shape[1]):
             if W[f, j] != 0:
-                _pay(W, f, j, U, q, record, S)
+                _pay(W, f, j, U, q, record, S, scale)
 
 
 @jit
@@ -364,7 +365,7 @@ def csr_epoch(W, b, values, columns, indptr, Y, sample_weight, order, eta, alpha
     scale, squares, factors = np.ones(n_outputs), np.zeros(n_outputs), np.zeros(n_outputs)
     U, S = np.zeros(n_outputs), np.zeros(n_outputs)
     q = np.zeros((n_features, n_outputs) if l1 != 0 else (0, 0))
-    if l1 != 0:  # scale 1: w units
+    if l1 != 0:  # the debts, in w units
         U[:] = totals
         q[:, :] = applied
     record = np.zeros(sums.shape if averaged else (0, 0))
@@ -384,7 +385,7 @@ def csr_epoch(W, b, values, columns, indptr, Y, sample_weight, order, eta, alpha
         seen += 1
         w_i = np.float64(sample_weight[i])
         if lazy:
-            _catch_up(W, columns, row_start, row_end, U, q, record, S)
+            _catch_up(W, columns, row_start, row_end, U, q, record, S, scale)
         _net_inputs(values, columns, row_start, row_end, W, b, scale, z)
         _rules(rule, Y[i], z, g, losses, delta, eps)
         # With L1 the penalty is measured per epoch, not per step.
@@ -400,11 +401,11 @@ def csr_epoch(W, b, values, columns, indptr, Y, sample_weight, order, eta, alpha
                   alpha, factors, record, S, squares)
         if l1 != 0:
             for j in range(n_outputs):
-                U[j] += np.float64(threshold) / scale[j]  # c in v units
+                U[j] += np.float64(threshold)
             if not lazy:
                 for f in range(n_features):
                     for j in range(n_outputs):
-                        _pay(W, f, j, U, q, record, S)
+                        _pay(W, f, j, U, q, record, S, scale)
         if fit_intercept:
             for m in range(n_moving):
                 b[moving[m]] -= eta * steps[moving[m]]

@@ -14,6 +14,15 @@ overwrite the old ones::
 
     python tests/data/write_saved_models.py v0.1.0 models
     python tests/data/write_saved_models.py 0510102 regularised_models
+
+When a training rule changes on purpose, the saved models it concerns still load and
+predict as they did, but continue training by the new rule: record those
+continuations, made by the new code from the saved files, with::
+
+    python tests/data/write_saved_models.py 0510102 --continued-now NAME [NAME ...]
+
+which writes ``models_0510102_continued_now.npz`` (``tests/estimators/test_saved_models.py``
+lists the models in ``CHANGED_RULES``).
 """
 
 import pickle
@@ -142,5 +151,22 @@ def main(label, model_set):
     np.savez(HERE / f"models_{label}_expected.npz", **expected)
 
 
+def continued_now(label, names):
+    """Write the continuations of the saved models ``names`` of ``label``, loaded from
+    its pickle and trained on by the code installed now."""
+    fitted = pickle.loads((HERE / f"models_{label}.pkl").read_bytes())
+    X, labels, values = data()
+    expected = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for name in names:
+            for k, array in enumerate(continued(fitted[name], X, labels, values)):
+                expected[f"{name}/continued/{k}"] = array
+    np.savez(HERE / f"models_{label}_continued_now.npz", **expected)
+
+
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    if sys.argv[2] == "--continued-now":
+        continued_now(sys.argv[1], sys.argv[3:])
+    else:
+        main(*sys.argv[1:3])

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 
 from skperceptron import MLPClassifier, PerceptronClassifier, PerceptronRegressor
@@ -213,6 +214,71 @@ def test_l1_zeroes_the_noise_features_as_scikit_learn_does():
     # the weights here, this rule 73%; the proximal step zeroed none.
     assert np.mean(ours.coef_ == 0) >= 0.3
     assert ours.score(X_test, y_test) >= theirs.score(X_test, y_test) - 0.05
+
+
+def _sparsity(clf):
+    """(share of the weights at exactly zero, |w|_1) of a fitted linear model."""
+    return np.mean(clf.coef_ == 0), np.abs(clf.coef_).sum()
+
+
+@pytest.mark.skipif(not HAVE_NUMBA, reason="30 epochs of 1000 x 100: slow in Python")
+@pytest.mark.parametrize("layout", ["dense", "csr", "text"])
+def test_elastic_net_gives_scikit_learns_zeros_and_norm(layout):
+    from sklearn.linear_model import Perceptron
+
+    X, y = make_classification(n_samples=1000, n_features=100, n_informative=10,
+                               random_state=0)
+    if layout == "csr":
+        X = sp.csr_matrix(X)
+    elif layout == "text":  # most entries zero: the CSR loop pays its debts lazily
+        X = sp.csr_matrix(np.where(np.random.RandomState(1).rand(*X.shape) < 0.8, 0, X))
+    for l1_ratio in (0.15, 0.5):
+        for alpha in (1e-3, 1e-2):
+            ours, theirs = [], []
+            for seed in range(5):
+                kw = dict(penalty="elasticnet", alpha=alpha, l1_ratio=l1_ratio, tol=None,
+                          max_iter=30, random_state=seed)
+                ours.append(_sparsity(PerceptronClassifier(**kw).fit(X, y)))
+                theirs.append(_sparsity(Perceptron(**kw).fit(X, y)))
+            ours, theirs = np.array(ours), np.array(theirs)
+            # Within the run-to-run noise: the means of the five seeds differ by less
+            # than three standard errors of their difference.
+            error = np.sqrt(ours.var(axis=0, ddof=1) / 5 + theirs.var(axis=0, ddof=1) / 5)
+            gap = np.abs(ours.mean(axis=0) - theirs.mean(axis=0))
+            assert np.all(gap <= 3 * error), (l1_ratio, alpha, ours.mean(0), theirs.mean(0))
+
+
+def _paid(w, u, q):
+    """The cumulative L1 rule on one weight: (new weight, new q)."""
+    after = max(0.0, w - (u + q)) if w > 0 else (min(0.0, w + (u - q)) if w < 0 else w)
+    return after, q + (after - w)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_l2_shrinks_the_weights_but_not_the_l1_debts(sparse):
+    # Two samples, one feature, no intercept: the second sample's row is zero, so it
+    # only shrinks the weight by L2 and adds to the debt. The debt u grows by eta * l1
+    # a step and is never shrunk by the L2 factor, as in scikit-learn's SGD. A dense
+    # row touches the weight at every step, which pays after each one; the CSR row of
+    # the second sample does not touch it, and the weight pays what it owes in one
+    # amount at the end of the epoch (or when a row next reads it).
+    X = np.array([[1.0], [0.0]])
+    y = np.array([1.0, 0.0])
+    eta, l2, l1 = 0.1, 0.5, 0.05
+    reg = PerceptronRegressor(penalty="elasticnet", alpha=l2 + l1, l1_ratio=l1 / (l2 + l1),
+                              eta0=eta, fit_intercept=False, shuffle=False, tol=None,
+                              max_iter=1, weight_init="zeros")
+    reg.fit(sp.csr_matrix(X) if sparse else X, y)
+    w = eta * 1.0  # the first step: w - eta ((0 * 1 - 1) * 1 + l2 * 0)
+    u, q = eta * l1, 0.0
+    if not sparse:
+        w, q = _paid(w, u, q)
+    w *= 1 - eta * l2  # the second step: L2 alone
+    u += eta * l1
+    w, q = _paid(w, u, q)
+    assert reg.coef_[0, 0] == pytest.approx(w, rel=1e-12)
+    assert reg._online_state.debts.total[0] == pytest.approx(u, rel=1e-12)
+    assert reg._online_state.debts.applied[0, 0] == pytest.approx(q, rel=1e-12)
 
 
 @pytest.mark.parametrize("sparse", [False, True])

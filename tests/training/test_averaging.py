@@ -21,9 +21,12 @@ from skperceptron import PerceptronClassifier, PerceptronRegressor
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
+# (Elastic net without averaging is not here: L2 shrinks the weights but not the L1
+# debts, so the sparse loop's one payment of a debt a weight ran up while no row read
+# it differs from the dense loop's payments step by step, which L2 then shrinks, as in
+# scikit-learn's SGD: see engine/test_penalty.py.)
 PENALISED = [
     dict(penalty="l1", alpha=0.01),
-    dict(penalty="elasticnet", alpha=0.01, l1_ratio=0.5),
     dict(average=True),
     dict(average=7, penalty="l2", alpha=0.01),
     dict(average=True, penalty="elasticnet", alpha=0.01),
