@@ -11,6 +11,7 @@ and whether another epoch would move them (``at_fixed_point``).
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from .._engine.network import forward
 
@@ -82,3 +83,85 @@ def overflows(network, loss, params, X, workspace=None):
     if loss.on_scores:  # scores: (n_samples, n_outputs), the output layer's net input
         return bool(np.isnan(scores).any())
     return not np.isfinite(scores).all()
+
+
+#: How much of the dtype's largest value a bound on the net inputs may reach before the
+#: forward pass is run to see: the bound is computed in float64 with rounding of its own.
+_MARGIN = 0.5
+
+
+def max_row_norm(X, chunk=4096):
+    """max_i ||x_i||_2 over the rows of X (dense or sparse), in float64, a chunk of
+    rows at a time (no float64 copy of a whole float32 X)."""
+    if sp.issparse(X):
+        X = X.tocsr()
+        squares = np.asarray(X.multiply(X).sum(axis=1, dtype=np.float64)).ravel()
+        return float(np.sqrt(squares.max())) if squares.size else 0.0
+    norm = 0.0
+    for start in range(0, X.shape[0], chunk):
+        rows = np.asarray(X[start : start + chunk], dtype=np.float64)
+        norm = max(norm, float(np.sqrt(np.einsum("ij,ij->i", rows, rows).max(initial=0))))
+    return norm
+
+
+def _activation_bound(name, bound):
+    """A bound on |f(z)| for |z| <= ``bound`` (elementwise)."""
+    if name in ("logistic", "tanh", "softmax", "step"):
+        return np.minimum(bound, 1.0) if name == "tanh" else np.ones_like(bound)
+    if name == "elu":
+        return np.maximum(bound, 1.0)
+    if name == "softplus":
+        return bound + np.log(2.0)
+    if name == "exp":
+        return np.exp(np.minimum(bound, np.log(np.finfo(np.float64).max) - 1))
+    return bound  # identity, relu, leaky_relu
+
+
+def net_inputs_bounded(network, params, row_norm, limit):
+    """Whether no layer's net input can reach ``limit`` in absolute value on any row
+    of norm at most ``row_norm``, as prediction computes it: per unit,
+    |z_k| <= ||a||_2 ||W[:, k]||_2 + |b_k| (Cauchy-Schwarz, which bounds every partial
+    sum of the product too), carried through batch normalization's running statistics
+    and each activation's bound to the next layer."""
+    norm, units = row_norm, None
+    for layer in network.layers:
+        kind = type(layer).__name__
+        if kind == "Dense":
+            W = params.coefs[layer.index].astype(np.float64)
+            units = (norm * np.sqrt(np.einsum("ij,ij->j", W, W))
+                     + np.abs(params.intercepts[layer.index]))
+        elif kind == "BatchNorm":
+            i = layer.index
+            scale = np.abs(params.norm_scales[i]) / np.sqrt(
+                params.running_vars[i].astype(np.float64) + layer.epsilon)
+            units = ((units + np.abs(params.running_means[i])) * scale
+                     + np.abs(params.norm_shifts[i]))
+        elif kind == "Activate":
+            if not np.all(units < limit):
+                return False
+            norm = float(np.sqrt(np.sum(_activation_bound(layer.activation.name, units) ** 2)))
+    return True
+
+
+def overflows_on(network, loss, params, data, row_norm):
+    """Whether the weights overflow a layer on any row of the training ``data`` (whose
+    largest row norm is ``row_norm``), as prediction computes it: an infinite or NaN
+    hidden output or output-layer net input (for the perceptron and hinge losses, NaN
+    raw scores only: infinite ones still say which side a sample is on).
+
+    The loss of each batch was measured before its step, and a clipped loss (log-loss)
+    or a saturating output stays finite while weights grow without bound; and the
+    per-sample loops sum their net inputs in float64, where prediction computes in the
+    weights' dtype. So the weights an epoch ends on are judged once more: by a bound on
+    every net input (``net_inputs_bounded``, a pass over the weights), and only when
+    that bound reaches the dtype's largest value, by a forward pass over the data in
+    chunks (``overflows``).
+    """
+    limit = _MARGIN * float(np.finfo(params.dtype).max)
+    if net_inputs_bounded(network, params, row_norm, limit):
+        return False
+    chunk = min(4096, max(32, data.n_samples // 32))
+    for rows in iter_batches(data.n_samples, chunk):
+        if overflows(network, loss, params, data.take(rows)[0]):
+            return True
+    return False

@@ -27,7 +27,7 @@ from .plan import OnlineRule
 from .._engine.network import Parameters, output_gradient
 from .._engine.penalty import cumulative_l1, penalty_value
 from .._utils.speed import EpochOrders, plain
-from .epochs import EpochStats, at_fixed_point, overflows
+from .epochs import EpochStats, at_fixed_point, max_row_norm, overflows_on
 from .history import History
 from .online_loops import online_epoch, online_epoch_sparse
 
@@ -199,6 +199,7 @@ class OnlineEpochs:
         state = state or OnlineState()
         self.averaging, self.debts = state.averaging, state.debts if l1 else None
         self.orders = EpochOrders(data.n_samples)  # each epoch's, maybe drawn ahead
+        self.row_norm = None  # the training rows' largest norm, for the overflow check
         # No per-sample gradient leaves the compiled loop: the gradient norms are NaN
         # (and a single layer has no hidden layer to saturate).
         self.history = History(network)
@@ -224,14 +225,20 @@ class OnlineEpochs:
         if self.l1:  # the penalty at the epoch's end (see ``online_loops``)
             loss += penalty_value(W.astype(np.float64, copy=False).ravel(),
                                   float(self.alpha), float(self.l1))
-        last = self.X[order[-1:]]  # the overflow check of a mini-batch, on one sample
-        if not np.isfinite(loss) or overflows(self.network, self.loss, self.running, last):
+        if not np.isfinite(loss) or self._overflows():
             loss = np.nan
         if self.averaging is None:
             return EpochStats(float(loss), np.nan, bool(all_zero))
         self.averaging.publish(self.params)
         # The running weights stood still: a fixed point, though their average moves.
         return EpochStats(float(loss), np.nan, bool(all_zero), fixed_point=bool(all_zero))
+
+    def _overflows(self):
+        """Whether the weights the loop trains overflow a net input on a training row
+        (``epochs.overflows_on``; the rows' largest norm found at the first epoch)."""
+        if self.row_norm is None:
+            self.row_norm = max_row_norm(self.X)
+        return overflows_on(self.network, self.loss, self.running, self.data, self.row_norm)
 
     def _settings(self):
         return self.eta, self.alpha, self.rule, self.fit_intercept, self.delta, self.eps

@@ -417,3 +417,47 @@ def test_floating_point_error_state_is_restored_after_divergence(diabetes_as_loa
         MLPRegressor(solver="sgd", learning_rate_init=1e6, momentum=0.999,
                      max_iter=20, random_state=0).fit(X, y * 1e6)
     assert np.geterr() == before
+
+
+# The overflow of a net input in the weights' dtype: found by a generated input, where
+# the CSR loop (which sums its net inputs in float64) kept training weights whose
+# float32 predictions on the training data were infinite, while the dense loop stopped.
+_HUGE_ROWS = np.array([[5e17], [5e18], [0.0]], dtype=np.float32)
+_OVERFLOWING = [
+    (PerceptronRegressor, dict(loss=loss)) for loss in ("squared_error", "huber",
+                                                        "absolute_error")
+] + [
+    (PerceptronClassifier, dict(loss=loss)) for loss in ("perceptron", "hinge")
+] + [
+    (PerceptronClassifier, dict(activation="logistic", loss="log_loss")),
+]
+
+
+@pytest.mark.parametrize("layout", ["csr", "csc", "coo"])
+@pytest.mark.parametrize("cls, kwargs", _OVERFLOWING,
+                         ids=[f"{c.__name__}-{k.get('loss')}" for c, k in _OVERFLOWING])
+def test_dense_and_sparse_rows_reach_the_same_verdict_on_overflowing_weights(
+        cls, kwargs, layout):
+    import scipy.sparse as sp
+
+    y = [0.0, 0.0, 1.0] if cls is PerceptronRegressor else [0, 0, 1]
+    common = dict(kwargs, batch_size=1, max_iter=2, eta0=1000.0, tol=None,
+                  fit_intercept=False, shuffle=False, random_state=0,
+                  weight_init="glorot_normal")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dense = cls(**common).fit(_HUGE_ROWS, y)
+        sparse = cls(**common).fit(getattr(sp, f"{layout}_matrix")(_HUGE_ROWS), y)
+    assert sparse.stop_reason_ == dense.stop_reason_
+    assert sparse.n_iter_ == dense.n_iter_
+    for model in (dense, sparse):
+        # No fit ends on weights whose predictions on the training data overflow (raw
+        # scores of the perceptron and the hinge may be infinite, never NaN).
+        scores = (model.predict(_HUGE_ROWS) if cls is PerceptronRegressor
+                  else model.decision_function(_HUGE_ROWS))
+        if kwargs.get("loss") in ("perceptron", "hinge"):
+            assert not np.isnan(scores).any()
+        else:
+            assert np.isfinite(scores).all()
+        assert all(np.isfinite(v) and v <= np.finfo(np.float32).max
+                   for v in model.loss_curve_)
