@@ -57,8 +57,10 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
         self.classes_ = self._label_binarizer.classes_
         self._target_type = self._label_binarizer.y_type_
 
-    def _encode_targets(self, y, dtype):
-        return encode_labels(y, self.classes_, self._target_type, self._label_binarizer, dtype)
+    def _encode_targets(self, y, dtype, name="y"):
+        """{0, 1} columns of the labels; an unknown label is reported in ``name``."""
+        return encode_labels(y, self.classes_, self._target_type, self._label_binarizer,
+                             dtype, name=name)
 
     def _sample_weight(self, X, y, sample_weight):
         """Validated sample weights times the class weights, or None when all are 1."""
@@ -133,6 +135,32 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
             Predicted labels (an indicator matrix for multilabel targets).
         """
         return self._decode(self._output(X))
+
+    @input_doc
+    def decision_function(self, X):
+        """Score of each class: the output layer's net input, before its activation.
+
+        The raw scores the perceptron and hinge losses predict from; for the
+        log-loss, the logits, whose logistic function (softmax over the classes) is
+        ``predict_proba``, as in scikit-learn's ``LogisticRegression``. Tools that
+        need a continuous score
+        (``roc_auc_score``, ``RocCurveDisplay``, ``CalibratedClassifierCV``,
+        ``TunedThresholdClassifierCV``) read it here when there is no
+        ``predict_proba`` (``loss="hinge"`` or ``"perceptron"``).
+
+        %(input)s
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,), (n_samples, n_classes) or \
+(n_samples, n_labels)
+            For two classes one score per sample, positive where ``predict`` gives
+            ``classes_[1]``; for more classes one column per class, ordered as
+            ``classes_``, the highest predicted; for multilabel targets one column
+            per label, the label predicted where its score is positive.
+        """
+        Z = self._output(X, apply_output=False)
+        return Z.ravel() if Z.shape[1] == 1 else Z
 
     @available_if(_loss_gives_probabilities)
     @input_doc

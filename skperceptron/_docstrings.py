@@ -274,12 +274,13 @@ MLP_PARAMETERS_DOC = """
 
     %(loss_threshold)s
 
-    dropout : float or list of float, default=0.0
+    dropout : float or array-like of float, default=0.0
         Inverted dropout on the hidden layers' outputs during training: each output
         is set to 0 with this probability and the others divided by ``1 - dropout``,
         so that predictions (which never drop) see the same scale. One rate in
-        [0, 1) for every hidden layer, or one per hidden layer. The masks are drawn
-        from ``random_state``. Needs a stochastic solver ('sgd' or 'adam').
+        [0, 1) for every hidden layer, or a 1-d array-like (list, tuple, array) of
+        one per hidden layer. The masks are drawn from ``random_state``. Needs a
+        stochastic solver ('sgd' or 'adam'), and a hidden layer unless it is 0.
 
     batch_norm : bool, default=False
         Normalize each hidden layer's net input over the mini-batch before its
@@ -287,13 +288,18 @@ MLP_PARAMETERS_DOC = """
         (``batch_norm_scales_``, ``batch_norm_shifts_``). Predictions use running
         averages of the batch statistics instead (``running_means_``,
         ``running_vars_``). Sample weights weight the batch statistics as they weight
-        the loss. A training batch of one row is normalized to 0 (its variance is 0)
-        and leaves the running statistics as they were. With 'lbfgs' the batch is
-        the whole training set, and the running statistics are its own.
+        the loss. With 'lbfgs' the batch is the whole training set, and the running
+        statistics are its own. Needs a hidden layer, and batches of two rows or
+        more: a row alone has no batch statistics, so ``batch_size=1`` (with 'sgd'
+        or 'adam') and a training set of one row are refused. The last batch of an
+        epoch may still be one row (5 rows in batches of 2): it trains as usual, but
+        its normalized net input is 0 (its variance is 0), so its output is the shift,
+        the layers below get no gradient from it, and the running statistics stay
+        as the previous batch left them.
 
     batch_norm_momentum : float, default=0.1
-        How far each batch moves the running statistics: ``running = (1 -
-        momentum) * running + momentum * batch`` (PyTorch's convention; the batch's
+        How far each batch moves the running statistics, in (0, 1]: ``running =
+        (1 - momentum) * running + momentum * batch`` (PyTorch's convention; the batch's
         variance is taken without Bessel's correction, so that a sample weight of 2
         and a repeated row agree).
 """

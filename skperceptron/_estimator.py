@@ -62,6 +62,20 @@ def _unchanged_on_error(estimator, always=False, copies=()):
             estimator.__dict__.update(saved)
 
 
+def _check_batch_rows(plan, n_samples):
+    """Refuse batch normalization on a training set of one row: every batch would be
+    that row alone, which has no batch statistics (its normalized net input is 0, and
+    the layers below it learn nothing). PyTorch refuses a training batch of one row.
+    (``batch_size=1`` is refused with the other parameters, in ``_mlp.mlp_plan``.)"""
+    if plan.network.batch_norm and n_samples == 1:
+        raise ValueError(
+            "batch_norm=True cannot train on one sample (n_samples=1 in the training "
+            "set, after any validation hold-out): a batch of one row has no batch "
+            "statistics, so training would teach the layers below batch normalization "
+            "nothing. Train on two rows or more, or use batch_norm=False."
+        )
+
+
 def check_partial_fit(estimator):
     """``partial_fit`` exists for the stochastic solvers only (``available_if``)."""
     if estimator._solver == "lbfgs":
@@ -96,7 +110,8 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
     - ``_plan(n_features, n_outputs)``: the ``Plan`` of what to train;
     - ``_learn_targets(y, first_pass, classes)``: learn the target set, or check y
       against it on a later pass;
-    - ``_encode_targets(y, dtype)``: targets as output columns;
+    - ``_encode_targets(y, dtype)``: targets as output columns (a classifier's also
+      takes ``name``, the argument an unknown label is reported in: ``y_val``);
     - ``_sample_weight(X, y, sample_weight)``: the weight of each sample in the loss;
     - ``_score_output(P, y, sample_weight)``: the validation score of outputs P.
 
@@ -220,6 +235,7 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
         return plan, params, data, y, validation
 
     def _train_lbfgs(self, plan, params, data, tasks=None):
+        _check_batch_rows(plan, data.n_samples)
         data, penalty = scaled(data, plan.penalty)
         settings = LbfgsSettings(max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
                                  loss_threshold=self.loss_threshold, verbose=self.verbose,
@@ -229,6 +245,7 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
     def _train_stochastic(self, plan, params, data, y, validation, incremental, tasks=None):
         if not incremental:  # partial_fit: one pass over the data given, no split
             data, validation = self._split_validation(plan, data, y, validation)
+        _check_batch_rows(plan, data.n_samples)
         data, penalty = scaled(data, plan.penalty)
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = plan.optimizer(params.n_trainable, params.dtype)
@@ -325,7 +342,9 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
             )
         X_val, y_val = self._validate_Xy(X_val, y_val, reset=False)
         y_val = as_1d_column(y_val)
-        self._encode_targets(y_val, X.dtype)  # checks that the labels are known
+        # Checks that the labels are known, naming y_val in the error.
+        named = {"name": "y_val"} if isinstance(self, ClassifierMixin) else {}
+        self._encode_targets(y_val, X.dtype, **named)
         return X_val, y_val, None
 
     def _split_validation(self, plan, data, y, validation):

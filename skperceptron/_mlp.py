@@ -9,6 +9,8 @@ threshold and a validation set of your own.
 from functools import partial
 from numbers import Integral, Real
 
+import numpy as np
+
 from ._classifier import NetworkClassifier
 from ._docstrings import MLP_PARAMETERS_DOC, fill_doc
 from ._engine.activations import HIDDEN_ACTIVATIONS, get_activation
@@ -40,9 +42,10 @@ _MLP_CONSTRAINTS = {
     "weight_init": [StrOptions({"auto", *INITIALIZERS})],
     "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
     "l1_ratio": [Interval(Real, 0, 1, closed="both")],
-    "dropout": [Interval(Real, 0, 1, closed="left"), list, tuple],
+    "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
     "batch_norm": ["boolean"],
-    "batch_norm_momentum": [Interval(Real, 0, 1, closed="both")],
+    # 0 would leave the running statistics at their start (mean 0, variance 1) forever.
+    "batch_norm_momentum": [Interval(Real, 0, 1, closed="right")],
 }
 
 _MLP_DOC_DEFAULTS = dict(
@@ -88,22 +91,57 @@ def _hidden_layers(estimator):
 
 
 def _dropout_rates(estimator, n_hidden):
-    """One dropout rate per hidden layer, checked."""
-    rates = estimator.dropout
-    if isinstance(rates, Real):
-        return (float(rates),) * n_hidden
-    rates = list(rates)
-    if len(rates) != n_hidden:
+    """One dropout rate per hidden layer, checked: one rate for all of them, or a 1-d
+    array-like (list, tuple, numpy array) of one rate per hidden layer."""
+    value = estimator.dropout
+    shape = _shape(value)
+    if shape is None or len(shape) > 1:
+        got = "a ragged sequence" if shape is None else f"an array of shape {shape}"
+        raise ValueError("dropout must be one rate, or a 1-d array-like of one rate per "
+                         f"hidden layer; got {got}.")
+    rates = [np.asarray(value).item()] if shape == () else list(value)
+    if not n_hidden and any(rates):
+        _no_hidden_layer(f"dropout={value!r}", "dropout=0")
+    if shape and len(rates) != n_hidden:
         raise ValueError(
             f"dropout has {len(rates)} entries but there are {n_hidden} hidden "
             "layers: give one rate or one per hidden layer."
         )
     for rate in rates:
         if not isinstance(rate, Real) or isinstance(rate, bool) or not 0 <= rate < 1:
-            raise ValueError(
-                f"dropout rates must be numbers in [0, 1), got {estimator.dropout!r}."
-            )
-    return tuple(float(rate) for rate in rates)
+            raise ValueError(f"dropout rates must be numbers in [0, 1), got {value!r}.")
+    return tuple(float(rate) for rate in rates) * (1 if shape else n_hidden)
+
+
+def _shape(value):
+    """The shape of ``value`` as an array; None for a ragged sequence."""
+    try:
+        return np.shape(value)
+    except ValueError:  # numpy refuses sequences of sequences of different lengths
+        return None
+
+
+def _no_hidden_layer(setting, remedy):
+    """Dropout and batch normalization act on hidden layers: refuse them without."""
+    raise ValueError(f"{setting} acts on hidden layers, and hidden_layer_sizes=() has "
+                     f"none: add a hidden layer, or use {remedy}.")
+
+
+def _check_batch_norm(estimator, n_hidden):
+    """What batch normalization cannot train: a network without hidden layers, and
+    mini-batches of one row (a row alone has no batch statistics: its normalized net
+    input is 0, so it teaches the layers below nothing; PyTorch refuses it too)."""
+    if not estimator.batch_norm:
+        return
+    if not n_hidden:
+        _no_hidden_layer("batch_norm=True", "batch_norm=False")
+    if estimator.solver != "lbfgs" and estimator.batch_size == 1:
+        raise ValueError(
+            "batch_norm=True cannot train with batch_size=1: a batch of one sample has "
+            "no batch statistics (its normalized net input is 0), so training would "
+            "teach the layers below nothing. Use batch_size >= 2 (or 'auto'), or "
+            "batch_norm=False."
+        )
 
 
 def _check_lbfgs(estimator, rates):
@@ -156,6 +194,7 @@ def mlp_plan(estimator, n_features, n_outputs, output_activation, loss, out_acti
     layers, the solver, scikit-learn's batch rule and initialisation, the penalty."""
     sizes, activations = _hidden_layers(estimator)
     rates = _dropout_rates(estimator, len(sizes))
+    _check_batch_norm(estimator, len(sizes))
     _check_lbfgs(estimator, rates)
     network = Network(
         layer_units=(n_features, *sizes, n_outputs),

@@ -57,19 +57,20 @@ def check_same_labels(y, known, *, classes, warm_start, multilabel):
             )
 
 
-def encode_labels(y, classes, target_type, binarizer, dtype):
+def encode_labels(y, classes, target_type, binarizer, dtype, name="y"):
     """{0, 1} target columns in ``dtype``: (n_samples, n_outputs).
 
     A single class is one column of zeros, as scikit-learn's LabelBinarizer (and so its
     MLPClassifier) encodes it: the unit learns the probability of no other class.
+    ``name`` is the argument an unknown label is reported in (``y`` or ``y_val``).
     """
     if target_type != "multilabel-indicator" and not _known_integer_labels(y, classes):
         check_classification_targets(y)
         unseen = np.setdiff1d(np.unique(y), classes)
         if unseen.size:
             raise ValueError(
-                f"`y` has classes not in `self.classes_`. `self.classes_` has "
-                f"{classes}. 'y' has {np.unique(y)}; unseen: {unseen}."
+                f"`{name}` has classes not in `self.classes_`. `self.classes_` has "
+                f"{classes}. '{name}' has {np.unique(y)}; unseen: {unseen}."
             )
     if target_type in ("binary", "multiclass") and np.ndim(y) == 1:
         # One-hot rows built in the training dtype at once: the label binarizer

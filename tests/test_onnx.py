@@ -191,6 +191,29 @@ def test_onnxruntime_computes_what_predict_computes(name, pipeline, dtype):
     np.testing.assert_array_equal(labels[decided], predicted[decided])
 
 
+ON_SCORES = sorted(name for name, (estimator, kind) in CONFIGURATIONS.items()
+                   if kind in ("binary", "multiclass", "multilabel")
+                   and estimator.get_params().get("loss") in ("perceptron", "hinge"))
+
+
+@pytest.mark.parametrize("pipeline", [False, True], ids=["alone", "pipeline"])
+@pytest.mark.parametrize("name", ON_SCORES)
+def test_decision_function_is_the_score_output(name, pipeline):
+    """A classifier without probabilities (perceptron, hinge) outputs its scores:
+    decision_function's, (-z, z) for two classes, one column per class or label
+    otherwise."""
+    estimator, kind = CONFIGURATIONS[name]
+    model, X = _fit(estimator.__class__(**estimator.get_params()), kind, np.float64,
+                    pipeline)
+    _, values = _run(model, X, {"zipmap": False})
+    scores = model.decision_function(X)
+    if scores.ndim == 1:
+        assert_values_match(-scores[:, None], values[:, :1], np.float64)
+        scores, values = scores[:, None], values[:, 1:]
+    assert scores.shape == values.shape
+    assert_values_match(scores, values, np.float64)
+
+
 class _Recorder:
     """Stands in for skl2onnx's scope and container: records the nodes and constants
     that the converters' graph helper adds."""

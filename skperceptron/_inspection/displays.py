@@ -63,6 +63,17 @@ def _steps(values):
     return np.arange(1, len(values) + 1)
 
 
+def _check_axes(ax, caller):
+    """A TypeError naming what ``ax`` must be, unless it is None or a matplotlib Axes."""
+    from matplotlib.axes import Axes
+
+    if ax is not None and not isinstance(ax, Axes):
+        raise TypeError(
+            f"{caller}: ax must be a matplotlib Axes (such as the one plt.subplots() "
+            f"returns) or None for a new figure, got {type(ax).__name__} {ax!r}."
+        )
+
+
 def _axes(plt, ax):
     """The axes to draw on: ``ax``, or that of a new figure."""
     if ax is None:
@@ -188,7 +199,8 @@ class LossCurveDisplay:
             scikit-learn's MLP (``solver='sgd'`` or ``'adam'``).
 
         ax : matplotlib Axes, default=None
-            Axes to draw on; None makes a new figure.
+            Axes to draw on; None makes a new figure. Anything else raises a
+            TypeError.
 
         name : str, default=None
             Name in the legend and the title; None takes the estimator's class name.
@@ -211,6 +223,7 @@ class LossCurveDisplay:
             The display, with its artists.
         """
         _pyplot(f"{cls.__name__}.from_estimator")
+        _check_axes(ax, f"{cls.__name__}.from_estimator")
         if validation not in ("auto", True, False):
             raise ValueError(f"validation must be 'auto', True or False, got {validation!r}.")
         loss_curve = _recorded(estimator, "loss_curve_", cls.__name__)
@@ -232,7 +245,8 @@ class LossCurveDisplay:
         Parameters
         ----------
         ax : matplotlib Axes, default=None
-            Axes to draw on; None makes a new figure.
+            Axes to draw on; None makes a new figure. Anything else raises a
+            TypeError.
 
         name : str, default=None
             Name in the legend and the title; None takes ``self.name``.
@@ -250,6 +264,7 @@ class LossCurveDisplay:
             The display, with ``line_``, ``validation_line_``, ``ax_`` and ``figure_``.
         """
         plt = _pyplot(f"{type(self).__name__}.plot")
+        _check_axes(ax, f"{type(self).__name__}.plot")
         ax = _axes(plt, ax)
         name = self.name if name is None else name
         kwargs = _line_kwargs(kwargs)
@@ -382,7 +397,8 @@ class GradientNormDisplay:
             A fitted skperceptron estimator (it has ``gradient_norms_``).
 
         ax : matplotlib Axes, default=None
-            Axes to draw on; None makes a new figure.
+            Axes to draw on; None makes a new figure. Anything else raises a
+            TypeError.
 
         name : str, default=None
             Name in the title; None takes the estimator's class name.
@@ -396,6 +412,7 @@ class GradientNormDisplay:
             The display, with its artists.
         """
         _pyplot(f"{cls.__name__}.from_estimator")
+        _check_axes(ax, f"{cls.__name__}.from_estimator")
         norms = _recorded(estimator, "gradient_norms_", cls.__name__)
         display = cls(gradient_norms=norms,
                       name=type(estimator).__name__ if name is None else name,
@@ -430,7 +447,8 @@ class GradientNormDisplay:
         Parameters
         ----------
         ax : matplotlib Axes, default=None
-            Axes to draw on; None makes a new figure.
+            Axes to draw on; None makes a new figure. Anything else raises a
+            TypeError.
 
         name : str, default=None
             Name in the title; None takes ``self.name``.
@@ -445,6 +463,7 @@ class GradientNormDisplay:
             The display, with ``lines_``, ``ax_`` and ``figure_``.
         """
         plt = _pyplot(f"{type(self).__name__}.plot")
+        _check_axes(ax, f"{type(self).__name__}.plot")
         name = self.name if name is None else name
         norms, names = self._checked(name)
         import matplotlib

@@ -12,7 +12,9 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from .._engine.layers import TrainingPass
-from .._engine.network import loss_and_gradients, objective
+from .._engine.network import forward, loss_and_gradients, objective
+from .._estimator import BaseNetwork
+from .._utils.warnings import warn_user
 
 
 def check_gradients(
@@ -26,6 +28,16 @@ def check_gradients(
     of ``X`` as one batch, and dropout one set of masks (drawn from ``random_state``)
     held fixed while the weights vary. The L1 penalty's gradient is exact away from
     zero weights only. The estimator is not changed.
+
+    Piecewise-linear losses have kinks where their gradient jumps: the perceptron
+    criterion at a net input z = 0, the hinge at a margin s z = 1, the absolute error
+    where the output equals the target. There the loss has no derivative:
+    backpropagation takes one side's and the central difference averages the two, so
+    a sample exactly on a kink makes the result meaningless, and a UserWarning says
+    so (the result is returned all the same). ``PerceptronClassifier``'s default
+    starting weights (zeros) put every sample on the perceptron criterion's kink:
+    check it from weights off the kink (e.g. ``weight_init="glorot_uniform"``), or
+    once fitted.
 
     Parameters
     ----------
@@ -60,6 +72,14 @@ def check_gradients(
     >>> check_gradients(clf, X, y) < 1e-6
     True
     """
+    if not isinstance(estimator, BaseNetwork):
+        hint = (" Pass the estimator itself, e.g. the last step of a pipeline "
+                "(pipeline[-1])." if hasattr(estimator, "steps") else "")
+        raise TypeError(
+            "check_gradients checks skperceptron's estimators (MLPClassifier, "
+            "MLPRegressor, PerceptronClassifier or PerceptronRegressor), got "
+            f"{type(estimator).__name__}.{hint}"
+        )
     network, loss, params, data, alpha, l1 = estimator._gradient_problem(X, y, sample_weight)
     X, Y, sw = data.X, data.Y, data.sample_weight
     rng = check_random_state(random_state)
@@ -68,6 +88,7 @@ def check_gradients(
         mode = TrainingPass(rng, sw, hold=True)
     _, grads = loss_and_gradients(network, loss, params, X, Y, sw, alpha, l1=l1, mode=mode)
     analytic = grads.flat.astype(np.float64)
+    _warn_on_kinks(estimator, network, loss, params, X, Y, mode)
 
     # Without fit_intercept the biases are constants, not parameters: leave them out;
     # the running statistics of batch normalization are not parameters either.
@@ -87,6 +108,34 @@ def check_gradients(
     analytic = analytic[indices]
     denominator = max(np.linalg.norm(analytic) + np.linalg.norm(numeric), np.finfo(float).tiny)
     return float(np.linalg.norm(analytic - numeric) / denominator)
+
+
+#: Where each loss with a kink has it, as a function of targets Y and outputs P (the
+#: net input: these losses are trained on an identity output), and how to say it.
+_KINKS = {
+    "perceptron": (lambda Y, P: P == 0, "a net input of exactly 0"),
+    "hinge": (lambda Y, P: (2 * Y - 1) * P == 1, "a margin s z of exactly 1"),
+    "absolute_error": (lambda Y, P: P == Y, "an output exactly equal to its target"),
+}
+
+
+def _warn_on_kinks(estimator, network, loss, params, X, Y, mode):
+    """Warn when a sample's output sits exactly on a kink of the loss (``_KINKS``)."""
+    if loss.name not in _KINKS:
+        return
+    on_kink, where = _KINKS[loss.name]
+    P = forward(network, params, X, mode=mode, cache=False)[-1]
+    n_on_kink = int(on_kink(Y, P).any(axis=1).sum())
+    if not n_on_kink:
+        return
+    verb = "sits" if n_on_kink == 1 else "sit"
+    warn_user(
+        f"{n_on_kink} of {P.shape[0]} samples {verb} on the kink of the {loss.name} loss "
+        f"({where}), where it has no derivative: the gradient check means little "
+        "there. Check from starting weights off the kink (e.g. "
+        f"{type(estimator).__name__}(weight_init='glorot_uniform')), or after fitting.",
+        UserWarning,
+    )
 
 
 def finite_difference_gradient(

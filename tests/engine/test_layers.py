@@ -82,6 +82,20 @@ def test_dropout_per_layer(digits):
     assert [type(layer).__name__ for layer in est._net.layers].count("Dropout") == 1
 
 
+@pytest.mark.parametrize(
+    "rates", [(0.0, 0.5), np.array([0.0, 0.5]), np.array([0.0, 0.5], dtype=np.float32)],
+    ids=["tuple", "array", "float32 array"])
+def test_dropout_rates_may_be_any_1d_array_like(digits, rates):
+    X, y = digits(400)
+    as_list = MLPClassifier((16, 8), dropout=[0.0, 0.5], max_iter=3, random_state=0)
+    other = MLPClassifier((16, 8), dropout=rates, max_iter=3, random_state=0)
+    assert_array_equal(_flat(other.fit(X, y)), _flat(as_list.fit(X, y)))
+    assert other._net.dropout == (0.0, 0.5)
+    # One rate as a 0-d array is one rate.
+    one = MLPClassifier((16,), dropout=np.array(0.3), max_iter=2, random_state=0).fit(X, y)
+    assert one._net.dropout == (0.3,)
+
+
 def test_dropout_masks_of_partial_fit_calls_differ(digits):
     # Each later partial_fit takes a new generator for an integer seed; the masks
     # must still differ from call to call, or the same units would always drop.
@@ -121,14 +135,30 @@ def test_batch_norm_training_mode_normalizes_each_batch(digits):
     assert_allclose(x.var(axis=0), var / (var + 1e-5), rtol=1e-10)
 
 
-def test_batch_norm_batch_of_one_row_is_finite_and_keeps_running_statistics():
-    X, y = make_regression(n_samples=30, n_features=4, random_state=0)
-    est = MLPRegressor(hidden_layer_sizes=(5,), batch_norm=True, batch_size=1, max_iter=3,
-                       random_state=0)
-    est.fit(X, y)
-    assert np.isfinite(_flat(est)).all() and np.isfinite(est.predict(X)).all()
-    assert_array_equal(est.running_means_[0], 0)
-    assert_array_equal(est.running_vars_[0], 1)
+def test_batch_norm_last_batch_of_one_row_trains_but_keeps_running_statistics():
+    """5 rows in batches of 2: the last batch is one row. Its variance is 0, so its
+    normalized net input is 0 and its output the shift beta: it trains beta and the
+    layers above (the output layer here) as any batch, while the layer below gets no
+    gradient from it and the running statistics stay as the second batch left them.
+    Fits whose every batch is one row are refused (estimators/test_validation.py)."""
+    X, y = make_regression(n_samples=5, n_features=4, random_state=0)
+    kw = dict(hidden_layer_sizes=(5,), batch_norm=True, solver="sgd", momentum=0.0,
+              batch_size=2, shuffle=False, alpha=0.0, learning_rate_init=0.01,
+              max_iter=1, random_state=0)
+    five = MLPRegressor(**kw).fit(X, y)  # batches of rows {0, 1}, {2, 3}, {4}
+    four = MLPRegressor(**kw).fit(X[:4], y[:4])  # the first two batches alone
+    assert np.isfinite(_flat(five)).all() and np.isfinite(five.predict(X)).all()
+    assert_array_equal(five.running_means_[0], four.running_means_[0])
+    assert_array_equal(five.running_vars_[0], four.running_vars_[0])
+    assert not np.allclose(five.running_means_[0], 0)  # the first two batches moved them
+    # No gradient below batch normalization, and none for its scale (x = 0)...
+    assert_array_equal(five.coefs_[0], four.coefs_[0])
+    assert_array_equal(five.intercepts_[0], four.intercepts_[0])
+    assert_array_equal(five.batch_norm_scales_[0], four.batch_norm_scales_[0])
+    # ... but its shift and the output layer train on the lone row.
+    assert not np.array_equal(five.batch_norm_shifts_[0], four.batch_norm_shifts_[0])
+    assert not np.array_equal(five.coefs_[1], four.coefs_[1])
+    assert not np.array_equal(five.intercepts_[1], four.intercepts_[1])
 
 
 def test_batch_norm_statistics_ignore_rows_of_weight_zero():

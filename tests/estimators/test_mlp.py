@@ -605,6 +605,14 @@ def test_hinge_classifier_has_no_predict_proba(n_classes):
         clf.predict_proba(X)
     assert clf.score(X, y) == 1.0
     assert clf.n_outputs_ == (1 if n_classes == 2 else n_classes)
+    # Its scores instead: the raw output, whose sign or largest entry is the decision
+    # (what scikit-learn's tools read; see test_scores.py).
+    scores = clf.decision_function(X)
+    assert_array_equal(scores, clf._output(X).reshape(scores.shape))
+    if n_classes == 2:
+        assert_array_equal(clf.classes_[(scores > 0).astype(int)], y)
+    else:
+        assert_array_equal(clf.classes_[scores.argmax(axis=1)], y)
 
 
 @ignore_convergence
@@ -727,7 +735,7 @@ def test_validation_set_with_lbfgs_raises(iris):
 
 def test_validation_set_with_unknown_labels_raises(iris):
     X, y = iris()
-    with pytest.raises(ValueError, match="classes not in"):
+    with pytest.raises(ValueError, match=r"`y_val` has classes not in .*unseen: \[2\]"):
         MLPClassifier(max_iter=2).fit(X[y < 2], y[y < 2], X_val=X, y_val=y)
 
 

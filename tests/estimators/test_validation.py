@@ -415,6 +415,25 @@ def test_warm_start_cannot_change_the_architecture(cls):
         (dict(penalty="l3"), "penalty"),
         (dict(l1_ratio=1.5), "l1_ratio"),
         (dict(batch_norm_momentum=2.0), "batch_norm_momentum"),
+        # 0 would leave the running statistics at their start for ever.
+        (dict(batch_norm=True, batch_norm_momentum=0.0),
+         r"'batch_norm_momentum' parameter .* in the range \(0.0, 1.0\]"),
+        (dict(dropout=np.array([[0.1, 0.2]])),
+         r"dropout must be one rate, or a 1-d array-like .* shape \(1, 2\)"),
+        (dict(dropout=[[0.1], [0.2, 0.3]]), r"dropout must be one rate.*a ragged sequence"),
+        (dict(dropout=np.array([0.1, 1.0])), r"dropout rates must be numbers in \[0, 1\)"),
+        (dict(dropout=np.array(1.0)), r"dropout rates must be numbers in \[0, 1\)"),
+        # Dropout and batch normalization act on hidden layers.
+        (dict(hidden_layer_sizes=(), dropout=0.5),
+         r"dropout=0.5 acts on hidden layers, and hidden_layer_sizes=\(\) has none: add "
+         r"a hidden layer, or use dropout=0"),
+        (dict(hidden_layer_sizes=(), dropout=[0.5]), r"dropout=\[0.5\] acts on hidden"),
+        (dict(hidden_layer_sizes=(), batch_norm=True),
+         r"batch_norm=True acts on hidden layers, and hidden_layer_sizes=\(\) has none: "
+         r"add a hidden layer, or use batch_norm=False"),
+        # A batch of one row has no batch statistics.
+        (dict(batch_norm=True, batch_size=1), "batch_norm=True cannot train with batch_size=1"),
+        (dict(batch_norm=True, batch_size=1, solver="adam"), "batch_size=1"),
     ],
 )
 def test_bad_regularisation_parameters_are_refused_and_leave_the_model(digits, params, match,
@@ -427,6 +446,40 @@ def test_bad_regularisation_parameters_are_refused_and_leave_the_model(digits, p
         est.fit(X, y)
     assert_array_equal(flat_weights(est), before)
     assert est.n_iter_ == 2
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
+def test_batch_norm_refuses_a_training_set_of_one_row_and_leaves_the_model(digits, solver,
+                                                                           flat_weights):
+    # Every batch would be that row alone: no batch statistics, nothing learned below
+    # batch normalization. PyTorch refuses a training batch of one row too.
+    X, y = digits(400)
+    est = MLPClassifier((8,), batch_norm=True, solver=solver, max_iter=2,
+                        random_state=0).fit(X, y)
+    before, running = flat_weights(est).copy(), est.running_means_[0].copy()
+    message = r"batch_norm=True cannot train on one sample \(n_samples=1"
+    with pytest.raises(ValueError, match=message):
+        est.fit(X[:1], y[:1])
+    if solver != "lbfgs":
+        with pytest.raises(ValueError, match=message):
+            est.partial_fit(X[:1], y[:1])
+        with pytest.raises(ValueError, match=message):
+            MLPClassifier((8,), batch_norm=True, solver=solver).partial_fit(
+                X[:1], y[:1], classes=np.unique(y))
+    assert_array_equal(flat_weights(est), before)
+    assert_array_equal(est.running_means_[0], running)
+    assert est.n_iter_ == 2 and est.t_ == 2 * len(y)
+    # Two rows are enough, and so is a lone row last in an epoch (engine/test_layers.py).
+    est.fit(X[:2], y[:2])
+
+
+def test_batch_norm_refuses_a_training_set_left_with_one_row_by_early_stopping():
+    X, y = data(MLPRegressor, n_samples=3)
+    est = make(MLPRegressor, batch_norm=True, early_stopping=True)
+    with pytest.raises(ValueError, match=r"n_samples=1 in the training set, after any "
+                                         r"validation hold-out"):
+        est.fit(X, y)
+    assert not hasattr(est, "coefs_")
 
 
 # ----------------------------------------------------------------------------- weights
@@ -491,9 +544,14 @@ def test_validation_set_is_validated_like_training_data(cls):
 
 @by_name(CLASSIFIERS)
 def test_validation_labels_must_be_known(cls):
+    # The error names the argument that holds the unknown label: y_val here, y below.
     X, y = data(cls)
-    with pytest.raises(ValueError, match=r"classes not in `self.classes_`.*unseen: \[5 6\]"):
+    with pytest.raises(ValueError, match=r"^`y_val` has classes not in `self.classes_`.*"
+                                         r"'y_val' has \[5 6\]; unseen: \[5 6\]"):
         make(cls).fit(X, y, X_val=X, y_val=y + 5)
+    with pytest.raises(ValueError, match=r"^`y` has classes not in `self.classes_`.*"
+                                         r"'y' has \[0 1 2\]; unseen: \[2\]"):
+        make(cls).fit(X, y, X_val=X, y_val=y).partial_fit(X, np.arange(len(y)) % 3)
 
 
 @by_name(MLPS)
@@ -511,7 +569,7 @@ def test_unfitted_estimator_raises_not_fitted_error(cls):
     X, y = data(cls)
     est = make(cls)
     methods = ["predict"]
-    if cls is PerceptronClassifier:
+    if cls in CLASSIFIERS:
         methods.append("decision_function")
     if cls is MLPClassifier:
         methods += ["predict_proba", "predict_log_proba"]

@@ -180,6 +180,20 @@ def test_gradient_norms_of_the_wrong_shape_raise():
         GradientNormDisplay(gradient_norms=[[1.0, 2.0]], layer_names=["a"]).plot()
 
 
+@pytest.mark.parametrize("ax", ["foo", 3, plt], ids=["str", "int", "pyplot"])
+@pytest.mark.parametrize("Display", [LossCurveDisplay, GradientNormDisplay])
+def test_an_ax_that_is_not_an_axes_raises_a_type_error_naming_it(Display, ax,
+                                                                 with_validation):
+    expected = rf"ax must be a matplotlib Axes .* got {type(ax).__name__} "
+    with pytest.raises(TypeError, match=rf"{Display.__name__}\.from_estimator: {expected}"):
+        Display.from_estimator(with_validation, ax=ax)
+    display = (LossCurveDisplay(loss_curve=[2.0, 1.0]) if Display is LossCurveDisplay
+               else GradientNormDisplay(gradient_norms=[[1.0], [0.5]]))
+    with pytest.raises(TypeError, match=rf"{Display.__name__}\.plot: {expected}"):
+        display.plot(ax=ax)
+    assert not plt.get_fignums()  # refused before drawing anything
+
+
 @pytest.mark.parametrize("Display", [LossCurveDisplay, GradientNormDisplay])
 def test_unfitted_estimator_raises_not_fitted(Display):
     with pytest.raises(NotFittedError):

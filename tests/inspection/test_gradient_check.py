@@ -8,6 +8,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 import skperceptron._engine.activations as activations
 import skperceptron._engine.losses as losses
@@ -327,6 +330,7 @@ def _snapshot(estimator):
     return pickle.dumps(estimator)
 
 
+@pytest.mark.filterwarnings("ignore:.* on the kink of the perceptron loss")  # zero weights
 @pytest.mark.parametrize("fitted", [False, True], ids=["unfitted", "fitted"])
 @pytest.mark.parametrize(
     "make, kind",
@@ -437,3 +441,63 @@ def test_a_random_subset_of_parameters_can_be_checked():
     assert check_gradients(clf, X, y, max_params=8, random_state=1) == subset
     # Asking for more parameters than there are checks them all.
     assert check_gradients(clf, X, y, max_params=10_000) == check_gradients(clf, X, y)
+
+
+# --------------------------------------------------------------------- what it accepts
+@pytest.mark.parametrize(
+    "estimator, hint",
+    [(LogisticRegression(), ""),
+     (make_pipeline(StandardScaler(), MLPClassifier()), r" Pass the estimator itself")],
+    ids=["other", "pipeline"],
+)
+def test_other_estimators_are_refused_naming_what_is_accepted(estimator, hint):
+    X, y = _data("binary")
+    with pytest.raises(TypeError, match=(
+            r"checks skperceptron's estimators \(MLPClassifier, MLPRegressor, "
+            rf"PerceptronClassifier or PerceptronRegressor\), got {type(estimator).__name__}"
+            rf"\.{hint}")):
+        check_gradients(estimator, X, y)
+
+
+# --------------------------------------------------------------------- kinks
+@pytest.mark.parametrize("kind", ["binary", "multiclass"])
+def test_samples_on_the_perceptron_criterions_kink_are_warned_about(kind):
+    # Zero weights put every sample at z = 0, the criterion's kink: backpropagation
+    # gives -s there and central differences the mean of the two sides. The result is
+    # what it always was; the warning says what it is worth and what to do.
+    X, y = _data(kind)
+    with pytest.warns(UserWarning, match=(
+            r"15 of 15 samples sit on the kink of the perceptron loss \(a net input of "
+            r"exactly 0\).*PerceptronClassifier\(weight_init='glorot_uniform'\)")):
+        error = check_gradients(PerceptronClassifier(), X, y)
+    assert error == pytest.approx(1 / 3, rel=1e-12)
+    off_the_kink = PerceptronClassifier(weight_init="glorot_uniform", random_state=0)
+    X, y = _smooth_data(off_the_kink, kind)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing to say
+        assert check_gradients(off_the_kink, X, y) < TOL
+
+
+def test_a_sample_on_the_hinges_margin_is_warned_about():
+    X, y = _data("binary")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # z = 0 is inside the margin, not on its kink
+        check_gradients(PerceptronClassifier(loss="hinge"), X, y)
+    # Starting weights of one's own that put the positive samples at a margin of 1.
+    clf = PerceptronClassifier(loss="hinge")
+    clf.coefs_, clf.intercepts_ = [np.zeros((N_FEATURES, 1))], [np.ones(1)]
+    with pytest.warns(UserWarning, match=(rf"{int(y.sum())} of 15 samples sit on the kink "
+                                          r"of the hinge loss \(a margin s z of exactly 1\)")):
+        check_gradients(clf, X, y)
+
+
+def test_a_target_met_exactly_by_the_absolute_error_is_warned_about():
+    X, y = _data("regression")
+    y[4] = 0.0  # the output of zero weights
+    with pytest.warns(UserWarning, match=r"1 of 15 samples sits on the kink of the "
+                                         r"absolute_error loss"):
+        check_gradients(PerceptronRegressor(loss="absolute_error"), X, y)
+    reg = MLPRegressor(loss="absolute_error", hidden_layer_sizes=(3,), random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert check_gradients(reg, *_smooth_data(reg, "regression")) < TOL
