@@ -94,13 +94,31 @@ def max_row_norm(X, chunk=4096):
     """max_i ||x_i||_2 over the rows of X (dense or sparse), in float64, a chunk of
     rows at a time (no float64 copy of a whole float32 X)."""
     if sp.issparse(X):
-        X = X.tocsr()
-        squares = np.asarray(X.multiply(X).sum(axis=1, dtype=np.float64)).ravel()
-        return float(np.sqrt(squares.max())) if squares.size else 0.0
+        return _max_csr_row_norm(X.tocsr(), chunk)
     norm = 0.0
     for start in range(0, X.shape[0], chunk):
         rows = np.asarray(X[start : start + chunk], dtype=np.float64)
         norm = max(norm, float(np.sqrt(np.einsum("ij,ij->i", rows, rows).max(initial=0))))
+    return norm
+
+
+def _max_csr_row_norm(X, chunk):
+    """max_i ||x_i||_2 of a CSR matrix from its stored values, a chunk of rows at a
+    time, so the check holds no copy of X (X.multiply(X) would hold one)."""
+    if not X.has_canonical_format:  # repeated entries add before they square
+        X = X.copy()
+        X.sum_duplicates()
+    indptr, norm = X.indptr, 0.0
+    for start in range(0, X.shape[0], chunk):
+        stop = min(start + chunk, X.shape[0])
+        lo, hi = indptr[start], indptr[stop]
+        if hi == lo:
+            continue
+        squares = np.square(X.data[lo:hi], dtype=np.float64)
+        starts = indptr[start:stop] - lo
+        filled = indptr[start + 1 : stop + 1] > indptr[start:stop]
+        sums = np.add.reduceat(squares, starts[filled])
+        norm = max(norm, float(np.sqrt(sums.max())))
     return norm
 
 

@@ -461,3 +461,24 @@ def test_dense_and_sparse_rows_reach_the_same_verdict_on_overflowing_weights(
             assert np.isfinite(scores).all()
         assert all(np.isfinite(v) and v <= np.finfo(np.float32).max
                    for v in model.loss_curve_)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_max_row_norm_reads_every_layout_and_empty_rows(seed):
+    import scipy.sparse as sp
+
+    from skperceptron._training.epochs import max_row_norm
+
+    rng = np.random.default_rng(seed)
+    # Rows left empty at the start, middle and end, a chunk smaller than the rows.
+    A = rng.normal(size=(23, 6)) * (rng.random((23, 6)) < 0.3)
+    A[[0, 7, 8, 22]] = 0.0
+    expected = np.sqrt((A ** 2).sum(axis=1).max())
+    for X in (A, A.astype(np.float32), sp.csr_matrix(A), sp.csc_matrix(A),
+              sp.coo_matrix(A)):
+        for chunk in (1, 3, 4096):
+            # float32 rows are squared in float64: relative error of the float32 cast.
+            rtol = 1e-7 if X.dtype == np.float32 else 1e-14
+            np.testing.assert_allclose(max_row_norm(X, chunk=chunk), expected, rtol=rtol)
+    assert max_row_norm(sp.csr_matrix((4, 3))) == 0.0
+    assert max_row_norm(np.zeros((0, 3))) == 0.0
