@@ -25,7 +25,7 @@ from .._engine.network import Workspace, loss_and_gradients
 from .._engine.penalty import step_factor
 from .._utils.speed import BufferCache, blas_threads, gather_rows
 from .._utils.warnings import warn_user
-from .epochs import EpochStats, at_fixed_point, iter_batches, overflows
+from .epochs import EpochStats, at_fixed_point, iter_batches, max_row_norm, overflows_on
 from .history import History
 from .online import OnlineEpochs
 from .stopping import (
@@ -315,6 +315,7 @@ class MiniBatchEpochs:
         self.training = (noise, plan.norm_momentum) if network.trains_differently else None
         n_features = data.X.shape[1] if data.dense else None
         self.history = History(network)  # gradient norms and saturation per epoch
+        self.row_norm = None  # the training rows' largest norm, for the overflow check
         # ``buffers`` (kept by the estimator) hands the buffers of one call to the next
         # one of the same shapes: partial_fit on small batches.
         key = (network.layer_units, network.dropout, network.batch_norm, params.dtype,
@@ -360,9 +361,17 @@ class MiniBatchEpochs:
             l2 = step_factor(alpha, X.shape[0], params.dtype) if alpha else 0.0
             l1_factor = step_factor(l1, X.shape[0], params.dtype) if l1 else 0.0
             self.optimizer.step(theta, gradient, l2, n_coef, l1_factor)
-        if overflows(network, loss, params, X, workspace):
+        if self._overflows():
             return EpochStats(np.nan, start_loss, False)
         return EpochStats(total / data.n_samples, start_loss, all_zero)
+
+    def _overflows(self):
+        """Whether the weights the epoch ends on overflow a layer on a training row, as
+        prediction computes it (``epochs.overflows_on``; the rows' largest norm is found
+        at the first epoch)."""
+        if self.row_norm is None:
+            self.row_norm = max_row_norm(self.data.X)
+        return overflows_on(self.network, self.loss, self.params, self.data, self.row_norm)
 
     def close(self):
         """The end of training: nothing to let go of."""
