@@ -90,9 +90,10 @@ def overflows(network, loss, params, X, workspace=None):
 _MARGIN = 0.5
 
 
-def max_row_norm(X, chunk=4096):
-    """max_i ||x_i||_2 over the rows of X (dense or sparse), in float64, a chunk of
-    rows at a time (no float64 copy of a whole float32 X)."""
+def max_row_norm(X, values=32768):
+    """max_i ||x_i||_2 over the rows of X (dense or sparse), in float64, about
+    ``values`` values at a time (no float64 copy of a whole float32 X)."""
+    chunk = max(1, values // max(1, X.shape[1]))
     if sp.issparse(X):
         return _max_csr_row_norm(X.tocsr(), chunk)
     norm = 0.0
