@@ -45,6 +45,19 @@ def _chunk_bounds(X, chunk_size):
     return list(zip(starts.tolist(), stops.tolist()))
 
 
+def _no_single_rows(bounds):
+    """``bounds`` with every chunk of one row joined to the chunk before it (or after
+    it, for the first): batch normalization refuses to train on a batch of one row,
+    which has no batch statistics."""
+    merged = []
+    for start, stop in bounds:
+        if merged and (stop - start == 1 or merged[-1][1] - merged[-1][0] == 1):
+            merged[-1] = (merged[-1][0], stop)
+        else:
+            merged.append((start, stop))
+    return merged
+
+
 def _file_mapping(X):
     """The ``mmap`` under a memory-mapped array whose pages may be dropped, or None.
 
@@ -104,7 +117,10 @@ def fit_chunks(estimator, X, y, *, chunk_size=None, epochs=1, classes=None, shuf
     chunk_size : int, default=None
         Rows per chunk. Required unless ``X`` is a dask array; then its row blocks are the
         chunks. A multiple of the estimator's ``batch_size`` keeps its mini-batches
-        whole, so that an epoch takes as many steps as one of ``fit``.
+        whole, so that an epoch takes as many steps as one of ``fit``. For an
+        estimator with ``batch_norm=True``, a chunk of one row (the last one, when
+        ``chunk_size`` does not divide the rows) is joined to its neighbour: batch
+        normalization cannot train on one row.
     epochs : int, default=1
         Passes over all chunks.
     classes : array-like, default=None
@@ -146,6 +162,8 @@ def fit_chunks(estimator, X, y, *, chunk_size=None, epochs=1, classes=None, shuf
             f"Expected a 2D array, got an array of shape {tuple(X.shape)} instead."
         )
     bounds = _chunk_bounds(X, chunk_size)
+    if getattr(estimator, "batch_norm", False):
+        bounds = _no_single_rows(bounds)
     n_samples = X.shape[0]
     y = np.asarray(y)
     weights = None if sample_weight is None else np.asarray(sample_weight)

@@ -18,6 +18,54 @@ from ._engine.losses import LOSSES
 from ._targets import check_same_labels, decode_labels, encode_labels, fit_labels
 
 
+#: ``partial_fit``'s docstring; scikit-learn's MLP and its Perceptron take
+#: ``sample_weight`` and ``classes`` in opposite orders, which ``arguments`` follows.
+PARTIAL_FIT_DOC = """Update the network with exactly one pass over (X, y).
+
+        ``max_iter``, ``tol`` and early stopping do not apply: each call is one epoch
+        over the data given, with the optimizer's state carried over between calls.
+        It starts from ``coefs_`` and ``intercepts_``: the fitted weights, or starting
+        weights of your own assigned to them (see ``warm_start``). For callbacks set
+        with ``set_callbacks``, each call is one task, ended on the updated model.
+
+        Parameters
+        ----------
+        X : {{array-like, sparse matrix}} of shape (n_samples, n_features)
+            Training inputs.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Class labels (or a label indicator matrix for multilabel targets).
+{arguments}
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+
+PARTIAL_FIT_ARGUMENTS = {
+    "sample_weight": """
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss.
+""",
+    "classes": """
+        classes : array-like of shape (n_classes,), default=None
+            Every class that can appear in any call. Required on the first call
+            (except for multilabel targets); ``y`` need not contain all of them.
+""",
+}
+
+
+def partial_fit_doc(*order):
+    """Method decorator: ``partial_fit``'s docstring, its arguments in ``order``."""
+
+    def decorate(method):
+        method.__doc__ = PARTIAL_FIT_DOC.format(
+            arguments="".join(PARTIAL_FIT_ARGUMENTS[name] for name in order))
+        return method
+
+    return decorate
+
+
 def _loss_gives_probabilities(estimator):
     """Whether the loss trains probabilities: then ``predict_proba`` exists."""
     loss = LOSSES.get(estimator.loss) if isinstance(estimator.loss, str) else None
@@ -75,35 +123,11 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
 
     @available_if(check_partial_fit)
     @_fit_context(prefer_skip_nested_validation=True)
+    @partial_fit_doc("sample_weight", "classes")
     def partial_fit(self, X, y, sample_weight=None, classes=None):
-        """Update the network with exactly one pass over (X, y).
+        return self._partial_fit(X, y, sample_weight, classes)
 
-        ``max_iter``, ``tol`` and early stopping do not apply: each call is one epoch
-        over the data given, with the optimizer's state carried over between calls.
-        It starts from ``coefs_`` and ``intercepts_``: the fitted weights, or starting
-        weights of your own assigned to them (see ``warm_start``). For callbacks set
-        with ``set_callbacks``, each call is one task, ended on the updated model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training inputs.
-
-        y : array-like of shape (n_samples,) or (n_samples, n_classes)
-            Class labels (or a label indicator matrix for multilabel targets).
-
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss.
-
-        classes : array-like of shape (n_classes,), default=None
-            Every class that can appear in any call. Required on the first call
-            (except for multilabel targets); ``y`` need not contain all of them.
-
-        Returns
-        -------
-        self : object
-            The updated estimator.
-        """
+    def _partial_fit(self, X, y, sample_weight, classes):
         first_call = not hasattr(self, "classes_")
         if first_call and classes is None and not type_of_target(y).startswith("multilabel"):
             raise ValueError("classes must be passed on the first call to partial_fit.")

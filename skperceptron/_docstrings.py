@@ -18,7 +18,10 @@ _SHARED = {
     L1 part is taken after each update as the cumulative penalty of Tsuruoka et al.
     (2009), as scikit-learn's SGD does: each weight moves towards zero by the step's
     threshold and stops at zero, and one pushed across zero owes back what it
-    received on the other side, so weights reach and keep exact zeros.
+    received on the other side, so weights reach and keep exact zeros. With
+    'elasticnet' the L2 part shrinks the weights and not the L1 part's running
+    total, again as scikit-learn's SGD: the same ``alpha`` and ``l1_ratio`` give the
+    same sparsity.
     ``solver='lbfgs'`` accepts 'l2' and None only, as the L1 term is not
     differentiable at zero.""",
     "l1_ratio": """l1_ratio : float, default=0.15
@@ -36,9 +39,9 @@ _SHARED = {
     Number of epochs without an improvement of ``tol`` that is tolerated.""",
     "shuffle": """shuffle : bool, default=True
     Whether to shuffle the samples at every epoch.""",
-    "random_state": """random_state : int, RandomState instance or None, default=None
+    "random_state": """random_state : int, RandomState instance or None, default={random_state}
     Seeds weight initialisation, the validation split and shuffling. Pass an int for
-    reproducible results.""",
+    reproducible results.{random_state_note}""",
     "verbose": """verbose : bool or int, default=False
     Print one line per epoch: the loss, the validation score if any, and the time.""",
     "warm_start": """warm_start : bool, default=False

@@ -154,7 +154,7 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
 
     # ----------------------------------------------------------------- the fit
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, X_val=None, y_val=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None):
         """Train the network on (X, y).
 
         Parameters
@@ -184,13 +184,14 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
         return self._fit(X, y, sample_weight, X_val, y_val)
 
     def _fit(self, X, y, sample_weight=None, X_val=None, y_val=None, *, incremental=False,
-             classes=None):
+             classes=None, init=None):
         # The callbacks' root task begins first: the attributes it leaves are removed by
         # scikit-learn's fit context, after the callbacks' teardown, even on failure.
         tasks = start_fit_tasks(self, X, y, sample_weight, partial=incremental)
         with _unchanged_on_error(self, copies=("_optimizer",) if tasks else ()):
             plan, params, data, y, validation = self._prepare(
-                X, y, sample_weight, X_val, y_val, incremental=incremental, classes=classes)
+                X, y, sample_weight, X_val, y_val, incremental=incremental, classes=classes,
+                init=init)
             if tasks is not None:
                 tasks.attributes = partial(model_attributes, plan)
             epoch_tasks = None if incremental else tasks  # partial_fit: one task, the root
@@ -208,13 +209,14 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
         return self
 
     def _prepare(self, X, y, sample_weight=None, X_val=None, y_val=None, *,
-                 incremental=False, classes=None):
+                 incremental=False, classes=None, init=None):
         """(plan, starting parameters, training data, y, own validation set or None).
 
         partial_fit and a warm start continue from ``coefs_``/``intercepts_``, fitted
         or assigned by the user. On an estimator never fitted, assigned weights are the
         only state reused: X, y and the classes are validated and learned as by a first
-        fit (``first_pass``).
+        fit (``first_pass``). ``init``, the single layer's ``(coef_init,
+        intercept_init)``, replaces the starting weights it gives.
         """
         reuse = (incremental or self.warm_start) and (
             hasattr(self, "coefs_") or hasattr(self, "intercepts_"))
@@ -227,7 +229,7 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
                             self._sample_weight(X, y, sample_weight))
         plan = self._plan(X.shape[1], data.Y.shape[1])
         self._rng = self._random_state(later_pass=incremental and not first_pass)
-        params = starting_parameters(self, plan, self._rng, X.dtype, reuse, fitted)
+        params = starting_parameters(self, plan, self._rng, X.dtype, reuse, fitted, init)
         if first_pass:
             reset_history(self)
         validation = self._validation_data(plan, X, X_val, y_val)

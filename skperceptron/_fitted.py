@@ -9,6 +9,7 @@ the fitted attributes. Prediction reads the weights back through ``FittedLayers`
 from typing import NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._engine.initializers import initialize_layers
 from ._engine.network import Parameters
@@ -34,13 +35,45 @@ NORM_ATTRIBUTES = ("batch_norm_scales_", "batch_norm_shifts_", "running_means_",
                    "running_vars_")
 
 
-def starting_parameters(estimator, plan, rng, dtype, reuse, fitted):
+def starting_parameters(estimator, plan, rng, dtype, reuse, fitted, init=None):
     """The parameters this fit starts from: ``coefs_``/``intercepts_`` when ``reuse``
     (``fitted``: by a fit, else assigned by the user), new ones drawn from ``rng``
-    by the plan's initializer otherwise."""
+    by the plan's initializer otherwise; then a single layer's ``init``, ``(coef_init,
+    intercept_init)`` as scikit-learn's linear models take them, replaces what it
+    gives."""
     if reuse:
-        return _reused_parameters(estimator, plan.network, dtype, fitted)
-    return _initial_parameters(plan, rng, dtype)
+        params = _reused_parameters(estimator, plan.network, dtype, fitted)
+    else:
+        params = _initial_parameters(plan, rng, dtype)
+    coef_init, intercept_init = (None, None) if init is None else init
+    n_features, n_outputs = plan.network.layer_units[0], plan.network.layer_units[-1]
+    if coef_init is not None:
+        coef = check_init("coef_init", coef_init, (n_outputs, n_features), dtype)
+        params.coefs[0][...] = coef.T
+    if intercept_init is not None:
+        if not plan.network.fit_intercept:
+            raise ValueError(
+                "intercept_init was given with fit_intercept=False, which keeps the "
+                "intercept at zero. Set fit_intercept=True, or leave intercept_init out."
+            )
+        params.intercepts[0][...] = check_init("intercept_init", intercept_init,
+                                                (n_outputs,), dtype)
+    return params
+
+
+def check_init(name, value, shape, dtype):
+    """``coef_init`` or ``intercept_init`` checked against ``shape`` and converted to
+    ``dtype``: for one output unit, scikit-learn's shapes ``(n_features,)`` and a
+    scalar are taken too."""
+    if sp.issparse(value):
+        value = value.toarray()
+    try:
+        if shape[0] == 1 and np.ndim(value) == len(shape) - 1:
+            value = np.reshape(value, shape)
+    except ValueError:  # ragged nested lists: _check_layer_array says so
+        pass
+    what = "(n_outputs, n_features)" if len(shape) == 2 else "(n_outputs,)"
+    return _check_layer_array(name, value, shape, dtype, f"it must have shape {what}.")
 
 
 def _initial_parameters(plan, rng, dtype):
@@ -219,6 +252,8 @@ def check_layer_arrays(name, arrays, shapes, dtype, hint=""):
 
 
 def _check_layer_array(name, array, shape, dtype, needs):
+    if sp.issparse(array):  # coef_ after sparsify()
+        array = array.toarray()
     try:
         array = np.asarray(array)
     except ValueError as exc:  # ragged nested lists

@@ -49,6 +49,8 @@ _MLP_CONSTRAINTS = {
 }
 
 _MLP_DOC_DEFAULTS = dict(
+    random_state=None,
+    random_state_note="",
     alpha=0.0001,
     max_iter=200,
     tol=0.0001,

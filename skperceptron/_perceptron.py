@@ -8,7 +8,7 @@ a time in a shuffled order each epoch (``batch_size=1``), as in the original alg
 from functools import partial
 from numbers import Integral, Real
 
-from ._classifier import NetworkClassifier
+from ._classifier import NetworkClassifier, partial_fit_doc
 from ._docstrings import fill_doc, input_doc
 from ._engine.activations import get_activation
 from ._engine.initializers import INITIALIZERS
@@ -16,10 +16,11 @@ from ._engine.losses import get_loss
 from ._engine.network import Network
 from ._engine.optimizers import SGD
 from ._engine.penalty import Penalty
+from ._linear import LINEAR_MODEL_API
 from ._regressor import NetworkRegressor
 from ._training.online import per_sample_rule
 from ._training.plan import BatchRule, Plan
-from ._utils.compat import Interval, StrOptions
+from ._utils.compat import Interval, StrOptions, _fit_context
 
 _PERCEPTRON_CONSTRAINTS = {
     "eta0": [Interval(Real, 0, None, closed="neither")],
@@ -118,30 +119,23 @@ def single_layer_plan(estimator, n_features, n_outputs, output_activation, loss,
     )
 
 
-def _coef(estimator):
-    return estimator.coefs_[0].T
-
-
-def _intercept(estimator):
-    return estimator.intercepts_[0]
-
-
 #: What both single-layer estimators say: a divergence's hint; that a file written
 #: before ``penalty`` existed meant alpha > 0 as an L2 penalty; scikit-learn's linear
 #: models stop when the no-improvement count reaches n_iter_no_change (its MLP when
-#: the count exceeds it); and scikit-learn's linear models' ``coef_`` and
-#: ``intercept_``.
+#: the count exceeds it). They take scikit-learn's linear-model interface from
+#: ``_linear``.
 _DIVERGENCE_HINT = "a smaller eta0, or scaling the inputs and targets"
 _LEGACY_PARAMETERS = {"penalty": "l2"}
-_COEF = property(_coef, doc="Weights as in scikit-learn's linear models: shape "
-                            "(n_outputs, n_features).")
-_INTERCEPT = property(_intercept, doc="Biases, shape (n_outputs,).")
 
 
 _ACTIVATION_LOSSES = {"step": {"perceptron", "hinge"}, "logistic": {"log_loss"}}
 
 
-@fill_doc(**_PERCEPTRON_DOC_DEFAULTS, eta0=1.0)
+@fill_doc(**_PERCEPTRON_DOC_DEFAULTS, eta0=1.0, random_state=0,
+          random_state_note=" The default, 0, is scikit-learn's ``Perceptron``'s:\n"
+                            "    a script that leaves it out is reproducible in both "
+                            "libraries (they\n    shuffle differently, so their "
+                            "models still differ).")
 class PerceptronClassifier(NetworkClassifier):
     """Rosenblatt's perceptron: threshold units trained by the mistake-driven rule.
 
@@ -172,6 +166,11 @@ class PerceptronClassifier(NetworkClassifier):
         _PERCEPTRON_PARAMETERS_DOC
         + """
     %(class_weight)s
+
+    n_jobs : int or None, default=None
+        Accepted for scikit-learn's ``Perceptron`` signature, and unused: its
+        one-vs-all training runs one binary problem per class, possibly in parallel,
+        where here every class's unit trains in the same pass over the data.
 
     Attributes
     ----------
@@ -210,8 +209,8 @@ class PerceptronClassifier(NetworkClassifier):
     _fits_single_class = False  # as scikit-learn's Perceptron
     _stratify_all_classes = True  # as scikit-learn's linear classifiers
     _divergence_hint, _legacy_parameters, _patience_offset = (
-        _DIVERGENCE_HINT, _LEGACY_PARAMETERS, 0)
-    coef_, intercept_ = _COEF, _INTERCEPT
+        _DIVERGENCE_HINT, {**_LEGACY_PARAMETERS, "n_jobs": None}, 0)
+    fit, coef_, intercept_, sparsify, densify = LINEAR_MODEL_API
 
     _parameter_constraints: dict = {
         **NetworkClassifier._parameter_constraints,
@@ -219,6 +218,7 @@ class PerceptronClassifier(NetworkClassifier):
         "activation": [StrOptions(set(_ACTIVATION_LOSSES))],
         "loss": [StrOptions({"perceptron", "hinge", "log_loss"})],
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "n_jobs": [Integral, None],
     }
 
     def __init__(
@@ -232,7 +232,7 @@ class PerceptronClassifier(NetworkClassifier):
         n_iter_no_change=5,
         batch_size=1,
         shuffle=True,
-        random_state=None,
+        random_state=0,
         fit_intercept=True,
         penalty=None,
         alpha=0.0001,
@@ -244,6 +244,7 @@ class PerceptronClassifier(NetworkClassifier):
         loss_threshold=None,
         weight_init="zeros",
         class_weight=None,
+        n_jobs=None,
         verbose=0,
     ):
         self.activation = activation
@@ -266,6 +267,7 @@ class PerceptronClassifier(NetworkClassifier):
         self.loss_threshold = loss_threshold
         self.weight_init = weight_init
         self.class_weight = class_weight
+        self.n_jobs = n_jobs
         self.verbose = verbose
 
     def _plan(self, n_features, n_outputs):
@@ -289,22 +291,14 @@ class PerceptronClassifier(NetworkClassifier):
             output = "logistic", get_loss("binary_log_loss"), "logistic"
         return single_layer_plan(self, n_features, n_outputs, *output)
 
-    @input_doc
-    def decision_function(self, X):
-        """Net input ``z = X @ coef_.T + intercept_`` of each unit.
-
-        %(input)s
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            For two classes, positive scores predict ``classes_[1]``.
-        """
-        Z = self._output(X, apply_output=False)
-        return Z.ravel() if Z.shape[1] == 1 else Z
+    @_fit_context(prefer_skip_nested_validation=True)
+    @partial_fit_doc("classes", "sample_weight")
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        # scikit-learn's Perceptron order: classes before sample_weight.
+        return self._partial_fit(X, y, sample_weight, classes)
 
 
-@fill_doc(**_PERCEPTRON_DOC_DEFAULTS, eta0=0.01)
+@fill_doc(**_PERCEPTRON_DOC_DEFAULTS, eta0=0.01, random_state=None, random_state_note="")
 class PerceptronRegressor(NetworkRegressor):
     """Widrow and Hoff's linear neuron (ADALINE), trained by the delta rule.
 
@@ -410,7 +404,7 @@ class PerceptronRegressor(NetworkRegressor):
 
     _divergence_hint, _legacy_parameters, _patience_offset = (
         _DIVERGENCE_HINT, _LEGACY_PARAMETERS, 0)
-    coef_, intercept_ = _COEF, _INTERCEPT
+    fit, coef_, intercept_, sparsify, densify = LINEAR_MODEL_API
 
     def _plan(self, n_features, n_outputs):
         """A linear unit: the identity as output activation."""

@@ -14,6 +14,7 @@ converts them alone or inside a pipeline of scikit-learn's transformers. It need
 """
 
 import numpy as np
+import scipy.sparse as sp
 from onnx import TensorProto
 from skl2onnx import update_registered_converter
 from skl2onnx.common.data_types import (
@@ -162,7 +163,10 @@ def _fitted_network(estimator):
                 "skperceptron.onnx has no conversion for the activation "
                 f"{layer.activation.name!r}."
             )
-    return network, fitted_layers(estimator)
+    weights = fitted_layers(estimator)
+    # coef_ made sparse by sparsify(): the graph holds dense initializers.
+    coefs = [W.toarray() if sp.issparse(W) else W for W in weights.coefs]
+    return network, weights._replace(coefs=coefs)
 
 
 def _batch_norm(g, layer, weights, Z):

@@ -23,6 +23,7 @@ statistics, and keeps what their backward passes need (``saved``).
 """
 
 import numpy as np
+import scipy.sparse as sp
 
 from .._utils.speed import HAVE_NUMBA, jit
 
@@ -43,9 +44,11 @@ class TrainingPass:
 
 
 def matmul(A, W, out=None):
-    """A @ W into ``out`` (a new array when out is None); A may be scipy.sparse."""
+    """A @ W into ``out`` (a new array when out is None); A may be scipy.sparse, and so
+    may W when predicting (the single layer's ``sparsify``)."""
     if out is None:
-        return A @ W
+        Z = A @ W
+        return Z.toarray() if sp.issparse(Z) else Z
     if isinstance(A, np.ndarray):
         return np.matmul(A, W, out=out)
     out[...] = A @ W

@@ -335,3 +335,20 @@ def test_training_on_a_memmap_peaks_within_the_budget_its_chunks_are_sized_for(
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["peak"] <= budget, f"{result['peak'] / 1e6:.1f} MB"
     assert result["accuracy"] > 0.5  # it did train (chance: 0.25; 0.81-0.98 here)
+
+
+def test_batch_norm_chunks_of_one_row_join_their_neighbour():
+    from skperceptron._chunks import _no_single_rows
+
+    assert _no_single_rows([(0, 4), (4, 8), (8, 9)]) == [(0, 4), (4, 9)]
+    assert _no_single_rows([(0, 1), (1, 3), (3, 5)]) == [(0, 3), (3, 5)]
+    assert _no_single_rows([(0, 1)]) == [(0, 1)]  # one row in all: partial_fit refuses
+    X, y = make_classification(n_samples=201, n_features=5, random_state=0)
+    # 201 rows in chunks of 50: the last chunk, one row, trains with the 50 before it.
+    clf = fit_chunks(MLPClassifier(hidden_layer_sizes=(4,), batch_norm=True,
+                                   batch_size=20, random_state=0), X, y,
+                     chunk_size=50, shuffle=False)
+    assert clf.t_ == 201
+    with pytest.raises(ValueError, match="one row"):
+        fit_chunks(MLPClassifier(batch_norm=True, random_state=0), X[:1], y[:1],
+                   chunk_size=50, classes=[0, 1])
