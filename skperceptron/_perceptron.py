@@ -111,7 +111,7 @@ def single_layer_plan(estimator, n_features, n_outputs, output_activation, loss,
     return Plan(
         network=network, loss=loss, out_activation=out_activation, solver="sgd",
         optimizer=partial(SGD, learning_rate_init=estimator.eta0),
-        batch=BatchRule(None if batch_size == "full" else batch_size),
+        batch=BatchRule(None if batch_size == "full" else batch_size, reshuffle=False),
         penalty=Penalty.of(estimator.penalty, estimator.alpha, estimator.l1_ratio),
         init=estimator.weight_init,  # no 'auto' scheme: no logistic factor to choose
         online=per_sample_rule(network, loss, plain_sgd=True,

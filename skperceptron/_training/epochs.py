@@ -16,13 +16,13 @@ import scipy.sparse as sp
 from .._engine.network import forward
 
 
-def iter_batches(n_samples, batch_size, rng=None):
-    """Yield the rows of each mini-batch: slices in order, or shuffled index arrays."""
-    if rng is None:
+def iter_batches(n_samples, batch_size, order=None):
+    """Yield the rows of each mini-batch: slices in order, or consecutive pieces of
+    ``order``, an array of the rows in the order of the epoch."""
+    if order is None:
         for start in range(0, n_samples, batch_size):
             yield slice(start, min(start + batch_size, n_samples))
         return
-    order = rng.permutation(n_samples)
     for start in range(0, n_samples, batch_size):
         yield order[start : start + batch_size]
 
@@ -146,7 +146,7 @@ def net_inputs_bounded(network, params, row_norm, limit):
     for layer in network.layers:
         kind = type(layer).__name__
         if kind == "Dense":
-            W = params.coefs[layer.index].astype(np.float64)
+            W = params.coefs[layer.index].astype(np.float64, copy=False)
             units = (norm * np.sqrt(np.einsum("ij,ij->j", W, W))
                      + np.abs(params.intercepts[layer.index]))
         elif kind == "BatchNorm":

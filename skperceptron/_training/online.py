@@ -198,7 +198,8 @@ class OnlineEpochs:
             self.X = data.X if data.X.format == "csr" else data.X.tocsr()
         state = state or OnlineState()
         self.averaging, self.debts = state.averaging, state.debts if l1 else None
-        self.orders = EpochOrders(data.n_samples)  # each epoch's, maybe drawn ahead
+        # Each epoch's order, maybe drawn ahead (``plan.BatchRule.reshuffle``).
+        self.orders = EpochOrders(data.n_samples, reshuffle=plan.batch.reshuffle)
         self.row_norm = None  # the training rows' largest norm, for the overflow check
         # No per-sample gradient leaves the compiled loop: the gradient norms are NaN
         # (and a single layer has no hidden layer to saturate).

@@ -20,10 +20,16 @@ class BatchRule:
 
     A size larger than the training set is clipped to it; with ``warn`` (an explicit
     ``batch_size`` of scikit-learn's MLP) a UserWarning says so, as scikit-learn does.
+    With ``reshuffle`` each epoch shuffles the previous epoch's order of the rows, as
+    scikit-learn's MLP does, so that the same generator draws the same batches; without
+    it each epoch draws a new permutation of the rows, as the perceptrons always have
+    (both are uniformly random orders; the perceptrons keep theirs so that a script
+    gives the models it gave before).
     """
 
     size: int | None = None
     warn: bool = False
+    reshuffle: bool = True
 
     def __call__(self, n_samples):
         if self.size is None:

@@ -316,6 +316,8 @@ class MiniBatchEpochs:
         n_features = data.X.shape[1] if data.dense else None
         self.history = History(network)  # gradient norms and saturation per epoch
         self.row_norm = None  # the training rows' largest norm, for the overflow check
+        self.reshuffle = plan.batch.reshuffle
+        self.order = None  # the previous epoch's order of the rows; None: in order
         # ``buffers`` (kept by the estimator) hands the buffers of one call to the next
         # one of the same shapes: partial_fit on small batches.
         key = (network.layer_units, network.dropout, network.batch_norm, params.dtype,
@@ -326,7 +328,10 @@ class MiniBatchEpochs:
     def run(self, rng):
         """One pass over the data, shuffled by ``rng`` (None keeps the order).
 
-        The epoch's loss weights each batch's objective by its size; it stops early,
+        As scikit-learn's MLP, each epoch shuffles the previous epoch's order (the
+        first epoch's: the rows in order), ``order[rng.permutation(n)]``: with the
+        same generator, the two draw the same batches (``BatchRule.reshuffle``; else
+        ``rng.permutation(n)``). The epoch's loss weights each batch's objective by its size; it stops early,
         with a NaN loss, as soon as a batch's objective is not finite.
         """
         network, loss, params, grads = self.network, self.loss, self.params, self.grads
@@ -338,7 +343,12 @@ class MiniBatchEpochs:
         theta, gradient = params.trainable, grads.trainable
         history = self.history
         history.start_epoch()
-        for rows in iter_batches(data.n_samples, self.batch_size, rng):
+        if rng is not None:
+            permutation = rng.permutation(data.n_samples)
+            self.order = (self.order[permutation] if self.reshuffle and self.order is not None
+                          else permutation)
+        for rows in iter_batches(data.n_samples, self.batch_size,
+                                 None if rng is None else self.order):
             X, Y, sw = data.take(rows, workspace.rows)
             mode = None
             if self.training is not None:

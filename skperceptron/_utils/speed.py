@@ -333,29 +333,34 @@ def _drawer():
 
 
 class EpochOrders:
-    """Each epoch's order of the rows, ``rng.permutation(n)``, written into arrays kept
-    between epochs; for a large ``RandomState`` drawn during the epoch before.
+    """Each epoch's order of the rows, ``rng.permutation(n)``, or with ``reshuffle``
+    the previous epoch's order (the first epoch's: the rows in order) shuffled by it,
+    as scikit-learn's MLP and SGD shuffle (``plan.BatchRule``); the permutations are
+    written into arrays kept between epochs, and for a large ``RandomState`` drawn
+    during the epoch before.
 
-    The orders are the generator's own and it moves on as it would, so results do not
-    depend on whether a draw was made ahead:
+    The permutations are the generator's own and it moves on as it would, so results
+    do not depend on whether a draw was made ahead:
 
     - a ``RandomState``'s permutation shuffles a new ``arange(n)``; this shuffles a
       kept array reset to ``arange(n)``, the same draws without new memory;
     - with ``ahead`` (at least ``DRAW_AHEAD_ROWS`` rows, called from the main thread,
-      two cores or more), the next epoch's order is drawn by a worker thread while
-      this epoch trains (the shuffle leaves the GIL; the online loop too), into the
-      other array. If no epoch comes to use it, ``close`` puts the generator back in
-      the state before that draw.
+      two cores or more), the next epoch's permutation is drawn by a worker thread
+      while this epoch trains (the shuffle leaves the GIL; the online loop too), into
+      the other array. If no epoch comes to use it, ``close`` puts the generator back
+      in the state before that draw.
     - another generator draws its own ``permutation(n)``, at the time asked.
 
     The array returned is valid until the next call. Memory: three arrays of n integers
-    for the fit (2.4 MB for 100,000 rows), made at the first draw from a RandomState
-    (a later ``partial_fit`` draws from a remembered permutation instead).
+    for the fit (2.4 MB for 100,000 rows), five with ``reshuffle``, made at the first
+    draw from a RandomState (a later ``partial_fit`` draws from a remembered
+    permutation instead).
     """
 
-    def __init__(self, n, ahead=True):
-        self.n = n
+    def __init__(self, n, ahead=True, reshuffle=False):
+        self.n, self.reshuffle = n, reshuffle
         self.identity = self.arrays = None  # made when a RandomState first draws
+        self.order = self.spare = None  # the last order returned, and the next one's
         self.turn = 0
         self.pending = None  # (future, generator, its state before the draw)
         self.ahead = (ahead and n >= DRAW_AHEAD_ROWS and (os.cpu_count() or 1) >= 2
@@ -367,6 +372,19 @@ class EpochOrders:
         return order
 
     def __call__(self, rng):
+        permutation = self._permutation(rng)
+        return self._shuffled(permutation) if self.reshuffle else permutation
+
+    def _shuffled(self, permutation):
+        """The previous order, shuffled by ``permutation`` (the first: itself)."""
+        if self.order is None:
+            self.order, self.spare = np.array(permutation), np.empty_like(permutation)
+        else:
+            np.take(self.order, permutation, out=self.spare)
+            self.order, self.spare = self.spare, self.order
+        return self.order
+
+    def _permutation(self, rng):
         if type(rng) is not np.random.RandomState:
             self.close()
             return rng.permutation(self.n)
@@ -374,21 +392,21 @@ class EpochOrders:
             self.identity = np.arange(self.n)
             self.arrays = [np.empty_like(self.identity), np.empty_like(self.identity)]
         if self.pending is not None and self.pending[1] is rng:
-            order = self.pending[0].result()
+            permutation = self.pending[0].result()
             self.pending = None
         else:
             self.close()
-            order = self._draw(rng, self.arrays[self.turn])
+            permutation = self._draw(rng, self.arrays[self.turn])
         self.turn = 1 - self.turn
         if self.ahead:
             state = rng.get_state()
             self.pending = (_drawer().submit(self._draw, rng, self.arrays[self.turn]),
                             rng, state)
-        return order
+        return permutation
 
     def close(self):
-        """Wait for an order drawn ahead that no epoch used, and put its generator back
-        in the state before it."""
+        """Wait for a permutation drawn ahead that no epoch used, and put its generator
+        back in the state before it."""
         if self.pending is None:
             return
         future, rng, state = self.pending

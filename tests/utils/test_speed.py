@@ -114,19 +114,26 @@ def test_seeded_permutations_are_a_fresh_generators_first_draw(seed, n):
 @pytest.mark.parametrize("ahead", [False, True])
 @pytest.mark.parametrize("n", [1, 2, 10, 20_000])
 def test_epoch_orders_are_the_generators_permutations(n, ahead):
-    """Epoch after epoch the orders are the generator's own permutations, drawn ahead
-    or not; after ``close`` the generator is where the epochs alone left it, and a
-    generator that is not a RandomState is asked for its own."""
-    ours, reference = np.random.RandomState(3), np.random.RandomState(3)
-    orders = EpochOrders(n, ahead=ahead)
-    assert orders.ahead == (ahead and n >= _data.DRAW_AHEAD_ROWS
-                            and (os.cpu_count() or 1) >= 2)
-    for _ in range(4):
-        assert_array_equal(orders(ours), reference.permutation(n))
-    orders.close()
-    assert ours.randint(2**31) == reference.randint(2**31)  # the streams moved alike
-    remembered = SeededPermutations(7)
-    assert_array_equal(orders(remembered), remembered.permutation(n))
+    """Epoch after epoch the orders are the generator's own permutations, or with
+    ``reshuffle`` the previous order shuffled by them (as scikit-learn's MLP and SGD
+    shuffle), drawn ahead or not; after ``close`` the generator is where the epochs
+    alone left it, and a generator that is not a RandomState is asked for its own."""
+    for reshuffle in (False, True):
+        ours, reference = np.random.RandomState(3), np.random.RandomState(3)
+        orders = EpochOrders(n, ahead=ahead, reshuffle=reshuffle)
+        assert orders.ahead == (ahead and n >= _data.DRAW_AHEAD_ROWS
+                                and (os.cpu_count() or 1) >= 2)
+        expected = np.arange(n)
+        for _ in range(4):
+            permutation = reference.permutation(n)
+            expected = expected[permutation] if reshuffle else permutation
+            assert_array_equal(orders(ours), expected)
+        orders.close()
+        assert ours.randint(2**31) == reference.randint(2**31)  # the streams moved alike
+        remembered = SeededPermutations(7)
+        permutation = remembered.permutation(n)
+        assert_array_equal(orders(remembered),
+                           expected[permutation] if reshuffle else permutation)
 
 
 @pytest.mark.parametrize("sparse", [False, True])
