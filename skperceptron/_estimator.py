@@ -118,7 +118,8 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
     Class attributes say the rest: ``_divergence_hint`` (what to try when training
     diverges), ``_patience_offset`` (non-improving epochs beyond ``n_iter_no_change``
     that stop training: scikit-learn's MLP 1, its linear models 0),
-    ``_plain_target_kinds`` (the dtype kinds of y a later partial_fit takes without
+    ``_max_iter_words`` (whose words the warning at ``max_iter`` starts with:
+    scikit-learn's MLP's or its linear models'), ``_plain_target_kinds`` (the dtype kinds of y a later partial_fit takes without
     scikit-learn's validation, ``speed.plain_targets``) and ``_legacy_parameters``
     (values for parameters a saved file lacks).
     """
@@ -144,6 +145,7 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
         "momentum (solver='sgd')"
     )
     _patience_offset = 1
+    _max_iter_words = "mlp"  # scikit-learn's warning at max_iter: its MLP's
     _plain_target_kinds = "f"
     _legacy_parameters: dict = {}
 
@@ -390,7 +392,7 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
             max_iter=self.max_iter, tol=self.tol,
             patience=self.n_iter_no_change + self._patience_offset,
             loss_threshold=self.loss_threshold, monitor_validation=monitor_validation,
-            best=best, callbacks=callbacks,
+            best=best, callbacks=callbacks, words=self._max_iter_words,
         )
 
     # ----------------------------------------------------------------- prediction

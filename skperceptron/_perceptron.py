@@ -122,8 +122,8 @@ def single_layer_plan(estimator, n_features, n_outputs, output_activation, loss,
 #: What both single-layer estimators say: a divergence's hint; that a file written
 #: before ``penalty`` existed meant alpha > 0 as an L2 penalty; scikit-learn's linear
 #: models stop when the no-improvement count reaches n_iter_no_change (its MLP when
-#: the count exceeds it). They take scikit-learn's linear-model interface from
-#: ``_linear``.
+#: the count exceeds it), and warn at max_iter in their words. They take
+#: scikit-learn's linear-model interface from ``_linear``.
 _DIVERGENCE_HINT = "a smaller eta0, or scaling the inputs and targets"
 _LEGACY_PARAMETERS = {"penalty": "l2"}
 
@@ -210,6 +210,7 @@ class PerceptronClassifier(NetworkClassifier):
     _stratify_all_classes = True  # as scikit-learn's linear classifiers
     _divergence_hint, _legacy_parameters, _patience_offset = (
         _DIVERGENCE_HINT, {**_LEGACY_PARAMETERS, "n_jobs": None}, 0)
+    _max_iter_words = "linear"
     fit, coef_, intercept_, sparsify, densify = LINEAR_MODEL_API
 
     _parameter_constraints: dict = {
@@ -404,6 +405,7 @@ class PerceptronRegressor(NetworkRegressor):
 
     _divergence_hint, _legacy_parameters, _patience_offset = (
         _DIVERGENCE_HINT, _LEGACY_PARAMETERS, 0)
+    _max_iter_words = "linear"
     fit, coef_, intercept_, sparsify, densify = LINEAR_MODEL_API
 
     def _plan(self, n_features, n_outputs):

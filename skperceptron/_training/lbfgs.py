@@ -202,9 +202,10 @@ def _minimise(network, loss, params, data, alpha, settings):
     if result.stop_reason in ("max_iter", "max_fun"):
         budget = "iterations" if result.stop_reason == "max_iter" else "function evaluations"
         warn_user(
-            f"lbfgs stopped after reaching its budget of {budget} "
-            f"(max_iter={settings.max_iter}, max_fun={settings.max_fun}) before "
-            "converging. Increase the budget or scale the data.",
+            f"lbfgs failed to converge after {result.n_iter} iteration(s) "
+            f"(status={outcome.status}):\n{outcome.message}\n\nIt reached its budget of "
+            f"{budget} (max_iter={settings.max_iter}, max_fun={settings.max_fun}). "
+            "Increase the budget or scale the data.",
             ConvergenceWarning,
         )
     return result
@@ -225,8 +226,8 @@ def _interrupted(params, progress):
     """Keep the last completed iteration after a KeyboardInterrupt."""
     return _keep_last_iteration(
         params, progress, "interrupted",
-        f"Training interrupted after {len(progress.loss_curve)} L-BFGS iterations; the "
-        "weights of the last completed iteration were kept.",
+        f"Training interrupted by user. It stopped after {len(progress.loss_curve)} "
+        "L-BFGS iterations; the weights of the last completed iteration were kept.",
         UserWarning,
     )
 

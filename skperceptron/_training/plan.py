@@ -36,8 +36,8 @@ class BatchRule:
             return n_samples
         if self.warn and self.size > n_samples:
             warn_user(
-                f"Got batch_size={self.size} larger than the number of training samples "
-                f"({n_samples}); it is clipped to {n_samples}.",
+                "Got `batch_size` less than 1 or larger than sample size. It is going "
+                f"to be clipped: batch_size={self.size}, {n_samples} training samples.",
                 UserWarning,
             )
         return min(self.size, n_samples)

@@ -122,8 +122,8 @@ class Interrupted(Criterion):
 
     def warning(self, record):
         return UserWarning, (
-            f"Training interrupted in epoch {record.epoch}; the weights of the last "
-            "completed epoch were kept."
+            f"Training interrupted by user. It stopped in epoch {record.epoch}; the "
+            "weights of the last completed epoch were kept."
         )
 
 
@@ -152,17 +152,26 @@ class CallbackStop(Criterion):
 class MaxIterations(Criterion):
     reason = "max_iter"
 
-    def __init__(self, max_iter):
-        self.max_iter = max_iter
+    #: scikit-learn's words, which its users' warning filters match (``message=``
+    #: matches the start): its MLP's, and its linear models' (``words="linear"``).
+    WORDS = {
+        "mlp": "Stochastic Optimizer: Maximum iterations ({max_iter}) reached and the "
+               "optimization hasn't converged yet.",
+        "linear": "Maximum number of iteration reached before convergence. Consider "
+                  "increasing max_iter to improve the fit.",
+    }
+
+    def __init__(self, max_iter, words="mlp"):
+        self.max_iter, self.words = max_iter, words
 
     def observe(self, record):
         return record.epoch >= self.max_iter
 
     def warning(self, record):
         return ConvergenceWarning, (
-            f"Maximum number of epochs ({record.epoch}) reached before any other "
-            "stopping criterion was met: training has not converged. Increase max_iter "
-            "or adjust the learning rate."
+            self.WORDS[self.words].format(max_iter=self.max_iter)
+            + f" No other stopping criterion was met in {record.epoch} epochs: increase "
+            "max_iter or adjust the learning rate."
         )
 
 
@@ -235,7 +244,7 @@ class FixedPoint(Criterion):
 
 
 def stopping_criteria(*, max_iter, tol, patience, loss_threshold=None,
-                      monitor_validation=False, best=None, callbacks=False):
+                      monitor_validation=False, best=None, callbacks=False, words="mlp"):
     """The criteria of a fit, in the order they are asked.
 
     ``tol=None`` disables the plateau rule. ``patience`` counts the non-improving
@@ -243,7 +252,8 @@ def stopping_criteria(*, max_iter, tol, patience, loss_threshold=None,
     instead of the training loss (early stopping); ``best`` is the best value of that
     measure in earlier calls (warm start), or None. With ``callbacks`` a callback's
     request to stop comes first: it names the reason even when another criterion
-    would fire on the same epoch.
+    would fire on the same epoch. ``words`` chooses scikit-learn's words for the
+    warning at ``max_iter`` (``MaxIterations.WORDS``).
     """
     criteria = [CallbackStop()] if callbacks else []
     if loss_threshold is not None:
@@ -252,5 +262,5 @@ def stopping_criteria(*, max_iter, tol, patience, loss_threshold=None,
     if tol is not None:
         monitor = "validation_score" if monitor_validation else "loss"
         criteria.append(NoImprovement(tol, patience, monitor, best=best))
-    criteria.append(MaxIterations(max_iter))
+    criteria.append(MaxIterations(max_iter, words))
     return criteria

@@ -13,12 +13,23 @@ def _inside(frame):
 
 
 def warn_user(message, category=UserWarning):
-    """``warnings.warn`` attributed to the first caller outside this package.
+    """A warning attributed to the first caller outside this package, with the module
+    that raised it as its ``module``.
 
     A fixed ``stacklevel`` would depend on how deep the warning is raised (``fit``,
     ``partial_fit``, ``fit_chunks``...); counting the package's own frames does not.
+    The file and line shown are the user's; the module is this package's (for example
+    ``skperceptron._training.stochastic``), so that
+    ``warnings.filterwarnings("ignore", module="skperceptron")`` silences them, as
+    ``module="sklearn"`` silences scikit-learn's.
     """
-    frame, level = sys._getframe(1), 2  # stacklevel 2: the caller of warn_user
+    raised_in = sys._getframe(1).f_globals.get("__name__", "skperceptron")
+    frame = sys._getframe(1)
     while frame is not None and _inside(frame):
-        frame, level = frame.f_back, level + 1
-    warnings.warn(message, category, stacklevel=level)
+        frame = frame.f_back
+    if frame is None:  # called from nowhere outside the package: point at the raiser
+        frame = sys._getframe(1)
+    warnings.warn_explicit(
+        message, category, frame.f_code.co_filename, frame.f_lineno, module=raised_in,
+        registry=frame.f_globals.setdefault("__warningregistry__", {}),
+    )

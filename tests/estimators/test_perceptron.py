@@ -133,7 +133,7 @@ def test_epoch_budget_spent_on_the_last_mistake_reports_converged(params):
 
 def test_penalised_perceptron_never_reports_a_fixed_point_away_from_zero():
     # The L2 term moves nonzero weights at every step: no fixed point but W = 0.
-    with pytest.warns(ConvergenceWarning, match="Maximum number of epochs"):
+    with pytest.warns(ConvergenceWarning, match="Maximum number of iteration reached before convergence"):
         clf = PerceptronClassifier(penalty="l2", alpha=1e-3, tol=None, max_iter=30,
                                    random_state=0).fit(TRUTH_TABLE, GATES["AND"])
     assert clf.stop_reason_ == "max_iter"

@@ -12,7 +12,8 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
-from sklearn.datasets import load_diabetes, load_iris
+from sklearn.base import clone, is_classifier
+from sklearn.datasets import load_diabetes, load_iris, make_classification
 from sklearn.exceptions import ConvergenceWarning
 
 from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier, PerceptronRegressor
@@ -221,7 +222,7 @@ def test_interrupted_fit_keeps_the_weights_of_the_last_completed_epoch(solver, m
                   shuffle=False)
     reference = MLPClassifier(max_iter=2, **kwargs).fit(X, y)
     monkeypatch.setattr("skperceptron._training.stochastic.loss_and_gradients", _Interrupt(after=7))
-    with pytest.warns(UserWarning, match="interrupted in epoch 3.*last completed epoch"):
+    with pytest.warns(UserWarning, match="^Training interrupted by user. It stopped in epoch 3.*last completed epoch"):
         clf = MLPClassifier(max_iter=10, **kwargs).fit(X, y)
     assert clf.stop_reason_ == "interrupted"
     assert clf.n_iter_ == 2
@@ -260,7 +261,8 @@ def lbfgs_stopped_by(diabetes_as_loaded, weight_arrays):
 
 def test_interrupted_lbfgs_keeps_the_last_completed_iteration(monkeypatch, lbfgs_stopped_by):
     reg = lbfgs_stopped_by(monkeypatch, _Interrupt(after=12), UserWarning,
-                           "interrupted after .* L-BFGS iterations")
+                           "^Training interrupted by user. It stopped after .* L-BFGS "
+                           "iterations")
     assert reg.stop_reason_ == "interrupted"
 
 
@@ -483,3 +485,44 @@ def test_max_row_norm_reads_every_layout_and_empty_rows(seed):
                                        expected, rtol=rtol)
     assert max_row_norm(sp.csr_matrix((4, 3))) == 0.0
     assert max_row_norm(np.zeros((0, 3))) == 0.0
+
+
+# Each warning scikit-learn also gives starts with its words, so that the filters of
+# its users' scripts (``message=`` matches the start of the text) silence ours too;
+# the module of every warning is this package's, so ``module="skperceptron"`` does.
+@pytest.mark.parametrize("estimator, start", [
+    (MLPClassifier(max_iter=2, random_state=0),
+     "Stochastic Optimizer: Maximum iterations (2) reached and the optimization hasn't "
+     "converged yet."),
+    (PerceptronClassifier(max_iter=1, tol=None),
+     "Maximum number of iteration reached before convergence. Consider increasing "
+     "max_iter to improve the fit."),
+    (PerceptronRegressor(max_iter=1, tol=None),
+     "Maximum number of iteration reached before convergence. Consider increasing "
+     "max_iter to improve the fit."),
+    (MLPClassifier(solver="lbfgs", max_iter=2, random_state=0),
+     "lbfgs failed to converge after 2 iteration(s) (status=1):\n"),
+    (MLPClassifier(batch_size=500, max_iter=300, random_state=0),
+     "Got `batch_size` less than 1 or larger than sample size. It is going to be "
+     "clipped"),
+], ids=["mlp", "perceptron", "adaline", "lbfgs", "batch_size"])
+def test_warnings_start_with_scikit_learns_words(estimator, start):
+    X, y = make_classification(n_samples=100, n_features=4, random_state=0)
+    if not is_classifier(estimator):
+        y = X @ np.arange(4.0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        estimator.fit(X, y)
+    messages = [str(w.message) for w in caught]
+    assert any(m.startswith(start) for m in messages), messages
+    assert all(w.filename == __file__ for w in caught)  # the user's line
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.filterwarnings("ignore", module="skperceptron")
+        clone(estimator).fit(X, y)
+    assert caught == []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.filterwarnings("ignore", message=re.escape(start[:30]))
+        clone(estimator).fit(X, y)
+    assert not any(str(w.message).startswith(start) for w in caught)
