@@ -308,6 +308,12 @@ class PerceptronRegressor(NetworkRegressor):
     (the least-mean-squares rule). On noiseless linear data it converges to the
     least-squares solution.
 
+    It takes scikit-learn's ``SGDRegressor`` signatures (``fit`` with ``coef_init``
+    and ``intercept_init``, ``coef_``, ``sparsify``) and its parameters' defaults but
+    two, which keep Widrow and Hoff's rule: no penalty (``SGDRegressor``: 'l2') and a
+    constant rate (``SGDRegressor``: 'invscaling'). ``huber_delta`` is its
+    ``epsilon``.
+
     Parameters
     ----------
     loss : {'squared_error', 'absolute_error', 'huber'}, default='squared_error'
