@@ -76,8 +76,9 @@ _PERCEPTRON_PARAMETERS_DOC = """
         int n makes ``coef_`` and ``intercept_`` the average of the weights after each
         sample's step from the n-th sample seen on (counted across epochs and
         ``partial_fit`` calls), and the running weights before that. Training goes on
-        from the running weights, kept privately; the validation score of early
-        stopping and the weights it keeps are the averaged ones. Needs
+        from the running weights, kept privately; the training loss of each epoch
+        (``loss_curve_``, which ``tol`` watches), the validation score of early
+        stopping and the weights it keeps are the averaged model's. Needs
         ``batch_size=1``.
 
     %(early_stopping)s

@@ -67,6 +67,18 @@ def at_fixed_point(network, loss, params, data, alpha, l1):
     return True
 
 
+def data_loss(network, loss, params, data):
+    """The mean weighted loss ``sum_i w_i l_i / n`` of ``params`` on the training
+    ``data``, from a forward pass in chunks, as ``at_fixed_point`` reads them."""
+    chunk = min(4096, max(32, data.n_samples // 32))
+    total = 0.0
+    for rows in iter_batches(data.n_samples, chunk):
+        X, Y, sw = data.take(rows)
+        P = forward(network, params, X, cache=False)[-1]
+        total += loss.value(Y, P, sw) * X.shape[0]
+    return total / data.n_samples
+
+
 def overflows(network, loss, params, X, workspace=None):
     """Whether the weights overflow a layer on the batch ``X``.
 

@@ -27,7 +27,7 @@ from .plan import OnlineRule
 from .._engine.network import Parameters, output_gradient
 from .._engine.penalty import cumulative_l1, penalty_value
 from .._utils.speed import EpochOrders, plain
-from .epochs import EpochStats, at_fixed_point, max_row_norm, overflows_on
+from .epochs import EpochStats, at_fixed_point, data_loss, max_row_norm, overflows_on
 from .history import History
 from .online_loops import online_epoch, online_epoch_sparse
 
@@ -231,6 +231,14 @@ class OnlineEpochs:
         if self.averaging is None:
             return EpochStats(float(loss), np.nan, bool(all_zero))
         self.averaging.publish(self.params)
+        if np.isfinite(loss):
+            # The epoch's loss is the averaged model's, the one the user gets: the
+            # running weights' loss levels off epochs before their average stops
+            # moving, and a plateau judged on it would stop with an average that still
+            # remembers the first epochs' steps.
+            W = self.params.coefs[0].astype(np.float64, copy=False).ravel()
+            loss = (data_loss(self.network, self.loss, self.params, self.data)
+                    + penalty_value(W, float(self.alpha), float(self.l1)))
         # The running weights stood still: a fixed point, though their average moves.
         return EpochStats(float(loss), np.nan, bool(all_zero), fixed_point=bool(all_zero))
 

@@ -59,16 +59,6 @@ _RANDOM_HOLDOUT = (
     "reproduce. Without early stopping the same class passes this check."
 )
 
-_AVERAGE_REMEMBERS = (
-    "Averaged SGD returns the mean of the weights of every step, early ones included: "
-    "with class_weight={0: 1000, 1: 0.0001} on the check's noisy blobs the average "
-    "keeps part of the steps taken before class 0 dominates, and predicts class 0 for "
-    "80% of the test samples where the check asks for 87%. scikit-learn's own "
-    "SGDClassifier(loss='perceptron', average=True, class_weight=...) predicts 78% on "
-    "the same data; without averaging the same class predicts 100%."
-)
-
-
 _DROPOUT = (
     "Dropout draws one mask per row and epoch: a repeated row gets two independent "
     "masks where a row of weight 2 gets one, so the two fits differ by chance. "
@@ -89,8 +79,6 @@ def expected_failed_checks(estimator):
         "check_sample_weight_equivalence_on_dense_data": reason,
         "check_sample_weight_equivalence_on_sparse_data": reason,
     }
-    if getattr(estimator, "average", False):
-        failures["check_class_weight_classifiers"] = _AVERAGE_REMEMBERS
     return failures
 
 
