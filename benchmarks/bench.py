@@ -80,11 +80,15 @@ from threadpoolctl import threadpool_info, threadpool_limits
 import skperceptron
 from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier
 from skperceptron._training import online  # its switch of the CSR one-unit loop (W7)
-from skperceptron._training.online_loops import fixed_order_dot
-from skperceptron._utils.speed import (  # the compiled loops' own prefetching, for W4/W7's floor
-    HAVE_NUMBA,
+from skperceptron._utils.kernels import HAVE_NUMBA, compiled, jit
+
+# numba loaded now, as a long fit loads it (a fresh process runs small fits in numpy
+# first): the floors of W4/W7 below call the package's compiled loops from loops of
+# their own, which must find numba functions when they are imported.
+compiled()
+from skperceptron._training.online_loops import fixed_order_dot  # noqa: E402
+from skperceptron._utils.speed import (  # noqa: E402  the loops' own prefetching
     PREFETCH_AHEAD,
-    jit,
     prefetch_row,
     prefetch_span,
 )

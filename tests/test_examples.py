@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from skperceptron._utils.speed import HAVE_NUMBA
+from skperceptron._utils.kernels import HAVE_NUMBA
 
 pytestmark = pytest.mark.slow  # each example runs as a script of its own
 

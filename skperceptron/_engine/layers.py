@@ -25,7 +25,7 @@ statistics, and keeps what their backward passes need (``saved``).
 import numpy as np
 import scipy.sparse as sp
 
-from .._utils.speed import HAVE_NUMBA, jit
+from .._utils.kernels import compiled, jit
 
 
 class TrainingPass:
@@ -190,7 +190,7 @@ def dropout_mask(A, out, mask, seed, threshold, scale):
     Unit k (in C order) is kept when the k-th SplitMix64 integer of ``seed`` is at
     least ``threshold`` = rate * 2^64: with probability 1 - rate.
     """
-    if HAVE_NUMBA:
+    if compiled(A.size):
         _dropout_loop(A, out, mask, seed, threshold, scale)
         return
     with np.errstate(over="ignore"):

@@ -29,7 +29,7 @@ check that the two agree.
 import numpy as np
 from scipy.special import xlogy
 
-from .._utils.speed import jit
+from .._utils.kernels import jit
 
 #: The codes of the per-sample rules (``Loss.rule``), as the compiled loops take them.
 PERCEPTRON, HINGE, SQUARED_ERROR, HUBER, ABSOLUTE_ERROR, LOGISTIC, SOFTMAX = range(7)

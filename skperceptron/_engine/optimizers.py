@@ -15,7 +15,7 @@ samples seen), in the spirit of ``lr = get_lr(t)``.
 
 import numpy as np
 
-from .._utils.speed import HAVE_NUMBA, jit
+from .._utils.kernels import compiled, jit
 from .penalty import pay_l1, penalised
 
 # ----------------------------------------------------------------- the update rules
@@ -77,7 +77,7 @@ def adam_step(theta, grad, m, v, lr, beta_1, one_minus_beta_1, beta_2, one_minus
     """
     hyper = (lr, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, epsilon)
     n_penalised = n_penalised if l2 else 0
-    if HAVE_NUMBA:
+    if compiled(theta.size):
         _adam_loop(theta, grad, m, v, l2, n_penalised, *hyper)
     else:
         g = _penalised_gradient(theta, grad, l2, n_penalised)
@@ -106,7 +106,7 @@ def _momentum_loop(theta, grad, velocity, l2, n_penalised, lr, momentum, nestero
 def momentum_step(theta, grad, velocity, lr, momentum, nesterov, l2=0.0, n_penalised=0):
     """Heavy-ball or Nesterov momentum in place (see ``SGD``)."""
     n_penalised = n_penalised if l2 else 0
-    if HAVE_NUMBA:
+    if compiled(theta.size):
         _momentum_loop(theta, grad, velocity, l2, n_penalised, lr, momentum, nesterov)
     else:
         g = _penalised_gradient(theta, grad, l2, n_penalised)
@@ -125,7 +125,7 @@ def _sgd_loop(theta, grad, l2, n_penalised, lr):
 def sgd_step(theta, grad, lr, l2=0.0, n_penalised=0):
     """Plain gradient descent in place: theta <- theta - lr * g."""
     n_penalised = n_penalised if l2 else 0
-    if HAVE_NUMBA:
+    if compiled(theta.size):
         _sgd_loop(theta, grad, l2, n_penalised, lr)
     else:
         theta[:] = theta - lr * _penalised_gradient(theta, grad, l2, n_penalised)

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._utils.speed import HAVE_NUMBA, jit, select
+from .._utils.kernels import compiled, jit, select
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def add_penalty_gradient(grad_weights, weights, l2, l1, n_samples):
         if not strength:
             continue
         factor = step_factor(strength, n_samples, weights.dtype)
-        if HAVE_NUMBA:
+        if compiled(grad_weights.size):
             _add_penalised(grad_weights, w, factor)
         else:
             grad_weights[...] = penalised(grad_weights, w, factor)
@@ -154,7 +154,7 @@ def pay_l1(theta, state, n_penalised, c, v=None, epsilon=0.0):
     1 / (sqrt(v_k) + eps), and so its threshold: ``c / (sqrt(v) + epsilon)``.
     """
     total, applied = state
-    if HAVE_NUMBA:
+    if compiled(theta.size):
         if v is None:
             _cumulative_loop(theta, total, applied, n_penalised, c)
         else:

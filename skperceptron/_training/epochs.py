@@ -104,10 +104,12 @@ _MARGIN = 0.5
 
 def max_row_norm(X, values=32768):
     """max_i ||x_i||_2 over the rows of X (dense or sparse), in float64, about
-    ``values`` values at a time (no float64 copy of a whole float32 X)."""
-    chunk = max(1, values // max(1, X.shape[1]))
+    ``values`` values (a sparse X's stored ones) at a time: no float64 copy of a whole
+    float32 X."""
     if sp.issparse(X):
-        return _max_csr_row_norm(X.tocsr(), chunk)
+        X = X.tocsr()
+        return _max_csr_row_norm(X, max(1, values * X.shape[0] // max(1, X.nnz)))
+    chunk = max(1, values // max(1, X.shape[1]))
     norm = 0.0
     for start in range(0, X.shape[0], chunk):
         rows = np.asarray(X[start : start + chunk], dtype=np.float64)

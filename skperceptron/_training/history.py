@@ -19,7 +19,7 @@ has no flat limit of its own to saturate at.
 
 import numpy as np
 
-from .._utils.speed import HAVE_NUMBA, jit
+from .._utils.kernels import compiled, jit
 from .._engine.layers import Dense
 
 
@@ -34,7 +34,7 @@ def saturation(A, kind):
     """The saturated fraction of the hidden output ``A`` (see the module); NaN for an
     activation without saturation."""
     if kind == "relu":
-        n_alive = _count_alive(A) if HAVE_NUMBA else np.count_nonzero(_alive(A))
+        n_alive = _count_alive(A) if compiled(A.size) else np.count_nonzero(_alive(A))
         return 1.0 - n_alive / A.shape[1]
     if kind == "logistic":
         return (np.count_nonzero(A < 0.01) + np.count_nonzero(A > 0.99)) / A.size

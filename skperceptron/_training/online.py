@@ -26,7 +26,8 @@ from .._engine.losses import online_rule
 from .plan import OnlineRule
 from .._engine.network import Parameters, output_gradient
 from .._engine.penalty import cumulative_l1, penalty_value
-from .._utils.speed import EpochOrders, plain
+from .._utils.kernels import compiled, plain
+from .._utils.speed import EpochOrders
 from .epochs import EpochStats, at_fixed_point, data_loss, max_row_norm, overflows_on
 from .history import History
 from .online_loops import online_epoch, online_epoch_sparse
@@ -200,6 +201,7 @@ class OnlineEpochs:
         self.averaging, self.debts = state.averaging, state.debts if l1 else None
         # Each epoch's order, maybe drawn ahead (``plan.BatchRule.reshuffle``).
         self.orders = EpochOrders(data.n_samples, reshuffle=plan.batch.reshuffle)
+        compiled()  # the per-sample loops have no numpy form: numba, when available
         self.row_norm = None  # the training rows' largest norm, for the overflow check
         # No per-sample gradient leaves the compiled loop: the gradient norms are NaN
         # (and a single layer has no hidden layer to saturate).

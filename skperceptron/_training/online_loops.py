@@ -55,10 +55,10 @@ import numpy as np
 
 from .._engine.losses import SOFTMAX, softmax_rule, unit_rule
 from .._engine.penalty import cumulative_l1, l2_value, penalised
+from .._utils.kernels import jit
 from .._utils.speed import (
     PREFETCH,
     PREFETCH_AHEAD,
-    jit,
     prefetch_csr_ahead,
     prefetch_csr_sample,
     prefetch_dense_sample,

@@ -3,11 +3,9 @@
 Everything here changes how fast a result is computed, never the result itself; the
 rest of the package calls these by name:
 
-- compiled loops: ``jit`` compiles a function with numba when it is installed (the
-  ``[fast]`` extra; ``SKPERCEPTRON_NO_NUMBA=1`` switches it off) and leaves it as plain
-  Python otherwise. Every compiled loop of the package is written so that both give the
-  same results, bit for bit: deterministic arithmetic in a fixed order, with scalars
-  passed in the arrays' own dtype so that float32 stays float32 in both worlds;
+- compiled loops: ``kernels`` (``jit``, and ``compiled``, which loads numba when a fit
+  needs it); every compiled loop of the package is written so that compiled and plain
+  Python give the same results, bit for bit;
 - prefetching: asking the processor for rows read in a shuffled order ahead of their
   use (``prefetch_row``, ``prefetch_span``, ``prefetch_indexed_rows``), and
   ``gather_rows``, a shuffled mini-batch copied into a reused buffer;
@@ -35,100 +33,19 @@ from functools import lru_cache
 import numpy as np
 from sklearn import get_config
 
-try:  # pragma: no cover - exercised by running the suite with and without numba
-    if os.environ.get("SKPERCEPTRON_NO_NUMBA"):
-        raise ImportError("numba disabled by SKPERCEPTRON_NO_NUMBA")
-    import numba
+from .kernels import HAVE_NUMBA, compiled, jit, placeholder
 
-    HAVE_NUMBA = True
-    # error_model="numpy": division follows IEEE (inf/nan) as numpy does, so that a
-    # diverging fit gives the same infinities compiled and in plain Python rather than
-    # a ZeroDivisionError in the middle of a loop.
-    jit = numba.njit(cache=True, nogil=True, error_model="numpy")
-except ImportError:  # pragma: no cover
-    HAVE_NUMBA = False
-
-    def jit(function):
-        return function
+# ----------------------------------------------------------------- prefetching
+@placeholder("prefetch")
+def _prefetch(rows, i, offset):
+    """Ask the processor to start loading byte ``offset`` of row ``i`` of ``rows`` (a
+    numba intrinsic once numba is loaded; a no-op in plain Python)."""
 
 
-if HAVE_NUMBA:
-    from llvmlite import ir
-    from numba.core import cgutils, types
-    from numba.extending import intrinsic
-
-    def _emit_prefetch(builder, address):
-        """A prefetch of the byte at ``address``: read access, keep in all cache levels."""
-        byte = ir.IntType(8).as_pointer()
-        int32 = ir.IntType(32)
-        prefetch = cgutils.get_or_insert_function(
-            builder.module,
-            ir.FunctionType(ir.VoidType(), [byte, int32, int32, int32]),
-            "llvm.prefetch.p0i8",
-        )
-        builder.call(prefetch, [builder.bitcast(address, byte), int32(0), int32(3), int32(1)])
-
-    def _item_pointer(context, builder, signature, args, index):
-        array_type = signature.args[0]
-        array = context.make_array(array_type)(context, builder, args[0])
-        return cgutils.get_item_pointer(
-            context, builder, array_type, array, index, wraparound=False
-        )
-
-    @intrinsic
-    def _prefetch(typingctx, rows, i, offset):
-        """Ask the processor to start loading byte ``offset`` of row ``i`` of ``rows``."""
-
-        def codegen(context, builder, signature, args):
-            zero = context.get_constant(types.intp, 0)
-            start = _item_pointer(context, builder, signature, args, [args[1], zero])
-            byte = ir.IntType(8).as_pointer()
-            _emit_prefetch(builder, builder.gep(builder.bitcast(start, byte), [args[2]]))
-            return context.get_dummy_value()
-
-        return types.void(rows, i, offset), codegen
-
-    @intrinsic
-    def _prefetch_item(typingctx, array, i):
-        """Ask the processor to start loading the cache line of ``array[i]`` (1-d)."""
-
-        def codegen(context, builder, signature, args):
-            _emit_prefetch(builder, _item_pointer(context, builder, signature, args, [args[1]]))
-            return context.get_dummy_value()
-
-        return types.void(array, i), codegen
-
-else:  # pragma: no cover
-
-    def _prefetch(rows, i, offset):
-        pass
-
-    def _prefetch_item(array, i):
-        pass
-
-
-def select(condition, if_true, if_false):
-    """``np.where(condition, if_true, if_false)``, which compiled code also takes on
-    numbers: there a branch, where ``np.where`` would make a 0-d array per call (two
-    orders of magnitude slower in a loop over weights). So a rule written with it
-    serves numpy arrays and the compiled per-element loops alike."""
-    return np.where(condition, if_true, if_false)
-
-
-if HAVE_NUMBA:
-    from numba.extending import overload
-
-    @overload(select)
-    def _select_compiled(condition, if_true, if_false):
-        if isinstance(condition, types.Array):
-            return lambda condition, if_true, if_false: np.where(condition, if_true,
-                                                                 if_false)
-        return lambda condition, if_true, if_false: if_true if condition else if_false
-
-
-def plain(function):
-    """The plain-Python form of a compiled rule, to apply it to whole numpy arrays."""
-    return getattr(function, "py_func", function)
+@placeholder("prefetch_item")
+def _prefetch_item(array, i):
+    """Ask the processor to start loading the cache line of ``array[i]`` (1-d) (a numba
+    intrinsic once numba is loaded; a no-op in plain Python)."""
 
 
 #: Prefetching only pays when compiled; in plain Python it would cost a call per line.
@@ -220,7 +137,7 @@ def gather_rows(X, index, out):
     Compiled, the loop prefetches rows ahead of the copy (the rows are scattered in
     memory), which ``np.take`` does not.
     """
-    if HAVE_NUMBA:
+    if compiled(out.size):
         _gather_loop(X, index, out)
         return out
     return np.take(X, index, axis=0, out=out)

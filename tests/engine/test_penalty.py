@@ -26,7 +26,7 @@ from skperceptron._engine import losses
 from skperceptron._training import online as _online
 from skperceptron._training import online_loops
 from skperceptron._engine.activations import get_activation
-from skperceptron._utils.speed import HAVE_NUMBA
+from skperceptron._utils.kernels import HAVE_NUMBA
 from skperceptron._engine.losses import get_loss
 from skperceptron._engine.network import Network, Parameters
 from skperceptron._engine.optimizers import SGD, Adam

@@ -24,11 +24,19 @@ from skperceptron._engine import losses
 from skperceptron._training import online as _online
 from skperceptron._training import online_loops
 from skperceptron._engine.activations import get_activation
-from skperceptron._utils.speed import HAVE_NUMBA
+from skperceptron._utils.kernels import HAVE_NUMBA, compiled
 from skperceptron._engine.losses import get_loss
 from skperceptron._engine.network import Network, Parameters, forward
 
 needs_numba = pytest.mark.skipif(not HAVE_NUMBA, reason="numba is not installed")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _compiled_loops():
+    """numba loaded before these tests, which call the loops directly: a kernel runs
+    as plain Python until a fit loads numba (``speed.compiled``), and a comparison of
+    compiled and plain loops must compare two different things."""
+    compiled()
 
 # rule -> (loss, output activation, targets): classification rules take {0, 1} columns.
 CASES = {

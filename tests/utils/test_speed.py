@@ -22,8 +22,9 @@ from skperceptron._engine import optimizers as _optimizers
 from skperceptron._engine.activations import get_activation
 from skperceptron._engine.network import Network
 from skperceptron._utils import speed as _data
+from skperceptron._utils import kernels as _kernels
+from skperceptron._utils.kernels import HAVE_NUMBA
 from skperceptron._utils.speed import (
-    HAVE_NUMBA,
     EpochOrders,
     SeededPermutations,
     blas_threads,
@@ -218,6 +219,12 @@ def test_later_partial_fit_checks_labels_on_the_fast_path_too():
 
 
 # ---------------------------------------------- compiled and numpy element loops
+def _forced(use_compiled):
+    """``kernels.compiled`` made to choose the compiled loops (loading numba) or the
+    numpy forms, whatever the size."""
+    return (lambda size=None: _kernels.compiled()) if use_compiled else (lambda size=None: False)
+
+
 @needs_numba
 @pytest.mark.parametrize("l2, n_penalised", [(0.0, 0), (1e-3, 30)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -231,7 +238,7 @@ def test_optimizer_kernels_compiled_equal_plain_python(dtype, l2, n_penalised, m
 
     outputs = []
     for have_numba in (True, False):
-        monkeypatch.setattr(_optimizers, "HAVE_NUMBA", have_numba)
+        monkeypatch.setattr(_optimizers, "compiled", _forced(have_numba))
         adam, momentum, sgd = compiled
         theta = np.linspace(-1, 1, 50).astype(dtype)
         m, v, vel = np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta)
@@ -258,8 +265,8 @@ def test_l1_debts_and_dropout_masks_are_identical_compiled_and_in_numpy(monkeypa
     v = rng.uniform(0, 1e-2, size=50).astype(dtype)
     outputs = []
     for have_numba in (True, False):
-        monkeypatch.setattr(_penalty, "HAVE_NUMBA", have_numba)
-        monkeypatch.setattr(_layers, "HAVE_NUMBA", have_numba)
+        monkeypatch.setattr(_penalty, "compiled", _forced(have_numba))
+        monkeypatch.setattr(_layers, "compiled", _forced(have_numba))
         theta = np.linspace(-1, 1, 50).astype(dtype)
         state = np.zeros(40), np.zeros(40)
         _penalty.pay_l1(theta, state, 40, typ(0.3))
@@ -272,3 +279,48 @@ def test_l1_debts_and_dropout_masks_are_identical_compiled_and_in_numpy(monkeypa
         assert_array_equal(a, b)
     theta, _, _, out, mask = outputs[0]
     assert (theta[:40] == 0).any() and set(np.unique(mask)) == {0, typ(4 / 3)}
+
+
+_FIRST_FITS = """
+import sys, warnings
+import numpy as np
+warnings.simplefilter("ignore")
+import skperceptron
+from skperceptron._utils import kernels
+from sklearn.datasets import load_digits, load_iris
+from skperceptron import MLPClassifier, PerceptronClassifier
+loaded = ["numba" in sys.modules]
+X, y = load_iris(return_X_y=True)
+MLPClassifier(max_iter=5, random_state=0).fit(X, y)
+loaded.append("numba" in sys.modules)
+kernels.NUMPY_BUDGET_SECONDS = float(sys.argv[1])
+X, y = load_digits(return_X_y=True)
+mlp = MLPClassifier(hidden_layer_sizes=(32,), max_iter=20, batch_size=32,
+                    random_state=0).fit(X / 16, y)
+loaded.append("numba" in sys.modules)
+PerceptronClassifier(max_iter=2).fit(X, y)
+loaded.append("numba" in sys.modules)
+np.save(sys.argv[2], np.concatenate([W.ravel() for W in mlp.coefs_ + mlp.intercepts_]))
+print(loaded)
+"""
+
+
+@needs_numba
+def test_numba_loads_when_a_fit_needs_it_and_changes_no_result(tmp_path):
+    # A fresh process: importing the package and a small fit leave numba unloaded;
+    # a fit whose numpy forms outgrow the budget loads it mid-fit (budget 0.01 s) or
+    # not at all (1e9 s), with the same weights bit for bit; the per-sample loops,
+    # which have no numpy form, load it.
+    import subprocess
+    import sys
+
+    outputs = {}
+    for budget in ("0.01", "1e9"):
+        path = tmp_path / f"{budget}.npy"
+        run = subprocess.run([sys.executable, "-c", _FIRST_FITS, budget, str(path)],
+                             capture_output=True, text=True, check=False)
+        assert run.returncode == 0, run.stderr
+        outputs[budget] = (run.stdout.strip(), np.load(path))
+    assert outputs["0.01"][0] == "[False, False, True, True]"
+    assert outputs["1e9"][0] == "[False, False, False, True]"
+    assert_array_equal(outputs["0.01"][1], outputs["1e9"][1])
