@@ -19,11 +19,15 @@ Workloads (see ``benchmarks/README.md`` for the details):
    PerceptronClassifier against ``Perceptron`` and ``SGDClassifier(loss="hinge")``,
    and MLPClassifier (64,) against scikit-learn's MLP.
 8. Streaming: ``partial_fit`` over 20000 x 50 in batches of 10 and of 100 rows,
-   PerceptronClassifier and MLPClassifier (32,) against scikit-learn's.
+   PerceptronClassifier and MLPClassifier (32,) against scikit-learn's; and
+   PerceptronClassifier on hashed text, 10000 x 2^18 in batches of 1000 rows.
 9. The cost of the regularisers and of recording the training history.
 10. The fitted models of workloads 3 and 1 exported to ONNX: onnxruntime's one-row
     latency and 10000-row throughput against our ``predict`` (needs the ``[onnx]``
     extra; reported, no target).
+11. A new process: ``import skperceptron`` against ``import sklearn.neural_network``,
+    and the first ``MLPClassifier(max_iter=5).fit`` on iris with numba against
+    ``SKPERCEPTRON_NO_NUMBA=1``.
 
 Measures:
 
@@ -931,7 +935,102 @@ def workload_8(ctx):
         f"W8  partial_fit over {X.shape[0]} x {X.shape[1]} in small batches",
         ["model", "library", "median s", "min-max s", "runs", "peer/ours",
          "us per call"], rows)
-    return targets
+    return targets + _hashed_text_stream(ctx)
+
+
+def hashed_text(n_docs=10_000, n_features=2**18, seed=0):
+    """A generated corpus hashed as scikit-learn's out-of-core example hashes its
+    documents: 5 to 40 words a document from a vocabulary of 20,000, two classes
+    told apart by which half of the vocabulary their words lean to."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    rng = np.random.default_rng(seed)
+    vocabulary = np.array([f"w{i}" for i in range(20_000)])
+    y = rng.integers(0, 2, n_docs)
+    docs = []
+    for label in y:
+        words = rng.integers(0, 20_000, rng.integers(5, 41))
+        leaning = rng.random(words.shape[0]) < 0.3
+        words[leaning] = words[leaning] % 10_000 + 10_000 * label
+        docs.append(" ".join(vocabulary[words]))
+    X = HashingVectorizer(n_features=n_features, alternate_sign=False).transform(docs)
+    return X.tocsr(), y
+
+
+def _hashed_text_stream(ctx):
+    """W8, hashed text: PerceptronClassifier.partial_fit on batches of 1,000 rows of
+    2^18 columns; a call's cost should follow the non-zeros, not the columns."""
+    X, y = hashed_text()
+    timings = time_alternating({
+        OURS: _stream(lambda: PerceptronClassifier(random_state=0), X, y, 1000),
+        SKLEARN: _stream(lambda: SkPerceptron(random_state=0), X, y, 1000),
+    }, ctx.repeats)
+    calls = -(-X.shape[0] // 1000)
+    rows = _ratio_rows("Perceptron, hashed text", timings)
+    for row, name in zip(rows, timings):
+        row.append(f"{timings[name].median / calls * 1e3:.2f}")
+    print_table(
+        f"W8  partial_fit on hashed text: {X.shape[0]} x {X.shape[1]} CSR "
+        f"({X.nnz / X.shape[0]:.0f} stored values a row), batches of 1000",
+        ["model", "library", "median s", "min-max s", "runs", "peer/ours",
+         "ms per call"], rows)
+    return [_ratio_target("W8", ">= 1.5x sklearn per call, Perceptron on hashed text",
+                          _ratio(timings[SKLEARN].median, timings[OURS].median), 1.5)]
+
+
+# ------------------------------------------------------------------------- startup
+_IMPORT = "import time; t = time.perf_counter(); import {module}; " \
+          "print(time.perf_counter() - t)"
+_FIRST_FIT = """
+import time, warnings
+from sklearn.datasets import load_iris
+from skperceptron import MLPClassifier
+warnings.simplefilter("ignore")
+X, y = load_iris(return_X_y=True)
+t = time.perf_counter()
+MLPClassifier(max_iter=5, random_state=0).fit(X, y)
+print(time.perf_counter() - t)
+"""
+
+
+def _fresh_process_seconds(code, env_extra=None):
+    """What ``code``, run in a new Python process, prints: a time in seconds."""
+    env = {**os.environ, **(env_extra or {})}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def workload_11(ctx):
+    """A new process: the import, and the first fit on iris, with and without numba."""
+    repeats = max(ctx.repeats, 5)
+    imports = {name: [] for name in ("sklearn.neural_network", "skperceptron")}
+    fits = {name: [] for name in ("with numba", "SKPERCEPTRON_NO_NUMBA=1")}
+    for r in range(repeats):  # alternating, as time_alternating does
+        for name in (list(imports) if r % 2 == 0 else list(imports)[::-1]):
+            imports[name].append(_fresh_process_seconds(_IMPORT.format(module=name)))
+        for name in (list(fits) if r % 2 == 0 else list(fits)[::-1]):
+            env = {"SKPERCEPTRON_NO_NUMBA": "1"} if name.startswith("SKP") else None
+            fits[name].append(_fresh_process_seconds(_FIRST_FIT, env))
+    rows = []
+    for group in (imports, fits):
+        base = statistics.median(next(iter(group.values())))
+        for name, seconds in group.items():
+            median = statistics.median(seconds)
+            rows.append([name, f"{median * 1e3:.0f}",
+                         f"{min(seconds) * 1e3:.0f}-{max(seconds) * 1e3:.0f}",
+                         len(seconds), f"{median / base:.2f}"])
+    print_table("W11  a new process: import, and the first MLPClassifier(max_iter=5) fit "
+                "on iris (ms; ratio to the first row of each pair)",
+                ["what", "median ms", "min-max ms", "runs", "ratio"], rows)
+    import_ratio = (statistics.median(imports["skperceptron"])
+                    / statistics.median(imports["sklearn.neural_network"]))
+    fit_ratio = (statistics.median(fits["with numba"])
+                 / statistics.median(fits["SKPERCEPTRON_NO_NUMBA=1"]))
+    return [Target("W11", "import <= 1.2x sklearn.neural_network's", f"{import_ratio:.2f}x",
+                   import_ratio <= 1.2),
+            Target("W11", "first iris fit <= 2x the plain-numpy first fit",
+                   f"{fit_ratio:.2f}x", fit_ratio <= 2.0)]
 
 
 # ------------------------------------------------------------------------- memory
@@ -1182,14 +1281,15 @@ def print_summary(targets, ran):
 
 
 WORKLOADS = {1: workload_1, 2: workload_2, 3: workload_3, 4: workload_4, 5: workload_5,
-             6: workload_6, 7: workload_7, 8: workload_8, 9: workload_9, 10: workload_10}
+             6: workload_6, 7: workload_7, 8: workload_8, 9: workload_9, 10: workload_10,
+             11: workload_11}
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description="Time skperceptron against scikit-learn and PyTorch.")
     parser.add_argument("--workloads", default=",".join(map(str, WORKLOADS)),
-                        help="comma-separated workload numbers (default: all, 1-10)")
+                        help="comma-separated workload numbers (default: all, 1-11)")
     parser.add_argument("--repeats", type=int, default=5,
                         help="timed fits per library and workload (default: 5; "
                              f"at least {MIN_REPEATS} but fewer once a comparison has run "
@@ -1207,7 +1307,7 @@ def parse_args(argv=None):
         parser.error("--workloads takes numbers separated by commas, e.g. 1,3")
     unknown = set(args.workloads) - set(WORKLOADS)
     if unknown:
-        parser.error(f"unknown workloads {sorted(unknown)}; choose among 1-10")
+        parser.error(f"unknown workloads {sorted(unknown)}; choose among 1-11")
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
     return args
