@@ -1089,6 +1089,7 @@ def _memory_probe(library, data_dir, mode):
     kwargs = dict(MLP_COMMON, hidden_layer_sizes=(256, 128), batch_size=200, max_iter=3,
                   n_iter_no_change=4)
     if mode == "warm":
+        compiled()  # numba, which the fit below loads and one on 50 rows would not
         estimator(**kwargs).fit(X[:50].copy(), y[:50])
     model = estimator(**kwargs)
     peak = [0]

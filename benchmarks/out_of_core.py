@@ -51,6 +51,7 @@ from threadpoolctl import threadpool_info
 
 import skperceptron
 from skperceptron import MLPClassifier, PerceptronClassifier, fit_chunks
+from skperceptron._utils.kernels import compiled
 
 from _report import load_text, print_table  # beside this script
 
@@ -225,6 +226,7 @@ def measure(args):
     n_train = args.rows - HELD_OUT
     X_map = np.load(args.path, mmap_mode="r")
     y_warm = np.array(np.load(args.labels, mmap_mode="r")[:WARM_UP_ROWS])
+    compiled()  # numba, which a fit of the full data loads and a small one would not
     if args.child == OUT_OF_CORE:
         # On the memory map's own rows, as the measured fit: they are read-only, and
         # numba compiles (or loads from its cache) a kernel for read-only arrays apart

@@ -15,6 +15,7 @@ from sklearn.datasets import make_classification, make_regression
 from sklearn.linear_model import SGDClassifier
 
 from skperceptron import MLPClassifier, MLPRegressor, PerceptronClassifier, fit_chunks
+from skperceptron._utils.kernels import compiled
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -171,7 +172,9 @@ def test_a_memmap_larger_than_the_budget_keeps_about_one_chunk_in_memory(
     # resident around a chunk may reach up to 2 MiB past either end of it.
     budget = chunk_bytes + 2 * 2**21
     assert path.stat().st_size > 5 * budget
-    # The first fit of a process loads compiled code; that is not data: load it first.
+    # The first fit of a process loads compiled code; that is not data: load it first
+    # (numba too, which a small fit would not load and the measured one would).
+    compiled()
     clone(estimator).partial_fit(X_map[:10], y[:10], classes=[0, 1])
     resident = []
     fit_partially = estimator.partial_fit
@@ -262,6 +265,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from skperceptron import MLPClassifier, PerceptronClassifier, fit_chunks
+from skperceptron._utils.kernels import compiled
 
 warnings.simplefilter("ignore", ConvergenceWarning)
 x_path, y_path, model, chunk_size = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
@@ -280,7 +284,9 @@ classes = np.unique(y)
 estimator = (MLPClassifier(hidden_layer_sizes=(64,), batch_size=200, random_state=0)
              if model == "mlp" else PerceptronClassifier(random_state=0))
 # The baseline: the first fit of a process loads (or compiles) its kernels, here for
-# the read-only rows of a memory map as in the measured fit, a one-time cost.
+# the read-only rows of a memory map as in the measured fit, a one-time cost; numba
+# first, which the measured fit would load and a small one does not.
+compiled()
 fit_chunks(clone(estimator), X[:1000], y[:1000], chunk_size=500, classes=classes)
 gc.collect()
 baseline = status("VmRSS")
