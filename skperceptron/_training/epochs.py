@@ -102,7 +102,7 @@ def overflows(network, loss, params, X, workspace=None):
 _MARGIN = 0.5
 
 
-def max_row_norm(X, values=32768):
+def max_row_norm(X, values=2048):
     """max_i ||x_i||_2 over the rows of X (dense or sparse), in float64, about
     ``values`` values (a sparse X's stored ones) at a time: no float64 copy of a whole
     float32 X."""

@@ -216,7 +216,7 @@ def test_a_later_partial_fit_checks_finite_inputs_without_a_copy():
     tracemalloc.stop()
     # np.isfinite(X) alone: X.size bytes, 8 MB; what the call holds is 1.0-1.1 MB: a
     # few arrays of a row each (the row order, the labels' encoding, 160 kB each) and
-    # the overflow check's float64 rows, 32768 values (262 kB) at a time.
+    # the overflow check's float64 rows, 2048 values (16 kB) at a time.
     assert allocated < X.size / 4, allocated
     X[5, 3] = 3e38  # finite values whose float32 sum overflows go through validation
     X[6, 3] = 3e38
