@@ -4,8 +4,9 @@
 
     python -m pytest tests/test_properties.py --hypothesis-profile=long
 
-The run ends with a count of the examples tried (``--hypothesis-show-statistics`` adds
-hypothesis's own statistics per test).
+The run ends with a count of the examples tried, summed over the workers under
+pytest-xdist (``-n 2``); ``-v`` adds a count per reason of rejection
+(``--hypothesis-show-statistics``: hypothesis's own statistics per test).
 
 Below them, the data that several test files share. Each is a factory: a test asks for
 the fixture by name and calls it, as in ``X, y = digits(400)``. Every call draws fresh
@@ -61,6 +62,9 @@ class ExampleCount(Counter):
     def __repr__(self):
         return f"<{sum(self.values())} counts>"
 
+    def _repr_pretty_(self, printer, cycle):  # hypothesis's printer, which prefers it
+        printer.text(repr(self))
+
 
 _EXAMPLES = ExampleCount()
 
@@ -73,8 +77,21 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def examples_run():
-    """A Counter of examples: "tried", then an outcome such as "fitted" or "rejected"."""
+    """A Counter of examples: "tried", then an outcome such as "fitted" or "rejected",
+    and "outcome: reason" for an outcome with a reason."""
     return _EXAMPLES
+
+
+def pytest_sessionfinish(session):
+    # An xdist worker hands its counts to the controller, which sums them below.
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["hypothesis_examples"] = dict(_EXAMPLES)
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, when it is installed
+def pytest_testnodedown(node, error):
+    _EXAMPLES.update(getattr(node, "workeroutput", {}).get("hypothesis_examples", {}))
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -82,11 +99,16 @@ def pytest_terminal_summary(terminalreporter):
         return
     profile = settings.get_current_profile_name()
     outcomes = ", ".join(
-        f"{count} {name}" for name, count in sorted(_EXAMPLES.items()) if name != "tried"
+        f"{count} {name}" for name, count in sorted(_EXAMPLES.items())
+        if name != "tried" and ":" not in name
     )
     terminalreporter.write_line(
         f"hypothesis ({profile} profile): {_EXAMPLES['tried']} examples tried ({outcomes})"
     )
+    if terminalreporter.verbosity > 0:
+        for name, count in sorted(_EXAMPLES.items()):
+            if ":" in name:
+                terminalreporter.write_line(f"    {count:6d} {name}")
 
 
 @pytest.fixture
