@@ -6,16 +6,21 @@ smallest subnormal to about the square root of the largest number in float32 and
 per matrix, per column or per entry; negative values; constant and duplicated columns
 and rows; dense or CSR/CSC/COO; string, boolean, integer and float labels, one class,
 many classes, unbalanced classes, multilabel indicators, multi-output regression
-targets; sample weights from 1e-320 (subnormal) to 1e300.
+targets; sample weights from 1e-320 (subnormal) to 1e300. The parameters are drawn
+too: penalties, batch sizes down to one row, and for the MLPs dropout (one rate or one
+per hidden layer) and batch normalization.
 
 For every estimator, solver and loss, each example must either
 
-- fit, with finite weights of the working dtype (float32 for float32 input, float64
-  for everything else) and predictions of the right shape, dtype and label set
+- fit, with finite weights (and batch normalization's scales, shifts and running
+  statistics) of the working dtype (float32 for float32 input, float64 for
+  everything else) and predictions of the right shape, dtype and label set
   (``predict_proba`` rows are distributions), or
 - raise ValueError/TypeError with a message that names what is wrong. Inputs that are
   invalid by construction (one class for the perceptron, negative Poisson targets,
-  ...) must be rejected, with the specific message; valid inputs must be accepted.
+  dropout or batch normalization without a hidden layer, batch normalization on
+  batches of one row, dropout or an L1 term with L-BFGS, ...) must be rejected, with
+  the specific message; valid inputs must be accepted.
 
 No RuntimeWarning may escape from numpy on the way (ConvergenceWarning is expected:
 the fits are stopped after a few epochs).
@@ -264,6 +269,19 @@ MLP_REGRESSORS = [
 CONFIGS = PERCEPTRON_CLASSIFIERS + PERCEPTRON_REGRESSORS + MLP_CLASSIFIERS + MLP_REGRESSORS
 
 
+def dropout_rates(n_hidden):
+    """0, one rate in [0, 0.9], or one per hidden layer (a list, tuple or array)."""
+    rate = st.floats(0.0, 0.9)
+    per_layer = st.lists(rate, min_size=n_hidden, max_size=n_hidden)
+    return st.one_of(
+        st.just(0.0),
+        rate,
+        per_layer,
+        per_layer.map(tuple),
+        per_layer.map(lambda rates: np.array(rates, dtype=float)),
+    )
+
+
 @st.composite
 def parameters(draw, config, n):
     """Constructor parameters around ``config.fixed``, for a fit of a few epochs."""
@@ -286,6 +304,7 @@ def parameters(draw, config, n):
             fit_intercept=draw(st.booleans()),
             shuffle=draw(st.booleans()),
             penalty=draw(st.sampled_from([None, "l2", "l1", "elasticnet"])),
+            l1_ratio=draw(st.floats(0.0, 1.0)),
         )
         if params.get("batch_size", 1) == 1:
             params["average"] = draw(st.sampled_from([False, True, 3]))
@@ -299,7 +318,15 @@ def parameters(draw, config, n):
         hidden_layer_sizes=sizes,
         activation=activation,
         learning_rate_init=draw(st.sampled_from([1e-3, 0.1, 10.0])),
-        batch_size=draw(st.sampled_from(["auto", 1, min(5, n)])),
+        # Down to one row; beyond the training set too (clipped, with a warning).
+        batch_size=draw(st.one_of(st.sampled_from(["auto", 1, min(5, n)]),
+                                  st.integers(1, 8))),
+        penalty=draw(st.sampled_from([None, "l2", "l1", "elasticnet"])),
+        l1_ratio=draw(st.floats(0.0, 1.0)),
+        dropout=draw(dropout_rates(len(sizes))),
+        batch_norm=draw(st.booleans()),
+        batch_norm_momentum=draw(st.one_of(st.sampled_from([0.1, 1.0]),
+                                           st.floats(0.0, 1.0, exclude_min=True))),
     )
     if params["weight_init"] == "zeros" or draw(st.booleans()):
         params["weight_init"] = "auto"  # zeros leaves hidden units identical
@@ -341,6 +368,33 @@ def _stratified_split_errors(y, n):
     return []
 
 
+def _parameter_errors(params, n_train):
+    """The MLP's refusals of parameters that cannot train together, or not on
+    ``n_train`` rows (the training set after any validation hold-out)."""
+    if "hidden_layer_sizes" not in params:
+        return []
+    hidden = len(params["hidden_layer_sizes"])
+    dropout = np.any(np.asarray(params["dropout"]) > 0)
+    lbfgs = params["solver"] == "lbfgs"
+    errors = []
+    if dropout and not hidden:
+        errors.append(r"dropout=.* acts on hidden layers, and hidden_layer_sizes="
+                      r"\(\) has none")
+    if dropout and lbfgs:
+        errors.append(r"dropout=.* cannot be used with solver='lbfgs'")
+    if params["penalty"] in ("l1", "elasticnet") and lbfgs:
+        errors.append(rf"penalty='{params['penalty']}' cannot be used with solver='lbfgs'")
+    if params["batch_norm"]:
+        if not hidden:
+            errors.append(r"batch_norm=True acts on hidden layers, and hidden_layer_sizes="
+                          r"\(\) has none")
+        if params["batch_size"] == 1 and not lbfgs:
+            errors.append("batch_norm=True cannot train with batch_size=1")
+        if n_train == 1:
+            errors.append("batch_norm=True cannot train on one sample")
+    return errors
+
+
 @st.composite
 def cases(draw, config):
     n = draw(st.integers(1, 60))
@@ -365,12 +419,16 @@ def cases(draw, config):
         errors.append("Sample weights must contain at least one non-zero")
     # L-BFGS has no epochs to stop early from: it ignores early_stopping.
     early_stopping = params["early_stopping"] and params.get("solver") != "lbfgs"
-    if early_stopping and max(math.ceil(0.1 * n), 2) >= n:
+    n_val = max(math.ceil(0.1 * n), 2) if early_stopping else 0
+    if early_stopping and n_val >= n:
         errors.append("validation set is too small")
     elif early_stopping and target.kind == "labels" and (
         config.cls is PerceptronClassifier or len(np.unique(y)) <= 2
     ):  # stratified as scikit-learn's Perceptron, and its MLP for one output unit
         errors += _stratified_split_errors(target.y, n)
+    # Dropout and batch normalization need hidden layers, and batch normalization
+    # batches of two rows; L-BFGS takes neither dropout nor an L1 term.
+    errors += _parameter_errors(params, n - n_val)
     # Training that breaks down on extreme values stops as diverged, it never raises.
     allowed = []
     if early_stopping and sample_weight is not None:
@@ -408,6 +466,16 @@ def check_fitted(estimator, case):
     for array in estimator.coefs_ + estimator.intercepts_:
         assert array.dtype == dtype
         assert np.isfinite(array).all(), "fit returned non-finite weights"
+    if case.params.get("batch_norm"):
+        n_hidden = len(case.params["hidden_layer_sizes"])
+        for name in ("batch_norm_scales_", "batch_norm_shifts_", "running_means_",
+                     "running_vars_"):
+            arrays = getattr(estimator, name)
+            assert len(arrays) == n_hidden
+            for array in arrays:
+                assert array.dtype == dtype
+                assert np.isfinite(array).all(), f"fit returned non-finite {name}"
+        assert all((v >= 0).all() for v in estimator.running_vars_)
 
     predictions = estimator.predict(X)
     one_row = estimator.predict(case.X_dense[:1])
@@ -472,7 +540,7 @@ def fit_and_check(config, case):
         # scikit-learn's hint for many classes among few samples (they are meant here),
         # and the notice that a batch is larger than what early stopping left to train on.
         warnings.filterwarnings("ignore", "The number of unique classes", UserWarning)
-        warnings.filterwarnings("ignore", "Got batch_size", UserWarning)
+        warnings.filterwarnings("ignore", "Got `?batch_size`? ", UserWarning)
         try:
             estimator.fit(case.X, case.target.y, sample_weight=case.sample_weight)
         except (ValueError, TypeError) as exc:
@@ -496,6 +564,8 @@ def test_any_input_fits_cleanly_or_is_rejected_clearly(config, data, examples_ru
     outcome = fit_and_check(config, case)
     event(outcome)
     examples_run[outcome.split(":")[0]] += 1
+    if ":" in outcome:
+        examples_run[outcome] += 1  # the reason too
 
 
 @st.composite
@@ -513,6 +583,23 @@ def plain_cases(draw, config):
     params = draw(parameters(config, n))
     params.update(alpha=0.0, early_stopping=False)
     params.pop("class_weight", None)
+    if "hidden_layer_sizes" in params:
+        hidden, lbfgs = params["hidden_layer_sizes"], params["solver"] == "lbfgs"
+        # Nothing that the MLP refuses by design (see _parameter_errors).
+        if not hidden or lbfgs:
+            params["dropout"] = 0.0
+        if lbfgs and params["penalty"] in ("l1", "elasticnet"):
+            params["penalty"] = None
+        if not hidden or (params["batch_size"] == 1 and not lbfgs):
+            params["batch_norm"] = False
+        # Batch normalization averages a batch with the weights' shares w_i / sum(w)
+        # where there are weights, not with its mean: a different rounding, which
+        # float32 training amplifies beyond the tolerance below. Adam moves the biases
+        # of the layers it normalizes (whose gradient is 0 but for rounding) by up to
+        # learning_rate_init on that rounding alone, in float64 too.
+        if dtype != np.float64 or params["solver"] == "adam":
+            params["batch_norm"] = False
+    assert not _parameter_errors(params, n)
     return X, y, params
 
 
@@ -541,6 +628,8 @@ def fit_quietly(estimator, X, y, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         warnings.simplefilter("ignore", ConvergenceWarning)
+        # A batch larger than the training set is clipped to it, with a notice.
+        warnings.filterwarnings("ignore", "Got `?batch_size`? ", UserWarning)
         return estimator.fit(X, y, **kwargs)
 
 
