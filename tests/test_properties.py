@@ -592,13 +592,6 @@ def plain_cases(draw, config):
             params["penalty"] = None
         if not hidden or (params["batch_size"] == 1 and not lbfgs):
             params["batch_norm"] = False
-        # Batch normalization averages a batch with the weights' shares w_i / sum(w)
-        # where there are weights, not with its mean: a different rounding, which
-        # float32 training amplifies beyond the tolerance below. Adam moves the biases
-        # of the layers it normalizes (whose gradient is 0 but for rounding) by up to
-        # learning_rate_init on that rounding alone, in float64 too.
-        if dtype != np.float64 or params["solver"] == "adam":
-            params["batch_norm"] = False
     assert not _parameter_errors(params, n)
     return X, y, params
 

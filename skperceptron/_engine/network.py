@@ -143,9 +143,15 @@ class Network:
         layers = []
         units = self.layer_units
         for i in range(self.n_layers):
-            layers.append(Dense(i, units[i], units[i + 1], fit_intercept=self.fit_intercept,
-                                input_gradient=i > 0))
             hidden = i < self.n_layers - 1
+            # Batch normalization subtracts the batch mean, and with it the bias of the
+            # layer before it: that bias's gradient is exactly 0, and what a backward
+            # pass computes for it is rounding noise, which Adam (dividing each step by
+            # the gradient's size) turns into steps of the full learning rate. So the
+            # bias stays where it starts (it is then part of the running mean).
+            trains_bias = self.fit_intercept and not (hidden and self.batch_norm)
+            layers.append(Dense(i, units[i], units[i + 1], fit_intercept=trains_bias,
+                                input_gradient=i > 0))
             if hidden and self.batch_norm:
                 layers.append(BatchNorm(i, units[i + 1]))
             layers.append(Activate(self.activation(i)))

@@ -29,7 +29,9 @@ def check_sample_weight(sample_weight, X):
 
 
 def normalize_sample_weight(sample_weight, dtype):
-    """Rescale weights to mean 1, in ``dtype``. Returns (weights or None, n / sum(w)).
+    """Rescale weights to mean 1, in ``dtype``. Returns (weights or None, n / sum(w)):
+    None for equal weights, which then train as no weights do (batch normalization,
+    for one, averages a batch differently with weights).
 
     The objective is sum(w l) / n; with mean-1 weights that is the weighted average loss,
     and ``alpha * scale`` keeps the L2 term at alpha / (2 sum(w)) as with raw weights.
@@ -42,6 +44,8 @@ def normalize_sample_weight(sample_weight, dtype):
     if not peak > 0:
         raise ValueError("The sample weights sum to zero: there is nothing to learn from.")
     relative = sample_weight / peak  # in [0, 1], the largest exactly 1
+    if (relative == 1.0).all():  # equal weights: the fit without them, bit for bit
+        return None, float(np.float64(1.0) / peak)
     mean = relative.mean()  # at least 1 / n
     with np.errstate(over="ignore"):
         scale = float(np.float64(1.0) / (mean * peak))  # n / sum(w); inf for sum(w) ~ 0

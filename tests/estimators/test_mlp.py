@@ -1078,3 +1078,25 @@ def test_early_stopping_on_a_single_class_holds_out_a_stratified_split():
         clf.fit(X, np.full(20, "only"))
     assert clf.validation_scores_ == [1.0, 1.0, 1.0]
     assert_array_equal(clf.predict(X), np.full(20, "only"))
+
+
+@ignore_convergence
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_biases_before_batch_normalization_stay_where_they_start(dtype):
+    # Batch normalization subtracts the batch mean and the bias of the layer before it
+    # with it: that bias's gradient is 0, and Adam turned its rounding noise into steps
+    # of the full rate (float32, rate 0.1: biases moved to 0.28, predictions of a fit
+    # with sample_weight=ones differed by 0.031). Now the bias keeps its start, and
+    # equal sample weights train as no weights, to float32 rounding.
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((40, 3)).astype(dtype)
+    y = X @ np.array([1.0, -2.0, 0.5])
+    params = dict(hidden_layer_sizes=(4, 3), batch_norm=True, solver="adam",
+                  learning_rate_init=0.1, batch_size=10, max_iter=30, random_state=0,
+                  alpha=0.0, weight_init="glorot_normal")
+    plain = MLPRegressor(**params).fit(X, y)
+    weighted = MLPRegressor(**params).fit(X, y, sample_weight=np.full(40, 3.0))
+    for b in plain.intercepts_[:-1]:
+        assert_array_equal(b, 0.0)  # glorot_normal starts biases at 0
+    assert not np.all(plain.intercepts_[-1] == 0)  # the output layer's bias trains
+    assert_array_equal(weighted.predict(X), plain.predict(X))
