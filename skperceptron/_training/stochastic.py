@@ -35,6 +35,7 @@ from .stopping import (
     Interrupted,
     MaxIterations,
     NoImprovement,
+    SinglePass,
 )
 
 
@@ -120,15 +121,23 @@ class Snapshots:
     (early stopping restores it), with that score in ``best_score_value``.
     """
 
-    def __init__(self, flat, best_so_far=None):
+    def __init__(self, flat, best_so_far=None, single_pass=False):
         self.epoch_start = flat.copy()
-        self.lowest_loss = flat.copy()
+        # One epoch and no more (partial_fit): the guards that restore weights fire
+        # before the epoch ends, when the lowest loss's weights are still the start's,
+        # and nothing reads a copy after it. So one copy serves both, and the end of
+        # the epoch copies nothing (on wide models, copies that cost more than the
+        # epoch itself).
+        self.single_pass = single_pass
+        self.lowest_loss = self.epoch_start if single_pass else flat.copy()
         self.lowest_loss_value = np.inf
         self.best_score_value, self.best_score = -np.inf, None
         if best_so_far is not None:
             self.best_score_value, self.best_score = best_so_far[0], best_so_far[1].copy()
 
     def end_epoch(self, flat, loss):
+        if self.single_pass:
+            return
         if loss < self.lowest_loss_value:
             self.lowest_loss_value = loss
             self.lowest_loss[...] = self.epoch_start
@@ -159,7 +168,8 @@ def train_stochastic(plan, params, optimizer, data, run, online_state=None):
 def _epochs_until_stop(epochs, params, optimizer, data, settings):
     """The epoch loop of ``train_stochastic`` (``settings`` is its ``Run``)."""
     result = TrainingResult()
-    snapshots = Snapshots(params.flat, settings.best_so_far)
+    single_pass = any(isinstance(c, SinglePass) for c in settings.criteria)
+    snapshots = Snapshots(params.flat, settings.best_so_far, single_pass)
     tasks = settings.tasks
     try:
         for epoch in itertools.count(1):

@@ -526,3 +526,29 @@ def test_warnings_start_with_scikit_learns_words(estimator, start):
         warnings.filterwarnings("ignore", message=re.escape(start[:30]))
         clone(estimator).fit(X, y)
     assert not any(str(w.message).startswith(start) for w in caught)
+
+
+def test_a_partial_fit_that_diverges_or_is_interrupted_keeps_its_starting_weights(
+        monkeypatch, weight_arrays):
+    # partial_fit keeps one copy of its starting weights (its single epoch reads no
+    # other): both guards that restore weights put those back.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(50, 4))
+    y = X @ np.arange(1.0, 5.0)
+    reg = PerceptronRegressor(eta0=1e-3, random_state=0).partial_fit(X, y)
+    before = [a.copy() for a in weight_arrays(reg)]
+    with pytest.warns(ConvergenceWarning, match="diverged"):
+        reg.set_params(eta0=1e150).partial_fit(X * 1e100, y)
+    assert reg.stop_reason_ == "diverged"
+    for a, b in zip(weight_arrays(reg), before):
+        assert_array_equal(a, b)
+    mlp = MLPRegressor(hidden_layer_sizes=(3,), batch_size=10, random_state=0)
+    mlp.partial_fit(X, y)
+    before = [a.copy() for a in weight_arrays(mlp)]
+    monkeypatch.setattr("skperceptron._training.stochastic.loss_and_gradients",
+                        _Interrupt(after=2))
+    with pytest.warns(UserWarning, match="^Training interrupted by user"):
+        mlp.partial_fit(X, y)
+    assert mlp.stop_reason_ == "interrupted"
+    for a, b in zip(weight_arrays(mlp), before):
+        assert_array_equal(a, b)
