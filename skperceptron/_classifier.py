@@ -13,57 +13,9 @@ from sklearn.utils.multiclass import type_of_target
 
 from ._estimator import BaseNetwork, check_partial_fit
 from ._utils.compat import _fit_context
-from ._docstrings import input_doc
+from ._docstrings import input_doc, partial_fit_doc
 from ._engine.losses import LOSSES
 from ._targets import check_same_labels, decode_labels, encode_labels, fit_labels
-
-
-#: ``partial_fit``'s docstring; scikit-learn's MLP and its Perceptron take
-#: ``sample_weight`` and ``classes`` in opposite orders, which ``arguments`` follows.
-PARTIAL_FIT_DOC = """Update the network with exactly one pass over (X, y).
-
-        ``max_iter``, ``tol`` and early stopping do not apply: each call is one epoch
-        over the data given, with the optimizer's state carried over between calls.
-        It starts from ``coefs_`` and ``intercepts_``: the fitted weights, or starting
-        weights of your own assigned to them (see ``warm_start``). For callbacks set
-        with ``set_callbacks``, each call is one task, ended on the updated model.
-
-        Parameters
-        ----------
-        X : {{array-like, sparse matrix}} of shape (n_samples, n_features)
-            Training inputs.
-
-        y : array-like of shape (n_samples,) or (n_samples, n_classes)
-            Class labels (or a label indicator matrix for multilabel targets).
-{arguments}
-        Returns
-        -------
-        self : object
-            The updated estimator.
-        """
-
-PARTIAL_FIT_ARGUMENTS = {
-    "sample_weight": """
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss.
-""",
-    "classes": """
-        classes : array-like of shape (n_classes,), default=None
-            Every class that can appear in any call. Required on the first call
-            (except for multilabel targets); ``y`` need not contain all of them.
-""",
-}
-
-
-def partial_fit_doc(*order):
-    """Method decorator: ``partial_fit``'s docstring, its arguments in ``order``."""
-
-    def decorate(method):
-        method.__doc__ = PARTIAL_FIT_DOC.format(
-            arguments="".join(PARTIAL_FIT_ARGUMENTS[name] for name in order))
-        return method
-
-    return decorate
 
 
 def _loss_gives_probabilities(estimator):
@@ -123,7 +75,7 @@ class NetworkClassifier(ClassifierMixin, BaseNetwork):
 
     @available_if(check_partial_fit)
     @_fit_context(prefer_skip_nested_validation=True)
-    @partial_fit_doc("sample_weight", "classes")
+    @partial_fit_doc("labels", "sample_weight", "classes")
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         return self._partial_fit(X, y, sample_weight, classes)
 

@@ -306,3 +306,60 @@ MLP_PARAMETERS_DOC = """
         variance is taken without Bessel's correction, so that a sample weight of 2
         and a repeated row agree).
 """
+
+
+#: ``partial_fit``'s docstring, for classifiers and regressors (``y``); scikit-learn's
+#: MLP and its Perceptron take ``sample_weight`` and ``classes`` in opposite orders,
+#: which ``arguments`` follows.
+PARTIAL_FIT_DOC = """Update the network with exactly one pass over (X, y).
+
+        ``max_iter``, ``tol`` and early stopping do not apply: each call is one epoch
+        over the data given, with the optimizer's state carried over between calls.
+        It starts from ``coefs_`` and ``intercepts_``: the fitted weights, or starting
+        weights of your own assigned to them (see ``warm_start``). For callbacks set
+        with ``set_callbacks``, each call is one task, ended on the updated model.
+
+        Parameters
+        ----------
+        X : {{array-like, sparse matrix}} of shape (n_samples, n_features)
+            Training inputs.
+
+{y}
+{arguments}
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+
+_PARTIAL_FIT_Y = {
+    "labels": """        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Class labels (or a label indicator matrix for multilabel targets).""",
+    "values": """        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.""",
+}
+
+PARTIAL_FIT_ARGUMENTS = {
+    "sample_weight": """
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss.
+""",
+    "classes": """
+        classes : array-like of shape (n_classes,), default=None
+            Every class that can appear in any call. Required on the first call
+            (except for multilabel targets); ``y`` need not contain all of them.
+""",
+}
+
+
+def partial_fit_doc(y, *order):
+    """Method decorator: ``partial_fit``'s docstring, for ``y`` "labels" or "values",
+    its arguments after y in ``order``."""
+
+    def decorate(method):
+        method.__doc__ = PARTIAL_FIT_DOC.format(
+            y=_PARTIAL_FIT_Y[y],
+            arguments="".join(PARTIAL_FIT_ARGUMENTS[name] for name in order))
+        return method
+
+    return decorate

@@ -8,8 +8,8 @@ a time in a shuffled order each epoch (``batch_size=1``), as in the original alg
 from functools import partial
 from numbers import Integral, Real
 
-from ._classifier import NetworkClassifier, partial_fit_doc
-from ._docstrings import fill_doc, input_doc
+from ._classifier import NetworkClassifier
+from ._docstrings import fill_doc, input_doc, partial_fit_doc
 from ._engine.activations import get_activation
 from ._engine.initializers import INITIALIZERS
 from ._engine.losses import get_loss
@@ -294,7 +294,7 @@ class PerceptronClassifier(NetworkClassifier):
         return single_layer_plan(self, n_features, n_outputs, *output)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    @partial_fit_doc("classes", "sample_weight")
+    @partial_fit_doc("labels", "classes", "sample_weight")
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         # scikit-learn's Perceptron order: classes before sample_weight.
         return self._partial_fit(X, y, sample_weight, classes)

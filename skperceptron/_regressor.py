@@ -6,7 +6,7 @@ from sklearn.utils.metaestimators import available_if
 
 from ._estimator import BaseNetwork, check_partial_fit
 from ._utils.compat import _fit_context
-from ._docstrings import input_doc
+from ._docstrings import input_doc, partial_fit_doc
 from ._targets import encode_values
 
 
@@ -21,31 +21,8 @@ class NetworkRegressor(RegressorMixin, BaseNetwork):
 
     @available_if(check_partial_fit)
     @_fit_context(prefer_skip_nested_validation=True)
+    @partial_fit_doc("values", "sample_weight")
     def partial_fit(self, X, y, sample_weight=None):
-        """Update the network with exactly one pass over (X, y).
-
-        ``max_iter``, ``tol`` and early stopping do not apply: each call is one epoch
-        over the data given, with the optimizer's state carried over between calls.
-        It starts from ``coefs_`` and ``intercepts_``: the fitted weights, or starting
-        weights of your own assigned to them (see ``warm_start``). For callbacks set
-        with ``set_callbacks``, each call is one task, ended on the updated model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training inputs.
-
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Target values.
-
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss.
-
-        Returns
-        -------
-        self : object
-            The updated estimator.
-        """
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _score_output(self, P, y, sample_weight):
