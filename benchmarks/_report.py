@@ -1,10 +1,12 @@
-"""Plain-text output shared by the benchmark scripts: tables and the machine's load.
+"""Plain-text output shared by the benchmark scripts: tables, the machine's processor
+and its load.
 
 Only the standard library: importing this adds nothing to the memory a benchmark
 measures.
 """
 
 import os
+import platform
 import sys
 import textwrap
 
@@ -40,3 +42,15 @@ def load_text():
         return ", ".join(f"{v:.2f}" for v in os.getloadavg()) + " (1, 5, 15 min)"
     except OSError:
         return "unknown"
+
+
+def cpu_model():
+    """The processor's model name (Linux's /proc/cpuinfo), else what platform says."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"

@@ -71,7 +71,7 @@ from types import SimpleNamespace
 import numpy as np
 import scipy.sparse as sp
 import sklearn
-from _report import load_text, print_table  # beside this script
+from _report import cpu_model, load_text, print_table  # beside this script
 from sklearn.datasets import load_digits, make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Perceptron as SkPerceptron
@@ -1154,17 +1154,6 @@ def _numpy_blas():
     return mine[0] if mine else None
 
 
-def _cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def versions_text(torch_text):
     """One line: the versions of Python and of every library a comparison runs."""
     numba = ("not installed" if importlib.util.find_spec("numba") is None
@@ -1185,7 +1174,7 @@ def describe_machine(ctx):
     torch_text = ctx.torch.__version__ if ctx.torch is not None else "not installed"
     print("Machine and libraries")
     print("=====================")
-    print(f"CPU: {_cpu_model()}, {os.cpu_count()} logical cores")
+    print(f"CPU: {cpu_model()}, {os.cpu_count()} logical cores")
     print(versions_text(torch_text))
     print(f"numpy's BLAS: {blas_text}; threads: {ctx.blas_threads}"
           + ("" if ctx.threads is None else " (set by --threads)"))

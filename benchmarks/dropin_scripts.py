@@ -60,7 +60,7 @@ from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 import skperceptron  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _report import load_text, print_table  # noqa: E402
+from _report import cpu_model, load_text, print_table  # noqa: E402
 
 RTOL = 1e-6
 
@@ -1361,17 +1361,6 @@ def report_script(index, total, name, changed, runs):
 
 
 # ---------------------------------------------------------------------- machine
-def _cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def _version(package):
     if importlib.util.find_spec(package) is None:
         return "not installed"
@@ -1392,7 +1381,7 @@ def describe_machine(repeats, budget):
     print("Machine and libraries")
     print("=====================")
     print(f"platform: {platform.platform()}")
-    print(f"CPU: {_cpu_model()}, {os.cpu_count()} logical cores")
+    print(f"CPU: {cpu_model()}, {os.cpu_count()} logical cores")
     print(f"Python {platform.python_version()}, numpy {np.__version__}, scikit-learn "
           f"{sklearn.__version__}, skperceptron {skperceptron.__version__}, numba "
           f"{_version('numba')}, scipy {_version('scipy')}, pandas {_version('pandas')}, "

@@ -56,8 +56,8 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from _report import load_text, print_table  # beside this script
-from bench import _cpu_model, versions_text
+from _report import cpu_model, load_text, print_table  # beside this script
+from bench import versions_text
 from sklearn.datasets import load_digits, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Perceptron, SGDClassifier
@@ -547,7 +547,7 @@ def describe_machine(ctx, threads):
     torch_text = ctx.torch.__version__ if ctx.torch is not None else "not used"
     print("Machine and libraries")
     print("=====================")
-    print(f"CPU: {_cpu_model()}, {os.cpu_count()} logical cores")
+    print(f"CPU: {cpu_model()}, {os.cpu_count()} logical cores")
     print(versions_text(torch_text))
     print(f"BLAS: {blas_text}; threads per library: {threads}"
           + (f" (torch: {ctx.torch.get_num_threads()})" if ctx.torch is not None else ""))
