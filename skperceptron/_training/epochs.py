@@ -39,6 +39,15 @@ class EpochStats:
     fixed_point: bool | None = None
 
 
+def data_chunks(data):
+    """(X, Y, sample_weight) of the training ``data`` in 32 chunks of rows (of 32 to
+    4,096 rows): a pass over the data whose copies of a chunk add little to the fit's
+    memory."""
+    chunk = min(4096, max(32, data.n_samples // 32))
+    for rows in iter_batches(data.n_samples, chunk):
+        yield data.take(rows)
+
+
 def at_fixed_point(network, loss, params, data, alpha, l1):
     """Whether no training sample would move ``params``: another epoch would be a
     fixed point, in any order and with any batch size.
@@ -48,8 +57,7 @@ def at_fixed_point(network, loss, params, data, alpha, l1):
     output's net input is zero on every sample (a zero sample weight counts as zero),
     and a penalty moves no weight only when all of them are zero. Networks that train
     differently from how they predict (dropout, batch normalization) are not judged.
-    One forward pass over the training data, in 32 chunks (of 32 to 4,096 rows), so that
-    the copies of a chunk's rows and scores add little to the fit's memory. The scores
+    One forward pass over the training data (``data_chunks``). The scores
     are computed as prediction computes them; the compiled per-sample loop sums its dot
     products in another order, so a score within rounding of the boundary could be
     judged differently there.
@@ -58,9 +66,7 @@ def at_fixed_point(network, loss, params, data, alpha, l1):
         return False
     if (alpha or l1) and params.weights.any():
         return False
-    chunk = min(4096, max(32, data.n_samples // 32))
-    for rows in iter_batches(data.n_samples, chunk):
-        X, Y, sw = data.take(rows)
+    for X, Y, sw in data_chunks(data):
         scores = forward(network, params, X, apply_output=False, cache=False)[-1]
         if loss.gradient(Y, scores, sw).any():
             return False
@@ -69,11 +75,9 @@ def at_fixed_point(network, loss, params, data, alpha, l1):
 
 def data_loss(network, loss, params, data):
     """The mean weighted loss ``sum_i w_i l_i / n`` of ``params`` on the training
-    ``data``, from a forward pass in chunks, as ``at_fixed_point`` reads them."""
-    chunk = min(4096, max(32, data.n_samples // 32))
+    ``data``, from a forward pass over its chunks (``data_chunks``)."""
     total = 0.0
-    for rows in iter_batches(data.n_samples, chunk):
-        X, Y, sw = data.take(rows)
+    for X, Y, sw in data_chunks(data):
         P = forward(network, params, X, cache=False)[-1]
         total += loss.value(Y, P, sw) * X.shape[0]
     return total / data.n_samples
@@ -193,8 +197,7 @@ def overflows_on(network, loss, params, data, row_norm):
     limit = _MARGIN * float(np.finfo(params.dtype).max)
     if net_inputs_bounded(network, params, row_norm, limit):
         return False
-    chunk = min(4096, max(32, data.n_samples // 32))
-    for rows in iter_batches(data.n_samples, chunk):
-        if overflows(network, loss, params, data.take(rows)[0]):
+    for X, _, _ in data_chunks(data):
+        if overflows(network, loss, params, X):
             return True
     return False

@@ -23,12 +23,13 @@ def warn_user(message, category=UserWarning):
     ``warnings.filterwarnings("ignore", module="skperceptron")`` silences them, as
     ``module="sklearn"`` silences scikit-learn's.
     """
-    raised_in = sys._getframe(1).f_globals.get("__name__", "skperceptron")
-    frame = sys._getframe(1)
+    raiser = sys._getframe(1)
+    raised_in = raiser.f_globals.get("__name__", "skperceptron")
+    frame = raiser
     while frame is not None and _inside(frame):
         frame = frame.f_back
     if frame is None:  # called from nowhere outside the package: point at the raiser
-        frame = sys._getframe(1)
+        frame = raiser
     warnings.warn_explicit(
         message, category, frame.f_code.co_filename, frame.f_lineno, module=raised_in,
         registry=frame.f_globals.setdefault("__warningregistry__", {}),
