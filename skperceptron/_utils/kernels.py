@@ -17,8 +17,7 @@ import sys
 import numpy as np
 
 #: Whether the compiled loops are available: numba installed (the ``[fast]`` extra) and
-#: not switched off. numba itself is imported only when a fit first calls a compiled
-#: loop (``compiled``): importing it takes longer than a small fit.
+#: not switched off; ``compiled`` imports it.
 HAVE_NUMBA = (not os.environ.get("SKPERCEPTRON_NO_NUMBA")
               and importlib.util.find_spec("numba") is not None)
 
@@ -85,8 +84,7 @@ def _load_numba():
         return
     import numba
 
-    swaps = {id(function): intrinsic for name, intrinsic in _intrinsics().items()
-             for function in [_PLACEHOLDERS[name]]}
+    swaps = {id(_PLACEHOLDERS[name]): intrinsic for name, intrinsic in _intrinsics().items()}
     _compile_select()
     _numba_jit = numba.njit(cache=True, nogil=True, error_model="numpy")
     for kernel in _KERNELS:
