@@ -23,7 +23,7 @@ import numpy as np
 from .._engine.layers import TrainingPass
 from .._engine.network import Workspace, loss_and_gradients
 from .._engine.penalty import step_factor
-from .._utils.speed import BufferCache, EpochOrders, blas_threads, gather_rows
+from .._utils.speed import BufferCache, blas_threads, gather_rows
 from .._utils.warnings import warn_user
 from .epochs import EpochStats, at_fixed_point, iter_batches, max_row_norm, overflows_on
 from .history import History
@@ -326,9 +326,8 @@ class MiniBatchEpochs:
         n_features = data.X.shape[1] if data.dense else None
         self.history = History(network)  # gradient norms and saturation per epoch
         self.row_norm = None  # the training rows' largest norm, for the overflow check
-        # Each epoch's order of the rows (``plan.BatchRule.reshuffle``).
-        self.orders = EpochOrders(data.n_samples, ahead=False,
-                                  reshuffle=plan.batch.reshuffle)
+        self.reshuffle = plan.batch.reshuffle
+        self.order = None  # the previous epoch's order of the rows; None: in order
         # ``buffers`` (kept by the estimator) hands the buffers of one call to the next
         # one of the same shapes: partial_fit on small batches.
         key = (network.layer_units, network.dropout, network.batch_norm, params.dtype,
@@ -340,8 +339,10 @@ class MiniBatchEpochs:
         """One pass over the data, shuffled by ``rng`` (None keeps the order).
 
         As scikit-learn's MLP, each epoch shuffles the previous epoch's order (the
-        first epoch's: the rows in order): with the same generator, the two draw the
-        same batches (``EpochOrders``, ``BatchRule.reshuffle``). The epoch's loss
+        first epoch's: the rows in order), ``order[rng.permutation(n)]``: with the
+        same generator, the two draw the same batches (``BatchRule.reshuffle``; else
+        ``rng.permutation(n)``). Two arrays of n integers, where ``EpochOrders``, made
+        to draw ahead, keeps five. The epoch's loss
         weights each batch's objective by its size; it stops early, with a NaN loss, as
         soon as a batch's objective is not finite.
         """
@@ -354,8 +355,12 @@ class MiniBatchEpochs:
         theta, gradient = params.trainable, grads.trainable
         history = self.history
         history.start_epoch()
-        order = None if rng is None else self.orders(rng)
-        for rows in iter_batches(data.n_samples, self.batch_size, order):
+        if rng is not None:
+            permutation = rng.permutation(data.n_samples)
+            self.order = (self.order[permutation] if self.reshuffle and self.order is not None
+                          else permutation)
+        for rows in iter_batches(data.n_samples, self.batch_size,
+                                 None if rng is None else self.order):
             X, Y, sw = data.take(rows, workspace.rows)
             mode = None
             if self.training is not None:
@@ -391,8 +396,7 @@ class MiniBatchEpochs:
         return overflows_on(self.network, self.loss, self.params, self.data, self.row_norm)
 
     def close(self):
-        """The end of training: nothing to let go of (its orders are not drawn
-        ahead)."""
+        """The end of training: nothing to let go of."""
 
     def at_fixed_point(self):
         """Whether the next epoch would move nothing (``epochs.at_fixed_point``)."""
