@@ -45,19 +45,24 @@ def _unchanged_on_error(estimator, always=False, copies=()):
     A fit that fails on bad input then leaves a fitted model as it was, and an
     unfitted one unfitted. The copy is shallow: fitting replaces attributes rather than
     changing them in place, except those named in ``copies``, copied in full (the
-    optimizer that partial_fit continues, when a callback can fail after its steps).
+    optimizer that partial_fit continues, when a callback can fail after its steps),
+    and the arrays the block trains in place: it appends ``(array, copy before)`` to
+    the list it is given, and the copy is written back.
     """
     saved = dict(estimator.__dict__)
     for name in copies:
         if name in saved:
             saved[name] = copy.deepcopy(saved[name])
+    in_place = []  # (array trained where it is, its values before)
     try:
-        yield
+        yield in_place
     except BaseException:
         always = True
         raise
     finally:
         if always:
+            for array, before in in_place:
+                array[...] = before
             estimator.__dict__.clear()
             estimator.__dict__.update(saved)
 
@@ -190,10 +195,16 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
         # The callbacks' root task begins first: the attributes it leaves are removed by
         # scikit-learn's fit context, after the callbacks' teardown, even on failure.
         tasks = start_fit_tasks(self, X, y, sample_weight, partial=incremental)
-        with _unchanged_on_error(self, copies=("_optimizer",) if tasks else ()):
+        with _unchanged_on_error(self, copies=("_optimizer",) if tasks else ()) as in_place:
             plan, params, data, y, validation = self._prepare(
                 X, y, sample_weight, X_val, y_val, incremental=incremental, classes=classes,
-                init=init)
+                init=init, in_place=True)
+            start = None
+            if params.in_place:  # the fitted weights train where they are: keep them
+                start = BufferCache.get_or_make(self._buffer_cache(), params.flat.shape,
+                                                lambda: np.empty_like(params.flat), "start")
+                start[...] = params.flat
+                in_place.append((params.flat, start))
             if tasks is not None:
                 tasks.attributes = partial(model_attributes, plan)
             epoch_tasks = None if incremental else tasks  # partial_fit: one task, the root
@@ -204,21 +215,22 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
                     result = self._train_lbfgs(plan, params, data, epoch_tasks)
                 else:
                     result = self._train_stochastic(plan, params, data, y, validation,
-                                                    incremental, epoch_tasks)
+                                                    incremental, epoch_tasks, start)
             store_fit(self, plan, params, result)
             if tasks is not None:
                 tasks.end_fit()
         return self
 
     def _prepare(self, X, y, sample_weight=None, X_val=None, y_val=None, *,
-                 incremental=False, classes=None, init=None):
+                 incremental=False, classes=None, init=None, in_place=False):
         """(plan, starting parameters, training data, y, own validation set or None).
 
         partial_fit and a warm start continue from ``coefs_``/``intercepts_``, fitted
         or assigned by the user. On an estimator never fitted, assigned weights are the
         only state reused: X, y and the classes are validated and learned as by a first
         fit (``first_pass``). ``init``, the single layer's ``(coef_init,
-        intercept_init)``, replaces the starting weights it gives.
+        intercept_init)``, replaces the starting weights it gives. ``in_place``: fitted
+        weights may be trained where they are (``_fitted.starting_parameters``).
         """
         reuse = (incremental or self.warm_start) and (
             hasattr(self, "coefs_") or hasattr(self, "intercepts_"))
@@ -231,7 +243,8 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
                             self._sample_weight(X, y, sample_weight))
         plan = self._plan(X.shape[1], data.Y.shape[1])
         self._rng = self._random_state(later_pass=incremental and not first_pass)
-        params = starting_parameters(self, plan, self._rng, X.dtype, reuse, fitted, init)
+        params = starting_parameters(self, plan, self._rng, X.dtype, reuse, fitted, init,
+                                     in_place)
         if first_pass:
             reset_history(self)
         validation = self._validation_data(plan, X, X_val, y_val)
@@ -246,7 +259,8 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
                                  tasks=tasks)
         return train_lbfgs(plan.scaled(penalty), params, data, settings)
 
-    def _train_stochastic(self, plan, params, data, y, validation, incremental, tasks=None):
+    def _train_stochastic(self, plan, params, data, y, validation, incremental, tasks=None,
+                          start=None):
         if not incremental:  # partial_fit: one pass over the data given, no split
             data, validation = self._split_validation(plan, data, y, validation)
         _check_batch_rows(plan, data.n_samples)
@@ -259,6 +273,7 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
                 getattr(self, "_online_state", None), params, plan.online.average_from,
                 penalty.l1, fresh=self.t_ == 0)
         run = self._run(plan, params, validation, incremental, tasks)
+        run.start = start
         result = train_stochastic(plan.scaled(penalty), params, self._optimizer, data, run,
                                   online)
         if online is not None:  # parts that diverged start anew next time
@@ -278,11 +293,14 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
             validation=self._scorer(plan, validation, params.dtype), restore_best=early,
             best_so_far=best_so_far, verbose=self.verbose, samples_seen=self.t_,
             noise=self._noise_rng(incremental) if plan.network.trains_differently else None,
-            buffers=self.__dict__.setdefault("_buffers", BufferCache()) if incremental
-            else None, tasks=tasks,
+            buffers=self._buffer_cache() if incremental else None, tasks=tasks,
         )
 
     # ----------------------------------------------------------------- its parts
+    def _buffer_cache(self):
+        """The buffers one call hands to the next (``speed.BufferCache``)."""
+        return self.__dict__.setdefault("_buffers", BufferCache())
+
     def _validate_Xy(self, X, y, reset, later=False):
         """Validated (X, y); a later partial_fit's plain arrays pass as ``predict``'s X
         does (``speed.plain_rows``, ``speed.plain_targets``)."""

@@ -13,6 +13,7 @@ import scipy.sparse as sp
 
 from ._engine.initializers import initialize_layers
 from ._engine.network import Parameters
+from ._utils.speed import known_finite
 
 
 class FittedLayers(NamedTuple):
@@ -35,12 +36,23 @@ NORM_ATTRIBUTES = ("batch_norm_scales_", "batch_norm_shifts_", "running_means_",
                    "running_vars_")
 
 
-def starting_parameters(estimator, plan, rng, dtype, reuse, fitted, init=None):
+def starting_parameters(estimator, plan, rng, dtype, reuse, fitted, init=None,
+                        in_place=False):
     """The parameters this fit starts from: ``coefs_``/``intercepts_`` when ``reuse``
     (``fitted``: by a fit, else assigned by the user), new ones drawn from ``rng``
     by the plan's initializer otherwise; then a single layer's ``init``, ``(coef_init,
     intercept_init)`` as scikit-learn's linear models take them, replaces what it
-    gives."""
+    gives.
+
+    With ``in_place``, fitted weights that are still the views of one vector that the
+    last fit stored (``stored_parameters``) are trained where they are instead of
+    being copied: a ``partial_fit`` on a wide model then costs what its rows cost. The
+    caller keeps what it needs to put them back (``Parameters.in_place`` tells).
+    """
+    if reuse and in_place and init is None:
+        params = stored_parameters(estimator, plan.network, dtype)
+        if params is not None:
+            return params
     if reuse:
         params = _reused_parameters(estimator, plan.network, dtype, fitted)
     else:
@@ -88,6 +100,43 @@ def _initial_parameters(plan, rng, dtype):
     for dst, src in zip(params.coefs + params.intercepts, coefs + intercepts):
         dst[...] = src
     params.reset_norm()
+    return params
+
+
+def stored_parameters(estimator, network, dtype):
+    """The ``Parameters`` whose views ``coefs_``, ``intercepts_`` (and batch
+    normalization's arrays) still are, as ``store_fit`` left them, with finite values;
+    else None (the weights were assigned, replaced, unpickled, or hold a NaN: the
+    checked copy of ``_reused_parameters`` then decides)."""
+    coefs = getattr(estimator, "coefs_", None)
+    if not isinstance(coefs, list) or not coefs or not isinstance(coefs[0], np.ndarray):
+        return None
+    flat = coefs[0].base
+    if not (isinstance(flat, np.ndarray) and flat.ndim == 1 and flat.dtype == dtype
+            and flat.flags.c_contiguous and flat.flags.writeable):
+        return None
+    try:
+        params = Parameters(network.layer_units, dtype, flat=flat,
+                            norm_units=network.norm_units)
+    except ValueError:  # another size: not this network's vector
+        return None
+    names = ("coefs_", "intercepts_", *(NORM_ATTRIBUTES if network.batch_norm else ()))
+    views = [params.coefs, params.intercepts, params.norm_scales, params.norm_shifts,
+             params.running_means, params.running_vars]
+    for name, expected in zip(names, views):
+        arrays = getattr(estimator, name, None)
+        if not isinstance(arrays, list) or len(arrays) != len(expected):
+            return None
+        for array, view in zip(arrays, expected):
+            if not (isinstance(array, np.ndarray) and array.base is flat
+                    and array.shape == view.shape and array.strides == view.strides
+                    and array.ctypes.data == view.ctypes.data):
+                return None
+    if network.batch_norm != hasattr(estimator, NORM_ATTRIBUTES[0]):
+        return None
+    if not (known_finite(flat) or np.isfinite(flat).all()):
+        return None
+    params.in_place = True
     return params
 
 

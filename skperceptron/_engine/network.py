@@ -40,6 +40,10 @@ class Parameters:
     copy of ``flat`` (the best weights of early stopping) holds all of them.
     """
 
+    #: Whether the vector is the one a fitted estimator's ``coefs_`` and
+    #: ``intercepts_`` are views of, trained where it is (``_fitted.stored_parameters``).
+    in_place = False
+
     def __init__(self, layer_units, dtype=np.float64, flat=None, norm_units=()):
         self.layer_units = tuple(int(u) for u in layer_units)
         self.norm_units = tuple(int(u) for u in norm_units)

@@ -28,7 +28,7 @@ from .._engine.network import Parameters, output_gradient
 from .._engine.penalty import cumulative_l1, penalty_value
 from .._utils.kernels import compiled, plain
 from .._utils.speed import EpochOrders
-from .epochs import EpochStats, at_fixed_point, data_loss, max_row_norm, overflows_on
+from .epochs import EpochStats, at_fixed_point, data_loss, overflows_on, row_norm_bound
 from .history import History
 from .online_loops import online_epoch, online_epoch_sparse
 
@@ -202,7 +202,7 @@ class OnlineEpochs:
         # Each epoch's order, maybe drawn ahead (``plan.BatchRule.reshuffle``).
         self.orders = EpochOrders(data.n_samples, reshuffle=plan.batch.reshuffle)
         compiled()  # the per-sample loops have no numpy form: numba, when available
-        self.row_norm = None  # the training rows' largest norm, for the overflow check
+        self.row_norm = None  # a bound on the training rows' norms, for the overflow check
         # No per-sample gradient leaves the compiled loop: the gradient norms are NaN
         # (and a single layer has no hidden layer to saturate).
         self.history = History(network)
@@ -228,10 +228,11 @@ class OnlineEpochs:
         if self.l1:  # the penalty at the epoch's end (see ``online_loops``)
             loss += penalty_value(W.astype(np.float64, copy=False).ravel(),
                                   float(self.alpha), float(self.l1))
-        if not np.isfinite(loss) or self._overflows():
+        overflow, finite = self._overflows() if np.isfinite(loss) else (True, False)
+        if overflow:
             loss = np.nan
         if self.averaging is None:
-            return EpochStats(float(loss), np.nan, bool(all_zero))
+            return EpochStats(float(loss), np.nan, bool(all_zero), finite=finite)
         self.averaging.publish(self.params)
         if np.isfinite(loss):
             # The epoch's loss is the averaged model's, the one the user gets: the
@@ -245,10 +246,11 @@ class OnlineEpochs:
         return EpochStats(float(loss), np.nan, bool(all_zero), fixed_point=bool(all_zero))
 
     def _overflows(self):
-        """Whether the weights the loop trains overflow a net input on a training row
-        (``epochs.overflows_on``; the rows' largest norm found at the first epoch)."""
+        """Whether the weights the loop trains overflow a net input on a training row,
+        and whether they are known finite (``epochs.overflows_on``; the rows' largest
+        norms bounded at the first epoch)."""
         if self.row_norm is None:
-            self.row_norm = max_row_norm(self.X)
+            self.row_norm = row_norm_bound(self.X)
         return overflows_on(self.network, self.loss, self.running, self.data, self.row_norm)
 
     def _settings(self):

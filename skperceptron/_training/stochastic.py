@@ -23,9 +23,9 @@ import numpy as np
 from .._engine.layers import TrainingPass
 from .._engine.network import Workspace, loss_and_gradients
 from .._engine.penalty import step_factor
-from .._utils.speed import BufferCache, blas_threads, gather_rows
+from .._utils.speed import BufferCache, blas_threads, gather_rows, known_finite
 from .._utils.warnings import warn_user
-from .epochs import EpochStats, at_fixed_point, iter_batches, max_row_norm, overflows_on
+from .epochs import EpochStats, at_fixed_point, iter_batches, overflows_on, row_norm_bound
 from .history import History
 from .online import OnlineEpochs
 from .stopping import (
@@ -91,6 +91,9 @@ class Run:
     buffers: object = None
     #: The callbacks' tasks (``callbacks.FitTasks``): one per epoch; or None.
     tasks: object = None
+    #: A copy of the starting weights that the caller keeps, or None: a single pass
+    #: (partial_fit) uses it as its snapshot instead of copying them once more.
+    start: np.ndarray | None = None
 
 
 @dataclass
@@ -121,8 +124,10 @@ class Snapshots:
     (early stopping restores it), with that score in ``best_score_value``.
     """
 
-    def __init__(self, flat, best_so_far=None, single_pass=False):
-        self.epoch_start = flat.copy()
+    def __init__(self, flat, best_so_far=None, single_pass=False, start=None):
+        # ``start``, a copy of ``flat`` that the caller keeps, can serve a single pass,
+        # the only kind of training that never writes over its epoch_start.
+        self.epoch_start = start if single_pass and start is not None else flat.copy()
         # One epoch and no more (partial_fit): the guards that restore weights fire
         # before the epoch ends, when the lowest loss's weights are still the start's,
         # and nothing reads a copy after it. So one copy serves both, and the end of
@@ -169,7 +174,7 @@ def _epochs_until_stop(epochs, params, optimizer, data, settings):
     """The epoch loop of ``train_stochastic`` (``settings`` is its ``Run``)."""
     result = TrainingResult()
     single_pass = any(isinstance(c, SinglePass) for c in settings.criteria)
-    snapshots = Snapshots(params.flat, settings.best_so_far, single_pass)
+    snapshots = Snapshots(params.flat, settings.best_so_far, single_pass, settings.start)
     tasks = settings.tasks
     try:
         for epoch in itertools.count(1):
@@ -226,7 +231,8 @@ def make_epochs(plan, params, optimizer, data, batch_size, run, online_state=Non
 
 def _epoch_record(epoch, stats, params):
     """The epoch as the criteria see it; its loss is NaN once any weight is not finite."""
-    epoch_loss = stats.loss if np.isfinite(params.flat).all() else np.nan
+    finite = stats.finite or known_finite(params.flat) or np.isfinite(params.flat).all()
+    epoch_loss = stats.loss if finite else np.nan
     return EpochRecord(epoch, epoch_loss, start_loss=stats.start_loss)
 
 
@@ -325,7 +331,7 @@ class MiniBatchEpochs:
         self.training = (noise, plan.norm_momentum) if network.trains_differently else None
         n_features = data.X.shape[1] if data.dense else None
         self.history = History(network)  # gradient norms and saturation per epoch
-        self.row_norm = None  # the training rows' largest norm, for the overflow check
+        self.row_norm = None  # a bound on the training rows' norms, for the overflow check
         self.reshuffle = plan.batch.reshuffle
         self.order = None  # the previous epoch's order of the rows; None: in order
         # ``buffers`` (kept by the estimator) hands the buffers of one call to the next
@@ -383,16 +389,17 @@ class MiniBatchEpochs:
             l2 = step_factor(alpha, X.shape[0], params.dtype) if alpha else 0.0
             l1_factor = step_factor(l1, X.shape[0], params.dtype) if l1 else 0.0
             self.optimizer.step(theta, gradient, l2, n_coef, l1_factor)
-        if self._overflows():
+        overflow, finite = self._overflows()
+        if overflow:
             return EpochStats(np.nan, start_loss, False)
-        return EpochStats(total / data.n_samples, start_loss, all_zero)
+        return EpochStats(total / data.n_samples, start_loss, all_zero, finite=finite)
 
     def _overflows(self):
         """Whether the weights the epoch ends on overflow a layer on a training row, as
-        prediction computes it (``epochs.overflows_on``; the rows' largest norm is found
-        at the first epoch)."""
+        prediction computes it, and whether they are known finite
+        (``epochs.overflows_on``; the rows' norms are bounded at the first epoch)."""
         if self.row_norm is None:
-            self.row_norm = max_row_norm(self.data.X)
+            self.row_norm = row_norm_bound(self.data.X)
         return overflows_on(self.network, self.loss, self.params, self.data, self.row_norm)
 
     def close(self):

@@ -8,6 +8,7 @@ import sys
 import tracemalloc
 
 import numpy as np
+import scipy.sparse as sp
 import pytest
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
@@ -214,13 +215,36 @@ def test_a_later_partial_fit_checks_finite_inputs_without_a_copy():
     estimator.partial_fit(X, y)
     allocated = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    # np.isfinite(X) alone: X.size bytes, 8 MB; what the call holds is 1.0-1.1 MB: a
-    # few arrays of a row each (the row order, the labels' encoding, 160 kB each) and
-    # the overflow check's float64 rows, 2048 values (16 kB) at a time.
+    # np.isfinite(X) alone: X.size bytes, 8 MB; what the call holds is 1.5 MB: a few
+    # arrays of a row each (the row order, the labels' encoding, 160 kB each) and the
+    # overflow check's float64 rows, 65,536 values (512 kB) at a time.
     assert allocated < X.size / 4, allocated
     X[5, 3] = 3e38  # finite values whose float32 sum overflows go through validation
     X[6, 3] = 3e38
     estimator.partial_fit(X, y)
+    assert np.isfinite(estimator.coef_).all()
+
+
+def test_a_later_partial_fit_on_sparse_rows_checks_their_stored_values():
+    # A later call takes a CSR or CSC matrix of the fitted width without scikit-learn's
+    # validation when its stored values are known finite; anything else goes through.
+    X, y = make_classification(n_samples=200, n_features=30, random_state=0)
+    X[X < 0.5] = 0.0
+    estimator = PerceptronClassifier(random_state=0).partial_fit(
+        sp.csr_matrix(X[:100]), y[:100], classes=[0, 1])
+    for bad, message in ((np.nan, "Input X contains NaN"),
+                         (np.inf, "Input X contains infinity")):
+        for form in (sp.csr_matrix, sp.csc_matrix, sp.coo_matrix):
+            rows = form(X[100:])
+            rows.data[3] = bad
+            with pytest.raises(ValueError, match=message):
+                estimator.partial_fit(rows, y[100:])
+    with pytest.raises(ValueError, match="has 29 features, but PerceptronClassifier is "
+                                         "expecting 30 features"):
+        estimator.partial_fit(sp.csr_matrix(X[100:, 1:]), y[100:])
+    wide = sp.csr_matrix(X[100:].astype(np.float32))
+    wide.data[:2] = 3e38  # finite, but the float32 sum overflows: validation decides
+    estimator.partial_fit(wide, y[100:])
     assert np.isfinite(estimator.coef_).all()
 
 

@@ -365,3 +365,84 @@ def test_partial_fit_continues_from_weights_assigned_to_a_fitted_model(name):
     _assert_same_weights(replaced, donor)
     _assert_same_weights(assigned, donor)
     assert replaced.t_ == 20 + len(X) and assigned.t_ == len(X)
+
+
+# ------------------------------------------- (e) fitted weights trained where they are
+IN_PLACE = {
+    "perceptron": ESTIMATORS["perceptron"],
+    "mlp-clf-adam": ESTIMATORS["mlp-clf-adam"],
+    "mlp-batch-norm": lambda: MLPRegressor(hidden_layer_sizes=(4,), batch_norm=True,
+                                           batch_size=8, random_state=0),
+}
+
+
+def _halves(make):
+    X, y = _data(make())
+    classes = {"classes": [0, 1]} if is_classifier(make()) else {}
+    return X, y, classes
+
+
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+@pytest.mark.parametrize("name", list(IN_PLACE))
+def test_partial_fit_trains_the_fitted_weights_where_they_are(name, sparse):
+    """A later partial_fit writes into the arrays the last one stored (a wide model's
+    call then costs what its rows cost), and takes the same steps as a model whose
+    weights went through a copy (unpickled: its arrays are no longer views of one
+    vector, so the next call copies them first)."""
+    import pickle
+
+    import scipy.sparse as sp
+
+    make = IN_PLACE[name]
+    X, y, classes = _halves(make)
+    if sparse:
+        X = sp.csr_matrix(X)
+    model = make().partial_fit(X[:20], y[:20], **classes)
+    copied = pickle.loads(pickle.dumps(model))
+    arrays = model.coefs_ + model.intercepts_
+    before = [a.copy() for a in arrays]
+    model.partial_fit(X[20:], y[20:])
+    copied.partial_fit(X[20:], y[20:])
+    for kept, now in zip(arrays, model.coefs_ + model.intercepts_, strict=True):
+        assert np.shares_memory(kept, now)
+    assert any(not np.array_equal(a, b) for a, b in zip(arrays, before))
+    _assert_same_weights(model, copied)
+    assert not np.shares_memory(copied.coefs_[0], model.coefs_[0])
+
+
+@pytest.mark.parametrize("name", list(IN_PLACE))
+def test_a_failure_after_training_in_place_puts_the_weights_back(name, monkeypatch):
+    """An error once the pass has moved the weights (here: storing the fit fails)
+    leaves the model as it was, values included."""
+    import skperceptron._estimator as estimator_module
+
+    make = IN_PLACE[name]
+    X, y, classes = _halves(make)
+    model = make().partial_fit(X[:20], y[:20], **classes)
+    arrays = model.coefs_ + model.intercepts_
+    before = [a.copy() for a in arrays]
+    state = _state(model)
+
+    def fail(*args):
+        assert not all(np.array_equal(a, b) for a, b in zip(arrays, before))  # moved
+        raise RuntimeError("storing failed")
+
+    monkeypatch.setattr(estimator_module, "store_fit", fail)
+    with pytest.raises(RuntimeError, match="storing failed"):
+        model.partial_fit(X[20:], y[20:])
+    _assert_unchanged(model, state)
+    for a, b in zip(arrays, before):
+        assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+@pytest.mark.parametrize("name", list(IN_PLACE))
+def test_fitted_weights_made_non_finite_in_place_are_refused(name, value):
+    make = IN_PLACE[name]
+    X, y, classes = _halves(make)
+    model = make().partial_fit(X[:20], y[:20], **classes)
+    model.intercepts_[-1][0] = value
+    with pytest.raises(ValueError, match=r"intercepts_\[\d\] has non-finite values"):
+        model.partial_fit(X[20:], y[20:])
+    with pytest.raises(ValueError, match=r"intercepts_\[\d\] has non-finite values"):
+        model.set_params(warm_start=True).fit(X, y)

@@ -466,25 +466,39 @@ def test_dense_and_sparse_rows_reach_the_same_verdict_on_overflowing_weights(
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_max_row_norm_reads_every_layout_and_empty_rows(seed):
+def test_row_norm_bound_reads_every_layout_and_empty_rows(seed):
+    """Dense rows: their largest norm, chunk by chunk. Sparse rows: a bound between
+    that norm and sqrt(k) times it (k: the most values a row stores), also with
+    repeated entries, which add up before they square."""
     import scipy.sparse as sp
 
-    from skperceptron._training.epochs import max_row_norm
+    from skperceptron._training.epochs import row_norm_bound
 
     rng = np.random.default_rng(seed)
     # Rows left empty at the start, middle and end, a chunk smaller than the rows.
     A = rng.normal(size=(23, 6)) * (rng.random((23, 6)) < 0.3)
     A[[0, 7, 8, 22]] = 0.0
-    expected = np.sqrt((A ** 2).sum(axis=1).max())
-    for X in (A, A.astype(np.float32), sp.csr_matrix(A), sp.csc_matrix(A),
-              sp.coo_matrix(A)):
+    norms = np.sqrt((A ** 2).sum(axis=1))
+    k = int((A != 0).sum(axis=1).max())
+    for X in (A, A.astype(np.float32)):
         for chunk in (1, 3, 4096):
             # float32 rows are squared in float64: relative error of the float32 cast.
             rtol = 1e-7 if X.dtype == np.float32 else 1e-14
-            np.testing.assert_allclose(max_row_norm(X, values=chunk * X.shape[1]),
-                                       expected, rtol=rtol)
-    assert max_row_norm(sp.csr_matrix((4, 3))) == 0.0
-    assert max_row_norm(np.zeros((0, 3))) == 0.0
+            np.testing.assert_allclose(row_norm_bound(X, values=chunk * X.shape[1]),
+                                       norms.max(), rtol=rtol)
+    for X in (sp.csr_matrix(A), sp.csc_matrix(A), sp.coo_matrix(A),
+              sp.csr_matrix(A.astype(np.float32))):
+        bound = row_norm_bound(X)
+        assert norms.max() * (1 - 1e-7) <= bound <= np.sqrt(k) * norms.max() * (1 + 1e-7)
+    # The same rows with each value stored as two halves (not summed): still a bound.
+    whole = sp.csr_matrix(A)
+    halves = sp.csr_matrix((np.repeat(whole.data / 2, 2), np.repeat(whole.indices, 2),
+                            2 * whole.indptr), shape=A.shape)
+    np.testing.assert_array_equal(halves.toarray(), A)
+    assert not halves.has_canonical_format
+    assert row_norm_bound(halves) >= norms.max() * (1 - 1e-7)
+    assert row_norm_bound(sp.csr_matrix((4, 3))) == 0.0
+    assert row_norm_bound(np.zeros((0, 3))) == 0.0
 
 
 # Each warning scikit-learn also gives starts with its words, so that the filters of

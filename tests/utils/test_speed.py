@@ -192,9 +192,9 @@ def test_partial_fit_reuses_its_buffers_and_does_not_save_them():
     X, y = rng.normal(size=(40, 3)), rng.normal(size=40)
     reg = MLPRegressor(hidden_layer_sizes=(4,), batch_size=10, random_state=0)
     reg.partial_fit(X[:10], y[:10])
-    buffers = reg._buffers.buffers
+    buffers = reg._buffers.entries["epochs"][1]
     reg.partial_fit(X[10:20], y[10:20])
-    assert reg._buffers.buffers is buffers
+    assert reg._buffers.entries["epochs"][1] is buffers
     restored = pickle.loads(pickle.dumps(reg))
     assert not hasattr(restored, "_buffers")
     # Continuing from the copy (new buffers) and from the original (kept ones) agree.
