@@ -15,6 +15,8 @@ import os
 import sys
 from pathlib import Path
 
+from sphinx_gallery.sorting import ExplicitOrder, FunctionSortKey
+
 import skperceptron
 
 DOCS = Path(__file__).resolve().parent
@@ -37,6 +39,7 @@ extensions = [
     "numpydoc",
     "myst_parser",
     "sphinx_gallery.gen_gallery",
+    "sphinx_copybutton",  # a copy button on every code block (prompts left out)
     "runblock",
     "gallery_time_limit",
 ]
@@ -100,6 +103,35 @@ def _defined_in_skperceptron(app, what, name, obj, skip, options):
 
 
 # -- Gallery ----------------------------------------------------------------------------
+#: The gallery read as a course, in the order of the learning path (path.md); an example
+#: not listed comes after these, by file name.
+GALLERY_ORDER = [
+    "plot_logic_gates.py",
+    "plot_training_step.py",
+    "plot_chain_rule.py",
+    "plot_activations.py",
+    "plot_losses.py",
+    "plot_stopping_criteria.py",
+    "plot_vanishing_gradients.py",
+    "plot_initializations.py",
+    "plot_overfitting.py",
+    "plot_saving_loading.py",
+    "plot_data_feeding.py",
+    "plot_grid_search.py",
+    "plot_text_classification.py",
+    "plot_onnx_export.py",
+    # beyond_one_machine/
+    "distributed_grid_search.py",
+    "out_of_core.py",
+]
+
+
+def _course_order(filename):
+    name = os.path.basename(filename)
+    listed = name in GALLERY_ORDER
+    return (0, GALLERY_ORDER.index(name), "") if listed else (1, 0, name)
+
+
 sphinx_gallery_conf = {
     "examples_dirs": "examples",
     "gallery_dirs": "auto_examples",
@@ -108,7 +140,9 @@ sphinx_gallery_conf = {
     "filename_pattern": r"/plot_",
     "download_all_examples": False,
     "remove_config_comments": True,
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": FunctionSortKey(_course_order, "course order"),
+    # The course first, then "Beyond one machine" (examples/beyond_one_machine/).
+    "subsection_order": ExplicitOrder(["examples", "examples/beyond_one_machine"]),
     # A failing example fails the build.
     "only_warn_on_example_error": False,
     "abort_on_example_error": False,
@@ -133,6 +167,12 @@ sphinx_gallery_conf = {
 # Each executed example must run in under this many seconds (on 2 cores): the build
 # fails otherwise, naming the examples and their times.
 gallery_max_seconds = 30
+
+# Copy buttons copy code, not the ">>> " and "... " prompts of the docstrings' examples
+# nor their printed output.
+copybutton_prompt_text = r">>> |\.\.\. "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
 
 # -- HTML -------------------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"

@@ -12,7 +12,7 @@ from skperceptron._utils.kernels import HAVE_NUMBA
 
 pytestmark = pytest.mark.slow  # each example runs as a script of its own
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples" / "beyond_one_machine"
 
 
 def _run(script, *args, env=None):

@@ -10,7 +10,7 @@ worker runs it on one BLAS thread).
 Run on one machine, with a local cluster of two worker processes::
 
     python -m pip install -e ".[dask]"
-    python docs/examples/distributed_grid_search.py
+    python docs/examples/beyond_one_machine/distributed_grid_search.py
 
 or on a running cluster: ``--scheduler tcp://scheduler-host:8786``.
 """

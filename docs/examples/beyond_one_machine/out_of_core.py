@@ -14,8 +14,9 @@ Each epoch shuffles the order of the chunks, and the rows within each chunk, wit
 estimator's ``random_state``: a seeded run is reproducible. Run on one machine::
 
     python -m pip install -e ".[dask]"
-    python docs/examples/out_of_core.py              # 1,000,000 x 50 float32: 200 MB
-    python docs/examples/out_of_core.py --rows 100000 --budget-mb 8
+    # 1,000,000 x 50 float32 in a budget of 200 MB, then a quick run:
+    python docs/examples/beyond_one_machine/out_of_core.py
+    python docs/examples/beyond_one_machine/out_of_core.py --rows 100000 --budget-mb 8
 """
 
 import argparse
