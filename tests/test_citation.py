@@ -11,16 +11,20 @@ CITATION = ROOT / "CITATION.cff"
 
 def _read():
     """The file's top-level mapping: with PyYAML (which dask and myst-parser install),
-    or, without it, the ``key: value`` lines that start in the first column."""
+    or, without it, each key that starts in the first column with its value, or with
+    the indented lines under it as text (a list, a folded block)."""
     text = CITATION.read_text(encoding="utf-8")
     try:
         import yaml
     except ImportError:
-        fields = {}
+        fields, key = {}, None
         for line in text.splitlines():
             match = re.match(r"([A-Za-z][\w-]*):\s*(.*)$", line)
             if match:
-                fields[match.group(1)] = match.group(2).strip().strip("\"'") or None
+                key, value = match.group(1), match.group(2).strip()
+                fields[key] = "" if value in ("", ">-", "|") else value.strip("\"'")
+            elif key is not None and line.startswith(" "):
+                fields[key] = f"{fields[key]} {line.strip()}".strip()
         return fields
     return yaml.safe_load(text)
 
