@@ -22,6 +22,8 @@ import skperceptron
 DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS / "_ext"))
 
+from gallery_order import course_order  # noqa: E402  (from _ext, on the path above)
+
 # Examples draw with matplotlib: never open a window, whatever the environment says.
 os.environ["MPLBACKEND"] = "Agg"
 
@@ -42,6 +44,7 @@ extensions = [
     "sphinx_copybutton",  # a copy button on every code block (prompts left out)
     "runblock",
     "gallery_time_limit",
+    "source_pages",  # a page per source file, for the learning path's links
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
@@ -103,35 +106,6 @@ def _defined_in_skperceptron(app, what, name, obj, skip, options):
 
 
 # -- Gallery ----------------------------------------------------------------------------
-#: The gallery read as a course, in the order of the learning path (path.md); an example
-#: not listed comes after these, by file name.
-GALLERY_ORDER = [
-    "plot_logic_gates.py",
-    "plot_training_step.py",
-    "plot_chain_rule.py",
-    "plot_activations.py",
-    "plot_losses.py",
-    "plot_stopping_criteria.py",
-    "plot_vanishing_gradients.py",
-    "plot_initializations.py",
-    "plot_overfitting.py",
-    "plot_saving_loading.py",
-    "plot_data_feeding.py",
-    "plot_grid_search.py",
-    "plot_text_classification.py",
-    "plot_onnx_export.py",
-    # beyond_one_machine/
-    "distributed_grid_search.py",
-    "out_of_core.py",
-]
-
-
-def _course_order(filename):
-    name = os.path.basename(filename)
-    listed = name in GALLERY_ORDER
-    return (0, GALLERY_ORDER.index(name), "") if listed else (1, 0, name)
-
-
 sphinx_gallery_conf = {
     "examples_dirs": "examples",
     "gallery_dirs": "auto_examples",
@@ -140,7 +114,8 @@ sphinx_gallery_conf = {
     "filename_pattern": r"/plot_",
     "download_all_examples": False,
     "remove_config_comments": True,
-    "within_subsection_order": FunctionSortKey(_course_order, "course order"),
+    # The course's order (_ext/gallery_order.py).
+    "within_subsection_order": FunctionSortKey(course_order, "course order"),
     # The course first, then "Beyond one machine" (examples/beyond_one_machine/).
     "subsection_order": ExplicitOrder(["examples", "examples/beyond_one_machine"]),
     # A failing example fails the build.
@@ -184,7 +159,8 @@ html_theme_options = {
     "navbar_align": "left",
     "show_toc_level": 2,
     "navigation_with_keys": False,
-    "header_links_before_dropdown": 6,
+    # The top bar in two groups, learning and reference (nav_groups below).
+    "navbar_center": ["navbar-groups"],
     "secondary_sidebar_items": ["page-toc"],
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
@@ -193,13 +169,35 @@ html_theme_options = {
 }
 # The theme's light/dark switch starts from the reader's system setting (without a
 # default, a first visit logs "invalid theme mode" in the browser's console).
-html_context = {"default_mode": "auto"}
+html_context = {
+    "default_mode": "auto",
+    # The top bar (docs/_templates/navbar-groups.html): (title, page, section) entries.
+    "nav_groups": [
+        ("Learn", [
+            ("Getting started", "getting_started", ""),
+            ("Path", "path", ""),
+            ("Tutorial", "tutorial", ""),
+            ("Gallery", "auto_examples/index", "auto_examples/"),
+            ("Maths", "maths", ""),
+        ]),
+        ("Reference", [
+            ("API", "api", "generated/"),
+            ("From scikit-learn", "coming_from_sklearn", ""),
+            ("Architecture", "architecture", "source/"),
+            ("Reliability", "reliability", ""),
+            ("Scaling", "scaling", ""),
+            ("FAQ", "faq", ""),
+        ]),
+    ],
+}
 # The home page, the guides and the API index have no sub-pages: no left sidebar.
 html_sidebars = {
     page: []
-    for page in ("index", "tutorial", "maths", "architecture", "reliability", "scaling",
-                 "api")
+    for page in ("index", "getting_started", "path", "tutorial", "maths", "glossary",
+                 "coming_from_sklearn", "architecture", "reliability", "scaling", "faq",
+                 "changelog", "api")
 }
+html_sidebars["source/**"] = []  # the source files' pages (_ext/source_pages.py)
 # The gallery's pages neither, so that code of 88 columns fits beside the page's
 # contents (its index shows every example, and each example links to the next).
 html_sidebars["auto_examples/*"] = []
@@ -207,3 +205,18 @@ html_sidebars["auto_examples/*"] = []
 
 def setup(app):
     app.connect("autodoc-skip-member", _defined_in_skperceptron)
+
+
+# -- The Korean edition ----------------------------------------------------------------
+# The learning path, the tutorial and the glossary also exist in Korean, translated in
+# the catalogs of docs/locale/ko, and are built as a second, small site after this one:
+#     python -m sphinx -W -b html -D language=ko docs docs/_build/html/ko
+# With language "ko", _ext/korean.py builds only its KOREAN_PAGES (the home page from
+# locale/ko/index.md), runs neither the gallery nor autosummary, links everything else
+# to the English site (../, through its objects.inv) and fails on an untranslated
+# paragraph.
+extensions += ["korean", "sphinx.ext.intersphinx"]
+locale_dirs = ["locale/"]
+gettext_compact = False  # one catalog per page: path.po, tutorial.po, glossary.po
+gettext_uuid = False
+exclude_patterns.append("locale")  # locale/ko/index.md is read by _ext/korean.py
