@@ -9,9 +9,14 @@ The pages are generated (listed in .gitignore, like the gallery's) and ``orphan`
 are reached by links, not by the navigation.
 """
 
+import os
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[2] / "skperceptron"
+import skperceptron
+
+#: The package the site documents: the imported one (an editable install: the
+#: repository's own files).
+PACKAGE = Path(skperceptron.__file__).resolve().parent
 
 
 def source_files():
@@ -20,9 +25,9 @@ def source_files():
                   if "__pycache__" not in path.parts)
 
 
-def _page(relative, depth):
+def _page(relative, folder):
     shown = f"skperceptron/{relative.as_posix()}"
-    include = "../" * depth + "../skperceptron/" + relative.as_posix()
+    include = Path(os.path.relpath(PACKAGE / relative, folder)).as_posix()
     return (
         "---\norphan: true\n---\n\n"
         f"# `{shown}`\n\n"
@@ -37,8 +42,7 @@ def write_pages(app):
     root = Path(app.srcdir) / "source"
     for relative in source_files():
         target = root / relative.with_suffix(".md")
-        depth = len(relative.parts)  # source/ plus the file's folders
-        text = _page(relative, depth)
+        text = _page(relative, target.parent)
         if not target.exists() or target.read_text(encoding="utf-8") != text:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
