@@ -11,6 +11,8 @@ Importing this module runs nothing; ``main()`` runs the tour.
 """
 
 import argparse
+import itertools
+import textwrap
 import time
 import warnings
 
@@ -59,6 +61,29 @@ def format_table(headers, rows, indent="  "):
     return [line(headers, header=True), rule, *(line(r) for r in rows)]
 
 
+#: The widest line the tour prints.
+WIDTH = 88
+
+
+def _say(text, indent="  "):
+    """Print ``text`` as a paragraph wrapped to ``WIDTH`` columns.
+
+    Lines break at spaces only, not inside a part passed through ``_unbroken``.
+    """
+    text = textwrap.fill(text, width=WIDTH, initial_indent=indent,
+                         subsequent_indent=indent, break_on_hyphens=False)
+    print(text.replace(_NO_BREAK, " "))
+
+
+#: A space that ``textwrap`` does not break lines at (it splits on ASCII whitespace).
+_NO_BREAK = "\u00a0"
+
+
+def _unbroken(text):
+    """``text`` kept on one line by ``_say``."""
+    return text.replace(" ", _NO_BREAK)
+
+
 def _heading(number, title):
     text = f"{number}. {title}"
     print()
@@ -70,10 +95,33 @@ def _bits(values):
     return " ".join(str(int(v)) for v in values)
 
 
+def _numbers(values):
+    return " ".join(_number(v) for v in values)
+
+
 def _number(value):
     """A weight for display: an integer when it is one (the perceptron's usually are)."""
     value = float(value)
     return str(int(value)) if value.is_integer() else f"{value:.3g}"
+
+
+#: The weight values ``best_line`` tries, small ones first.
+SMALL_WEIGHTS = (0, 1, -1, 2, -2)
+
+
+def best_line(X, y, values=SMALL_WEIGHTS):
+    """The weights (w1, w2, b) among ``values`` that get most of y right.
+
+    Returns ``(weights, n_right)``: the first best in the order of
+    ``itertools.product`` (small values first), predicting 1 where
+    ``z = x @ w + b > 0``.
+    """
+    best, n_best = None, -1
+    for w1, w2, b in itertools.product(values, repeat=3):
+        n_right = int(np.sum((X @ np.array([w1, w2]) + b > 0) == y))
+        if n_right > n_best:
+            best, n_best = (w1, w2, b), n_right
+    return best, n_best
 
 
 def perceptron_truth_tables(max_iter=100):
@@ -82,13 +130,6 @@ def perceptron_truth_tables(max_iter=100):
     Returns ``{gate: fitted PerceptronClassifier}``.
     """
     _heading(1, "Rosenblatt's perceptron on two-input truth tables")
-    print(
-        f"  PerceptronClassifier(tol=None, max_iter={max_iter}, random_state=0): one "
-        "threshold unit,\n  online updates w += eta0 * s * x on mistakes only "
-        "(eta0=1, s=+1/-1 for target 1/0)."
-    )
-    print("  Inputs (x1, x2), in order: (0,0) (0,1) (1,0) (1,1)")
-    print()
     fitted, rows = {}, []
     for gate, y in GATES.items():
         clf = PerceptronClassifier(tol=None, max_iter=max_iter, random_state=0)
@@ -105,14 +146,42 @@ def perceptron_truth_tables(max_iter=100):
              clf.stop_reason_, _number(w1), _number(w2), _number(b)]
         )
         fitted[gate] = clf
+    eta0, init = clf.eta0, clf.weight_init
+    print(f"  PerceptronClassifier(tol=None, max_iter={max_iter}, random_state=0): "
+          "one threshold unit.")
+    _say("Its net input is z = w1*x1 + w2*x2 + b, and it predicts 1 if z > 0, else 0: "
+         "a net input of exactly 0 counts as class 0.")
+    _say(f"Training starts from weight_init={init!r} and visits the four samples one "
+         "at a time, in a new shuffled order each epoch. With s = +1 for target 1 and "
+         "s = -1 for target 0, a sample is a mistake when s * z <= 0 (so z = 0 is a "
+         f"mistake for either target), and a mistake moves the line: w += eta0 * s * x "
+         f"and b += eta0 * s (eta0={_number(eta0)}). A correct sample changes nothing.")
+    print("  Inputs (x1, x2), in order: (0,0) (0,1) (1,0) (1,1)")
+    print()
     headers = ["gate", "targets", "predicted", "correct", "epochs", "stop_reason",
                "w1", "w2", "b"]
     print("\n".join(format_table(headers, rows)))
     print()
     print("  converged: a whole epoch without a mistake, so no weight moved any more.")
     print("  max_iter:  the epoch budget ran out while mistakes were still being made.")
-    print("  XOR fails (at most 3/4 right): no line w1*x1 + w2*x2 + b = 0 separates "
-          "{(0,1), (1,0)}\n  from {(0,0), (1,1)}, so some point is always on the wrong side.")
+    print()
+    xor = fitted["XOR"]
+    z = xor.decision_function(TRUTH_TABLE_INPUTS)
+    n_right = int(np.sum(xor.predict(TRUTH_TABLE_INPUTS) == GATES["XOR"]))
+    (b1, b2, bb), n_best = best_line(TRUTH_TABLE_INPUTS, GATES["XOR"])
+    z_best = TRUTH_TABLE_INPUTS @ np.array([b1, b2]) + bb
+    _say("XOR fails: no line w1*x1 + w2*x2 + b = 0 has (0,1) and (1,0) on one side and "
+         "(0,0) and (1,1) on the other, so any weights get at least one of the four "
+         "points wrong: 3/4 right at most. Among the weights from "
+         f"{min(SMALL_WEIGHTS)} to {max(SMALL_WEIGHTS)}, the first to "
+         f"get the most right is {_unbroken(f'(w1, w2, b) = ({b1}, {b2}, {bb})')}: "
+         f"z = {_unbroken(_numbers(z_best))}, predicted {_unbroken(_bits(z_best > 0))}, "
+         f"{n_best}/4 right.")
+    _say("The perceptron rule keeps the weights of its last update, whatever they score: "
+         "it has no memory of better ones, and on XOR some sample is always a mistake, "
+         f"so the line never stops moving. Here the final weights give "
+         f"z = {_unbroken(_numbers(z))}, hence predicted {_unbroken(_bits(z > 0))} "
+         f"(z = 0 is class 0): {n_right}/4 right.")
     return fitted
 
 
@@ -139,15 +208,75 @@ def mlp_learns_xor(max_iter=1000):
     print()
     correct = int(np.sum(predicted == y))
     print(f"  correct: {correct}/4, epochs: {clf.n_iter_}, stop_reason: {clf.stop_reason_}")
-    print("  The hidden units bend the input space: XOR becomes linearly separable in "
-          "their outputs,\n  and the output unit draws the line there.")
+    if clf.stop_reason_ == "training_loss_plateau":
+        _say(_plateau_text(clf))
+    print()
+    _say("The hidden units bend the input space: XOR becomes linearly separable in "
+         "their outputs, and the output unit draws the line there.")
     return clf
+
+
+def plateau_epochs(loss_curve, tol):
+    """The epochs at the end of ``loss_curve`` that did not improve on the best by ``tol``.
+
+    The rule of ``stop_reason_='training_loss_plateau'``: an epoch improves when its
+    training loss is below the lowest so far minus ``tol``.
+    """
+    best, count = np.inf, 0
+    for loss in loss_curve:
+        count = 0 if loss < best - tol else count + 1
+        best = min(best, loss)
+    return count
+
+
+def _plateau_text(clf):
+    """What ``stop_reason_='training_loss_plateau'`` meant for the fitted ``clf``."""
+    curve = np.asarray(clf.loss_curve_)
+    count = plateau_epochs(curve, clf.tol)
+    last = curve[-count - 1:]  # the last improving epoch, then the plateau
+    if np.all(np.diff(last) < 0):
+        trend = "still falling, but by less than tol per epoch"
+    else:
+        trend = "no longer falling by tol"
+    return (
+        "training_loss_plateau: an epoch counts as progress when its training loss is "
+        f"at least tol={clf.tol:g} below the lowest so far. The last {count} epochs "
+        f"were not: n_iter_no_change={clf.n_iter_no_change} such epochs in a row are "
+        f"tolerated, one more stops training. From the last epoch that counted to the "
+        f"end, the loss went from {last[0]:.4g} to {last[-1]:.4g}: {trend}."
+    )
 
 
 def _grid_settings(quick):
     if quick:
         return dict(hidden=[(32,)], alpha=[1e-4, 1.0], cv=2, max_iter=50)
-    return dict(hidden=[(32,), (64,)], alpha=[1e-4, 1e-1, 1.0], cv=3, max_iter=200)
+    # 400 epochs: enough for every candidate (and the refit) to stop on its own.
+    return dict(hidden=[(32,), (64,)], alpha=[1e-4, 1e-1, 1.0], cv=3, max_iter=400)
+
+
+def within_one_std(results, index):
+    """Which candidates' mean CV score lies within one standard deviation (over the
+    folds) of candidate ``index``'s, as a boolean array."""
+    mean, std = results["mean_test_score"], results["std_test_score"]
+    return mean >= mean[index] - std[index]
+
+
+def _stop_text(clf):
+    """Why the fitted ``clf`` stopped, in a sentence, from its own loss curve."""
+    curve = np.asarray(clf.loss_curve_)
+    if clf.stop_reason_ == "training_loss_plateau":
+        count = plateau_epochs(curve, clf.tol)
+        return (f"As in section 2, its last {count} epochs did not lower the training "
+                f"loss by tol={clf.tol:g} below the lowest so far.")
+    if clf.stop_reason_ == "max_iter":
+        n = min(clf.n_iter_no_change, len(curve) - 1)
+        drop = (curve[-n - 1] - curve[-1]) / n
+        compare = "more" if drop > clf.tol else "less"
+        return (f"The budget of max_iter={clf.max_iter} epochs ran out first: over the "
+                f"last {n} epochs the training loss still fell by {drop:.2g} per epoch "
+                f"on average, {compare} than tol={clf.tol:g}; more epochs would train "
+                "it further.")
+    return ""
 
 
 def digits_grid_search(quick=False):
@@ -164,10 +293,10 @@ def digits_grid_search(quick=False):
     ])
     grid = {"mlp__hidden_layer_sizes": settings["hidden"], "mlp__alpha": settings["alpha"]}
     search = GridSearchCV(pipeline, grid, cv=settings["cv"], n_jobs=1)
-    print(
-        f"  Pipeline(StandardScaler(), MLPClassifier(max_iter={settings['max_iter']}, "
-        f"random_state=0)), GridSearchCV(cv={settings['cv']})"
-    )
+    print(f"  Pipeline(StandardScaler(), MLPClassifier(max_iter={settings['max_iter']}, "
+          "random_state=0)),")
+    print(f"  GridSearchCV(cv={settings['cv']}) over hidden_layer_sizes and alpha "
+          "(the L2 penalty)")
     print(f"  training set: {X_train.shape[0]} images, held-out test set: "
           f"{X_test.shape[0]} images")
     print()
@@ -179,6 +308,8 @@ def digits_grid_search(quick=False):
     elapsed = time.perf_counter() - started
 
     results = search.cv_results_
+    top = search.best_index_
+    near = within_one_std(results, top)
     rows = []
     for i, params in enumerate(results["params"]):
         rows.append([
@@ -188,26 +319,44 @@ def digits_grid_search(quick=False):
             f"{results['std_test_score'][i]:.4f}",
             f"{results['mean_fit_time'][i]:.2f}",
             results["rank_test_score"][i],
+            "yes" if near[i] else "no",
         ])
     headers = ["hidden_layer_sizes", "alpha", "mean CV accuracy", "std",
-               "mean fit time (s)", "rank"]
+               "mean fit (s)", "rank", "within 1 std"]
     print("\n".join(format_table(headers, rows)))
+    print()
+    n_top = int(np.sum(results["rank_test_score"] == 1))
+    shared = f", shared by {n_top} settings" if n_top > 1 else ""
+    best_mean, best_std = results["mean_test_score"][top], results["std_test_score"][top]
+    text = (f"The best mean CV accuracy is {best_mean:.4f}{shared}; its standard "
+            f"deviation over the {settings['cv']} folds is {best_std:.4f}. ")
+    if near.sum() > 1:
+        if near.all():
+            count = "Both" if len(rows) == 2 else f"All {len(rows)}"
+        else:
+            count = f"{near.sum()} of the {len(rows)}"
+        text += (f"{count} settings score within one standard "
+                 "deviation of it (within 1 std: yes): differences this small are within "
+                 "the spread between folds, not evidence that one of these settings is "
+                 "better than the others: any of them is a sound choice.")
+    else:
+        text += "Every other setting scores more than one standard deviation below it."
+    _say(text)
     print()
     best = search.best_estimator_.named_steps["mlp"]
     best_params = search.best_params_
-    print(
-        f"  best: hidden_layer_sizes={best_params['mlp__hidden_layer_sizes']}, "
-        f"alpha={best_params['mlp__alpha']:g} (mean CV accuracy {search.best_score_:.4f})"
-    )
-    print(f"  refit on the whole training set: epochs: {best.n_iter_}, "
-          f"stop_reason: {best.stop_reason_}")
-    print(f"  held-out test accuracy of the best model: {search.score(X_test, y_test):.4f}")
+    _say("GridSearchCV refits the first setting of rank 1 on the whole training set:")
+    print(f"  hidden_layer_sizes={best_params['mlp__hidden_layer_sizes']}, "
+          f"alpha={best_params['mlp__alpha']:g}")
+    print(f"  epochs: {best.n_iter_}, stop_reason: {best.stop_reason_}")
+    _say(_stop_text(best))
+    print(f"  held-out test accuracy of the refit model: {search.score(X_test, y_test):.4f}")
     print(f"  (search and refit took {elapsed:.1f} s)")
     return search
 
 
 #: Section 4's networks: six hidden layers of 32 units, one epoch of plain SGD without a
-#: penalty (a step is then exactly -learning_rate * dJ/dW).
+#: penalty (a step is then exactly -learning_rate_init * dJ/dW, at a constant rate).
 DEEP_NETWORK = dict(hidden_layer_sizes=(32,) * 6, solver="sgd", momentum=0, alpha=0,
                     max_iter=1, random_state=0)
 
@@ -249,23 +398,33 @@ def vanishing_gradients():
     ratios = {act: g[0] / g[-1] for act, g in norms.items()}
     print(f"  input layer / output layer: logistic {ratios['logistic']:.2e}, "
           f"relu {ratios['relu']:.2e}")
-    print("  A step of plain SGD without penalty changes W by -learning_rate * dJ/dW: "
-          "in the\n  logistic network the layers near the output change a lot, those "
-          "near the input little.\n  On its way down each logistic layer multiplies the "
-          "gradient by its local derivative\n  a(1 - a) <= 1/4 (and by the weights); "
-          "relu's local derivative is 1 for an active unit,\n  and the norms stay alike.")
+    rate = MLPClassifier(**DEEP_NETWORK).get_params()
+    _say("A step of plain SGD without momentum or penalty changes W by "
+         f"{_unbroken('-learning_rate_init * dJ/dW')} "
+         f"(learning_rate_init={rate['learning_rate_init']:g}, "
+         f"learning_rate={rate['learning_rate']!r}): in the logistic network the layers "
+         "near the output change a lot, those near the input little. On its way down "
+         "each logistic layer multiplies the gradient by its local derivative "
+         f"{_unbroken('a(1 - a) <= 1/4')} (and by the weights); relu's local derivative "
+         "is 1 for an active unit, and the norms stay alike.")
     return norms
 
 
 def main(quick=False):
-    """Run the four sections; ``quick=True`` shrinks the grid search of section 3."""
+    """Run the four sections; ``quick=True`` shrinks the grid search of section 3.
+
+    Returns what each section returned, by name: ``perceptrons``, ``xor_mlp``,
+    ``search`` and ``gradient_norms``.
+    """
     # The matrices here are tiny: several BLAS threads cost more in synchronisation than
     # they bring, and on a busy machine they can slow every fit down many times over.
     with threadpool_limits(limits=1, user_api="blas"):
-        perceptron_truth_tables()
-        mlp_learns_xor()
-        digits_grid_search(quick=quick)
-        vanishing_gradients()
+        return {
+            "perceptrons": perceptron_truth_tables(),
+            "xor_mlp": mlp_learns_xor(),
+            "search": digits_grid_search(quick=quick),
+            "gradient_norms": vanishing_gradients(),
+        }
 
 
 def _parse_args(argv=None):

@@ -13,10 +13,13 @@ import re
 import runpy
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 
+from skperceptron import PerceptronClassifier
 from skperceptron import __main__ as tour
 
 X_TRUTH = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
@@ -24,11 +27,22 @@ TARGETS = {"AND": [0, 0, 0, 1], "OR": [0, 1, 1, 1], "NAND": [1, 1, 1, 0], "XOR":
 
 
 @pytest.fixture(scope="module")
-def output():
+def run():
+    """What the quick tour printed, and what its sections returned."""
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
-        tour.main(quick=True)
-    return buffer.getvalue()
+        returned = tour.main(quick=True)
+    return buffer.getvalue(), returned
+
+
+@pytest.fixture(scope="module")
+def output(run):
+    return run[0]
+
+
+@pytest.fixture(scope="module")
+def returned(run):
+    return run[1]
 
 
 def _section(output, number):
@@ -52,6 +66,11 @@ def _table(section, first_header):
 
 def _bits(cell):
     return [int(v) for v in cell.split()]
+
+
+def _prose(section):
+    """The section's text with its lines joined, so that sentences can be searched."""
+    return " ".join(line.strip() for line in section.splitlines())
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +123,124 @@ def test_printed_perceptron_weights_reproduce_printed_predictions(perceptron_row
     assert (z > 0).astype(int).tolist() == _bits(row[2])
 
 
+def test_every_line_of_the_tour_fits_in_88_columns(output):
+    assert max(len(line) for line in output.splitlines()) <= 88
+
+
+def _perceptron_rule(X, y, epochs, strict=False):
+    """The update rule section 1 states, in plain numpy, samples in the given order:
+    a mistake when s * z <= 0 (``strict``: s * z < 0), then w += eta0 * s * x and
+    b += eta0 * s with eta0 = 1, from zero weights."""
+    w, b = np.zeros(X.shape[1]), 0.0
+    for _ in range(epochs):
+        for x, target in zip(X, y):
+            s = 1 if target == 1 else -1
+            z = x @ w + b
+            if (s * z < 0) if strict else (s * z <= 0):
+                w, b = w + s * x, b + s
+    return w, b
+
+
+@pytest.mark.parametrize("gate", list(TARGETS))
+@pytest.mark.parametrize("epochs", [1, 3, 10])
+def test_stated_perceptron_rule_is_the_library_s(gate, epochs):
+    # Without shuffling, the library visits the samples in order: the stated rule,
+    # bias update included, must give the same weights after any number of epochs.
+    y = np.array(TARGETS[gate])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = PerceptronClassifier(tol=None, max_iter=epochs, shuffle=False).fit(X_TRUTH, y)
+    w, b = _perceptron_rule(X_TRUTH, y, clf.n_iter_)
+    np.testing.assert_array_equal(clf.coef_[0], w)
+    np.testing.assert_array_equal(clf.intercept_, [b])
+
+
+def test_net_input_zero_is_a_mistake_in_training():
+    # "z = 0 is a mistake for either target": from zero weights every sample has
+    # z = 0, so a rule counting only s * z < 0 as a mistake would never move.
+    y = np.array(TARGETS["AND"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = PerceptronClassifier(tol=None, max_iter=5, shuffle=False).fit(X_TRUTH, y)
+    w, b = _perceptron_rule(X_TRUTH, y, 5, strict=True)
+    assert not np.any(w) and b == 0
+    assert np.any(clf.coef_)
+
+
+def test_tour_states_how_the_perceptron_predicts_and_learns(output, returned):
+    text = _prose(_section(output, 1))
+    clf = returned["perceptrons"]["AND"]
+    assert f"weight_init={clf.weight_init!r}" in text and clf.weight_init == "zeros"
+    assert f"(eta0={clf.eta0:g})" in text
+    assert "a net input of exactly 0 counts as class 0" in text
+    assert "w += eta0 * s * x and b += eta0 * s" in text
+
+
+def test_xor_final_weights_and_the_zero_net_input(output, returned, perceptron_rows):
+    text = _prose(_section(output, 1))
+    match = re.search(r"final weights give z = ([-\d. ]+?), hence predicted ([01 ]+?) "
+                      r"\(z = 0 is class 0\): (\d)/4 right", text)
+    assert match
+    z, predicted, n_right = ([float(v) for v in match.group(1).split()],
+                             _bits(match.group(2)), int(match.group(3)))
+    row = perceptron_rows["XOR"]
+    w1, w2, b = (float(v) for v in row[6:9])
+    # The printed net inputs are those of the printed weights, and of the model.
+    np.testing.assert_allclose(z, X_TRUTH @ np.array([w1, w2]) + b)
+    clf = returned["perceptrons"]["XOR"]
+    np.testing.assert_allclose(z, clf.decision_function(X_TRUTH))
+    assert predicted == _bits(row[2]) == clf.predict(X_TRUTH).tolist()
+    assert f"{n_right}/4" == row[3]
+    # Where the net input is exactly 0 the model predicts class 0.
+    zero = np.asarray(z) == 0
+    assert zero.any() and not clf.predict(X_TRUTH)[zero].any()
+
+
+def test_the_best_line_on_xor_gets_three_of_four(output, perceptron_rows):
+    text = _prose(_section(output, 1))
+    match = re.search(r"\(w1, w2, b\) = \((-?\d+), (-?\d+), (-?\d+)\): z = ([-\d ]+?), "
+                      r"predicted ([01 ]+?), (\d)/4 right", text)
+    assert match
+    w1, w2, b = (int(v) for v in match.groups()[:3])
+    z = X_TRUTH @ np.array([w1, w2]) + b
+    assert [int(v) for v in match.group(4).split()] == z.tolist()
+    assert _bits(match.group(5)) == (z > 0).astype(int).tolist()
+    n_right = int(np.sum((z > 0) == TARGETS["XOR"]))
+    # No line separates XOR: no weights get 4/4, and these get the 3 the text claims.
+    assert int(match.group(6)) == n_right == 3
+    assert tour.best_line(X_TRUTH, np.array(TARGETS["XOR"]))[1] == 3
+    # The rule's last weights need not be the best: they get at most as many right.
+    assert int(perceptron_rows["XOR"][3][0]) <= n_right
+
+
+def test_plateau_epochs_counts_the_epochs_since_the_last_improvement():
+    # 1.0 -> 0.5 improves; 0.49995 does not (by less than tol); 0.4 improves; then
+    # 0.39999 and 0.45 do not.
+    assert tour.plateau_epochs([1.0, 0.5, 0.49995, 0.4, 0.39999, 0.45], tol=1e-4) == 2
+    assert tour.plateau_epochs([1.0, 0.5], tol=1e-4) == 0
+
+
+def test_xor_plateau_is_explained_by_the_model_s_loss_curve(output, returned):
+    text = _prose(_section(output, 2))
+    clf = returned["xor_mlp"]
+    assert clf.stop_reason_ == "training_loss_plateau"
+    match = re.search(r"at least tol=(\S+) below the lowest so far\. The last (\d+) epochs "
+                      r"were not: n_iter_no_change=(\d+) such epochs", text)
+    assert match
+    tol, count, patience = float(match.group(1)), int(match.group(2)), int(match.group(3))
+    assert (tol, patience) == (clf.tol, clf.n_iter_no_change)
+    # "one more stops training": the count at the stop is n_iter_no_change + 1, and
+    # it is what the model's own loss curve gives.
+    assert count == patience + 1 == tour.plateau_epochs(clf.loss_curve_, clf.tol)
+    match = re.search(r"the loss went from (\S+) to (\S+): (still falling|no longer)", text)
+    assert match
+    curve = np.asarray(clf.loss_curve_)
+    assert float(match.group(1)) == pytest.approx(curve[-count - 1], rel=1e-3)
+    assert float(match.group(2)) == pytest.approx(curve[-1], rel=1e-3)
+    falling = bool(np.all(np.diff(curve[-count - 1:]) < 0))
+    assert (match.group(3) == "still falling") == falling
+
+
 def test_mlp_with_hidden_layer_learns_xor(output):
     section = _section(output, 2)
     rows = _table(section, "x1")
@@ -127,11 +264,30 @@ def test_grid_search_table_ranks_candidates_by_mean_score(output):
     ranks = [int(r[5]) for r in rows]
     best_row = rows[ranks.index(1)]
     assert float(best_row[2]) == scores.max()
-    match = re.search(r"best: hidden_layer_sizes=(\(.*?\)), alpha=(\S+) ", section)
+    match = re.search(r"^  hidden_layer_sizes=(\(.*?\)), alpha=(\S+)$", section,
+                      flags=re.MULTILINE)
     assert match and match.groups() == (best_row[0], best_row[1])
 
 
-def test_grid_search_reports_refit_and_held_out_accuracy(output):
+def test_grid_search_names_the_settings_within_one_std_of_the_best(output, returned):
+    section = _section(output, 3)
+    rows = _table(section, "hidden_layer_sizes")
+    results = returned["search"].cv_results_
+    mean, std = results["mean_test_score"], results["std_test_score"]
+    best = int(np.argmax(mean))
+    near = mean >= mean[best] - std[best]
+    assert [r[6] for r in rows] == ["yes" if n else "no" for n in near]
+    text = _prose(section)
+    assert f"best mean CV accuracy is {mean[best]:.4f}" in text
+    assert f"over the {tour._grid_settings(quick=True)['cv']} folds is {std[best]:.4f}" in text
+    n_near, n = int(near.sum()), len(rows)
+    if n_near == n:
+        assert ("Both settings" if n == 2 else f"All {n} settings") in text
+    elif n_near > 1:
+        assert f"{n_near} of the {n} settings" in text
+
+
+def test_grid_search_reports_refit_and_held_out_accuracy(output, returned):
     section = _section(output, 3)
     match = re.search(r"epochs: (\d+), stop_reason: (\w+)", section)
     assert match
@@ -139,7 +295,21 @@ def test_grid_search_reports_refit_and_held_out_accuracy(output):
     settings = tour._grid_settings(quick=True)
     assert 1 <= epochs <= settings["max_iter"]
     assert reason in {"max_iter", "training_loss_plateau"}  # no early stopping, no threshold
-    match = re.search(r"held-out test accuracy of the best model: ([0-9.]+)", section)
+    refit = returned["search"].best_estimator_.named_steps["mlp"]
+    assert (epochs, reason) == (refit.n_iter_, refit.stop_reason_)
+    # Why it stopped, from the refit's own loss curve.
+    text, curve = _prose(section), np.asarray(refit.loss_curve_)
+    if reason == "max_iter":
+        match = re.search(r"over the last (\d+) epochs the training loss still fell by "
+                          r"(\S+) per epoch on average, (more|less) than tol=(\S+);", text)
+        assert match
+        n, drop = int(match.group(1)), float(match.group(2))
+        assert drop == pytest.approx((curve[-n - 1] - curve[-1]) / n, rel=1e-2)
+        assert (match.group(3) == "more") == (drop > float(match.group(4)))
+    else:
+        match = re.search(r"its last (\d+) epochs did not lower the training loss", text)
+        assert int(match.group(1)) == tour.plateau_epochs(curve, refit.tol)
+    match = re.search(r"held-out test accuracy of the refit model: ([0-9.]+)", section)
     assert match
     # Even a briefly trained MLP on standardised digits is far above 0.9 (chance: 0.1).
     assert float(match.group(1)) > 0.9
@@ -184,6 +354,17 @@ def test_printed_gradient_norm_ratios_are_those_of_the_table(output, gradient_no
         assert float(printed) == pytest.approx(first / last, rel=2e-2)
 
 
+def test_stated_step_size_is_the_deep_network_s(output):
+    text = _prose(_section(output, 4))
+    clf = tour.MLPClassifier(**tour.DEEP_NETWORK)
+    assert "changes W by -learning_rate_init * dJ/dW" in text
+    assert (f"(learning_rate_init={clf.learning_rate_init:g}, "
+            f"learning_rate={clf.learning_rate!r})") in text
+    # Plain SGD: no momentum, no penalty, a constant rate.
+    assert (clf.solver, clf.momentum, clf.alpha, clf.learning_rate) == (
+        "sgd", 0, 0, "constant")
+
+
 def test_format_table_aligns_columns():
     lines = tour.format_table(["name", "value"], [["a", 1.5], ["longer", 10]], indent="")
     header, rule, *rows = lines
@@ -201,6 +382,7 @@ def test_command_line_quick_run():
     )
     assert completed.returncode == 0, completed.stderr
     assert "held-out test accuracy" in completed.stdout
+    assert max(len(line) for line in completed.stdout.splitlines()) <= 88
     assert "Traceback" not in completed.stderr
 
 
