@@ -4,13 +4,15 @@ A docstring names a shared entry as ``%(name)s``; ``fill_doc`` substitutes the t
 import time, so the estimators' help shows every parameter in full.
 """
 
+import inspect
+import re
 import textwrap
 
 _SHARED = {
     "alpha": """alpha : float, default={alpha}
     Strength of the penalty on the weights (not the biases), ``alpha * R(W)`` with R
     chosen by ``penalty``, divided by the (weighted) number of samples in the batch,
-    as in scikit-learn's MLP.""",
+    as in scikit-learn's MLP. See :ref:`maths-penalties`.""",
     "penalty": """penalty : {{'l2', 'l1', 'elasticnet'}} or None, default={penalty}
     The penalty R(W) on the weights, with scikit-learn's names: 'l2' is
     ``||W||^2 / 2``, 'l1' is ``sum |W|``, 'elasticnet' is ``l1_ratio`` of 'l1' plus
@@ -23,20 +25,23 @@ _SHARED = {
     total, again as scikit-learn's SGD: the same ``alpha`` and ``l1_ratio`` give the
     same sparsity.
     ``solver='lbfgs'`` accepts 'l2' and None only, as the L1 term is not
-    differentiable at zero.""",
+    differentiable at zero. See :ref:`maths-penalties`.""",
     "l1_ratio": """l1_ratio : float, default=0.15
     The share of 'l1' in the 'elasticnet' penalty, between 0 and 1 (0 is 'l2', 1 is
     'l1'). Used only with ``penalty='elasticnet'``.""",
     "max_iter": """max_iter : int, default={max_iter}
     Maximum number of epochs (passes over the training data); for ``solver='lbfgs'``
     the maximum number of L-BFGS iterations. Reaching it raises scikit-learn's
-    ``ConvergenceWarning`` and sets ``stop_reason_="max_iter"``.""",
+    ``ConvergenceWarning`` and sets ``stop_reason_="max_iter"``. See
+    :ref:`maths-stopping-rules`.""",
     "tol": """tol : float{tol_none}, default={tol}
     Improvement threshold. Training stops when the training loss (or, with early
     stopping, the validation score) has not improved by at least ``tol`` for
-    ``n_iter_no_change`` consecutive epochs.{tol_none_text}""",
+    ``n_iter_no_change`` consecutive epochs.{tol_none_text} See
+    :ref:`maths-stopping-rules`.""",
     "n_iter_no_change": """n_iter_no_change : int, default={n_iter_no_change}
-    Number of epochs without an improvement of ``tol`` that is tolerated.""",
+    Number of epochs without an improvement of ``tol`` that is tolerated (see
+    :ref:`maths-stopping-rules`).""",
     "shuffle": """shuffle : bool, default=True
     Whether to shuffle the samples at every epoch.""",
     "random_state": """random_state : int, RandomState instance or None, default={random_state}
@@ -58,27 +63,32 @@ _SHARED = {
     best. Classifiers stratify the split as scikit-learn's do: the perceptron for any
     single-output target, the MLP for two classes (one output unit) only; there a
     class with a single sample, or fewer samples on either side than there are
-    classes, raises scikit-learn's error.""",
+    classes, raises scikit-learn's error. See :ref:`maths-early-stopping`.""",
     "validation_fraction": """validation_fraction : float, default=0.1
     Fraction of the training data held out for early stopping.""",
     "loss_threshold": """loss_threshold : float or None, default=None
     Absolute target: stop as soon as the training loss (including the L2 penalty) is
-    at or below this value (``stop_reason_="loss_threshold"``). None disables it.""",
+    at or below this value (``stop_reason_="loss_threshold"``). None disables it.
+    See :ref:`maths-stopping-rules`.""",
     "class_weight": """class_weight : dict, 'balanced' or None, default=None
     Weights of the classes, multiplied into the sample weights: ``{{label: weight}}``,
     or 'balanced' for ``n_samples / (n_classes * np.bincount(y))``.""",
     "weight_init": """weight_init : str, default={weight_init}
     How the weights start: 'glorot_uniform', 'glorot_normal', 'he_uniform',
-    'he_normal', 'lecun_uniform', 'lecun_normal' (biases at zero), 'zeros', or
-    'auto', scikit-learn's MLP scheme (weights and biases uniform on
-    ±sqrt(6 / (fan_in + fan_out)), 2 instead of 6 for logistic layers).""",
+    'he_normal', 'lecun_uniform', 'lecun_normal' (biases at zero),
+    'zeros'{weight_init_auto}. Glorot's variance suits tanh and logistic units
+    (Glorot and Bengio, 2010), He's relu units (He et al., 2015). See
+    :ref:`maths-initial-weights`.""",
     "eta0": """eta0 : float, default={eta0}
-    Learning rate: the size of each weight update.""",
+    Learning rate: the size of each weight update, the η of
+    :ref:`maths-perceptron-rules`.""",
     "huber_delta": """huber_delta : float, default=1.0
-    Where the 'huber' loss turns from squared to absolute.""",
+    Where the 'huber' loss turns from squared to absolute (see
+    :ref:`maths-losses`).""",
     "fitted_batch_norm": """batch_norm_scales_, batch_norm_shifts_ : list of ndarray
-    With ``batch_norm=True``: the learned scale (gamma) and shift (beta) of each
-    hidden layer's batch normalization, each of shape (units of the layer,).
+    With ``batch_norm=True``: the learned scale φ (phi) and shift ψ (psi) of each
+    hidden layer's batch normalization, each of shape (units of the layer,), as
+    :ref:`maths-batch-norm` names them (gamma and beta in Ioffe and Szegedy, 2015).
 
 running_means_, running_vars_ : list of ndarray
     With ``batch_norm=True``: the running mean and variance of each hidden layer's
@@ -146,7 +156,8 @@ out_activation_ : str
 stop_reason_ : str
     Why training stopped: 'max_iter', 'loss_threshold', 'training_loss_plateau',
     'validation_score_plateau', 'converged', 'diverged', 'interrupted', 'max_fun',
-    'partial_fit', or 'callback' (a callback asked to stop, see Notes).
+    'partial_fit', or 'callback' (a callback asked to stop, see Notes). The rules
+    are those of :ref:`maths-stopping-rules`.
 
 n_features_in_ : int
     Number of features seen during fit.
@@ -171,10 +182,73 @@ Before scikit-learn 1.9 there is no ``set_callbacks``.""",
 }
 
 
-def fill_doc(**defaults):
+#: The papers of the methods the estimators implement, cited in their References
+#: sections by these keys (``fill_doc(references=...)``).
+_REFERENCES = {
+    "rosenblatt": """Rosenblatt, F. (1958). The perceptron: a probabilistic model for
+information storage and organization in the brain. *Psychological Review*, 65(6),
+386-408. https://doi.org/10.1037/h0042519""",
+    "widrow_hoff": """Widrow, B., and Hoff, M. E. (1960). Adaptive switching circuits.
+*IRE WESCON Convention Record*, Part 4, 96-104.""",
+    "rumelhart": """Rumelhart, D. E., Hinton, G. E., and Williams, R. J. (1986). Learning
+representations by back-propagating errors. *Nature*, 323(6088), 533-536.
+https://doi.org/10.1038/323533a0""",
+    "kingma_ba": """Kingma, D. P., and Ba, J. (2015). Adam: a method for stochastic
+optimization. *International Conference on Learning Representations (ICLR)*.
+arXiv:1412.6980.""",
+    "liu_nocedal": """Liu, D. C., and Nocedal, J. (1989). On the limited memory BFGS
+method for large scale optimization. *Mathematical Programming*, 45, 503-528.
+https://doi.org/10.1007/BF01589116""",
+    "byrd": """Byrd, R. H., Lu, P., Nocedal, J., and Zhu, C. (1995). A limited memory
+algorithm for bound constrained optimization. *SIAM Journal on Scientific
+Computing*, 16(5), 1190-1208.""",
+    "glorot_bengio": """Glorot, X., and Bengio, Y. (2010). Understanding the difficulty of
+training deep feedforward neural networks. *Proceedings of the Thirteenth
+International Conference on Artificial Intelligence and Statistics (AISTATS)*,
+PMLR 9, 249-256.""",
+    "he": """He, K., Zhang, X., Ren, S., and Sun, J. (2015). Delving deep into
+rectifiers: surpassing human-level performance on ImageNet classification.
+*Proceedings of the IEEE International Conference on Computer Vision (ICCV)*,
+1026-1034.""",
+    "srivastava": """Srivastava, N., Hinton, G., Krizhevsky, A., Sutskever, I., and
+Salakhutdinov, R. (2014). Dropout: a simple way to prevent neural networks from
+overfitting. *Journal of Machine Learning Research*, 15(56), 1929-1958.""",
+    "ioffe_szegedy": """Ioffe, S., and Szegedy, C. (2015). Batch normalization:
+accelerating deep network training by reducing internal covariate shift.
+*Proceedings of the 32nd International Conference on Machine Learning (ICML)*,
+PMLR 37, 448-456.""",
+    "tsuruoka": """Tsuruoka, Y., Tsujii, J., and Ananiadou, S. (2009). Stochastic
+gradient descent training for L1-regularized log-linear models with cumulative
+penalty. *Proceedings of the Joint Conference of the 47th Annual Meeting of the ACL
+and the 4th International Joint Conference on Natural Language Processing of the
+AFNLP*, 477-485.""",
+    "polyak_juditsky": """Polyak, B. T., and Juditsky, A. B. (1992). Acceleration of
+stochastic approximation by averaging. *SIAM Journal on Control and Optimization*,
+30(4), 838-855. https://doi.org/10.1137/0330046""",
+    "freund_schapire": """Freund, Y., and Schapire, R. E. (1999). Large margin
+classification using the perceptron algorithm. *Machine Learning*, 37(3),
+277-296.""",
+}
+
+
+def references_section(*keys):
+    """A numpydoc References section citing ``_REFERENCES[key]`` for each key, in
+    order, numbered from 1."""
+    entries = [textwrap.fill(" ".join(_REFERENCES[key].split()), width=84,
+                             initial_indent=f".. [{number}] ", subsequent_indent="   ",
+                             break_on_hyphens=False)
+               for number, key in enumerate(keys, start=1)]
+    return "References\n----------\n" + "\n\n".join(entries)
+
+
+def fill_doc(parameters=None, references=(), **defaults):
     """Class decorator: substitute ``%(name)s`` entries of the shared descriptions.
 
     ``defaults`` fills the ``{...}`` fields inside the shared texts (default values).
+    ``parameters``, the class's parameter entries (indented as in the docstring, in any
+    order, shared ones as ``%(name)s``), becomes ``%(parameters)s`` in the order of the
+    class's ``__init__`` signature: an entry missing or left over raises.
+    ``references``, keys of ``_REFERENCES``, becomes ``%(references)s``.
     """
 
     def decorate(cls):
@@ -186,10 +260,37 @@ def fill_doc(**defaults):
             except KeyError:
                 continue
             texts[name] = textwrap.indent(text, indent).lstrip()
+        if parameters is not None:
+            texts["parameters"] = in_signature_order(cls.__init__, parameters % texts)
+        if references:
+            texts["references"] = textwrap.indent(references_section(*references),
+                                                  indent).lstrip()
         cls.__doc__ = cls.__doc__ % texts
         return cls
 
     return decorate
+
+
+def in_signature_order(function, entries):
+    """The parameter entries of ``entries`` (a Parameters section's body, indented by
+    four spaces) reordered as ``function``'s signature lists them, lstripped to follow
+    a ``%(...)s`` placeholder. An entry for several parameters (``beta_1, beta_2``)
+    takes the place of its first."""
+    order = [name for name in inspect.signature(function).parameters if name != "self"]
+    blocks = re.split(r"\n(?=    \S)", "\n" + entries.strip("\n"))
+    found = {}
+    for block in filter(str.strip, blocks):
+        names = [name.strip() for name in block.split(" :", 1)[0].split(",")]
+        for name in names:
+            if name not in order or name in found:
+                raise ValueError(f"{function.__qualname__}: the parameter entry {name!r} "
+                                 "is not in the signature or is given twice.")
+        found[names[0]] = block.strip("\n")
+        found.update({name: None for name in names[1:]})
+    missing = [name for name in order if name not in found]
+    if missing:
+        raise ValueError(f"{function.__qualname__}: no entry for {missing}.")
+    return "\n\n".join(found[name] for name in order if found[name]).lstrip()
 
 
 _INPUT_SAMPLES = """Parameters
@@ -206,19 +307,23 @@ def input_doc(method):
     return method
 
 
-#: The parameters of the multi-layer perceptrons, in the order of their signatures.
+#: The parameters the multi-layer perceptrons share; ``fill_doc`` lists them in the
+#: order of each class's signature.
 MLP_PARAMETERS_DOC = """
     hidden_layer_sizes : array-like of shape (n_hidden_layers,), default=(100,)
         Number of units in each hidden layer. ``()`` gives a network without a hidden
-        layer (a generalised linear model).
+        layer (a generalised linear model). See :ref:`maths-forward`.
 
     activation : str or list of str, default='relu'
         Activation of the hidden units: 'identity', 'logistic', 'tanh', 'relu',
-        'leaky_relu', 'elu' or 'softplus'; or one of these per hidden layer.
+        'leaky_relu', 'elu' or 'softplus'; or one of these per hidden layer. See
+        :ref:`maths-activations`.
 
     solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
-        'sgd' is mini-batch stochastic gradient descent, 'adam' the Adam optimizer,
-        'lbfgs' full-batch L-BFGS-B from scipy with the backpropagated gradient.
+        'sgd' is mini-batch stochastic gradient descent, 'adam' the Adam optimizer
+        (Kingma and Ba, 2015), 'lbfgs' full-batch L-BFGS-B from scipy (Liu and
+        Nocedal, 1989; Byrd et al., 1995) with the backpropagated gradient. See
+        :ref:`maths-optimizers` and :ref:`maths-lbfgs`.
 
     %(penalty)s
 
@@ -232,7 +337,8 @@ MLP_PARAMETERS_DOC = """
     learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
         Step-size schedule for 'sgd': constant ``learning_rate_init``;
         ``learning_rate_init / (t + 1) ** power_t`` with t the samples seen; or
-        constant until a plateau (see ``tol``), then divided by 5 each time.
+        constant until a plateau (see ``tol``), then divided by 5 each time. See
+        :ref:`maths-optimizers`.
 
     learning_rate_init : float, default=0.001
         Initial step size of 'sgd' and 'adam'.
@@ -253,7 +359,7 @@ MLP_PARAMETERS_DOC = """
     %(warm_start)s
 
     momentum : float, default=0.9
-        Momentum of 'sgd', between 0 and 1.
+        Momentum of 'sgd', between 0 and 1 (see :ref:`maths-optimizers`).
 
     nesterovs_momentum : bool, default=True
         Use Nesterov's momentum with 'sgd' (when momentum > 0).
@@ -263,7 +369,8 @@ MLP_PARAMETERS_DOC = """
     %(validation_fraction)s
 
     beta_1, beta_2 : float, default=0.9, 0.999
-        Decay rates of Adam's first and second moment estimates, in [0, 1).
+        Decay rates of Adam's first and second moment estimates, in [0, 1) (see
+        :ref:`maths-optimizers`).
 
     epsilon : float, default=1e-8
         Adam's term that keeps the update's denominator away from zero.
@@ -283,12 +390,14 @@ MLP_PARAMETERS_DOC = """
         so that predictions (which never drop) see the same scale. One rate in
         [0, 1) for every hidden layer, or a 1-d array-like (list, tuple, array) of
         one per hidden layer. The masks are drawn from ``random_state``. Needs a
-        stochastic solver ('sgd' or 'adam'), and a hidden layer unless it is 0.
+        stochastic solver ('sgd' or 'adam'), and a hidden layer unless it is 0. See
+        :ref:`maths-dropout` (Srivastava et al., 2014).
 
     batch_norm : bool, default=False
         Normalize each hidden layer's net input over the mini-batch before its
-        activation, then scale and shift it by learned parameters
-        (``batch_norm_scales_``, ``batch_norm_shifts_``). Predictions use running
+        activation (Ioffe and Szegedy, 2015), then scale and shift it by learned
+        parameters, φ and ψ in :ref:`maths-batch-norm` (``batch_norm_scales_``,
+        ``batch_norm_shifts_``). Predictions use running
         averages of the batch statistics instead (``running_means_``,
         ``running_vars_``). Sample weights weight the batch statistics as they weight
         the loss. With 'lbfgs' the batch is the whole training set, and the running
@@ -304,8 +413,27 @@ MLP_PARAMETERS_DOC = """
         How far each batch moves the running statistics, in (0, 1]: ``running =
         (1 - momentum) * running + momentum * batch`` (PyTorch's convention; the batch's
         variance is taken without Bessel's correction, so that a sample weight of 2
-        and a repeated row agree).
+        and a repeated row agree). See :ref:`maths-batch-norm`.
 """
+
+
+#: The default values and references that the multi-layer perceptrons' docstrings show.
+MLP_DOC_DEFAULTS = dict(
+    random_state=None,
+    random_state_note="",
+    alpha=0.0001,
+    max_iter=200,
+    tol=0.0001,
+    tol_none="",
+    tol_none_text="",
+    n_iter_no_change=10,
+    weight_init="'auto'",
+    weight_init_auto=", or\n    'auto', scikit-learn's MLP scheme (weights and biases uniform on\n"
+                     "    ±sqrt(6 / (fan_in + fan_out)), 2 instead of 6 for logistic layers)",
+    penalty="'l2'",
+    references=("rumelhart", "kingma_ba", "liu_nocedal", "byrd", "glorot_bengio", "he",
+                "srivastava", "ioffe_szegedy", "tsuruoka"),
+)
 
 
 #: ``partial_fit``'s docstring, for classifiers and regressors (``y``); scikit-learn's

@@ -42,6 +42,7 @@ _PERCEPTRON_DOC_DEFAULTS = dict(
     tol_none_text=" None disables this rule.",
     n_iter_no_change=5,
     weight_init="'zeros'",
+    weight_init_auto="",
 )
 
 _PERCEPTRON_PARAMETERS_DOC = """
@@ -56,7 +57,7 @@ _PERCEPTRON_PARAMETERS_DOC = """
     batch_size : int or 'full', default=1
         Samples per update. 1 is the classic online rule; 'full' updates once per
         epoch from the whole training set (the batch perceptron), which makes training
-        independent of the sample order.
+        independent of the sample order. See :ref:`maths-perceptron-rules`.
 
     %(shuffle)s
 
@@ -72,14 +73,14 @@ _PERCEPTRON_PARAMETERS_DOC = """
     %(l1_ratio)s
 
     average : bool or int, default=False
-        Averaged SGD, as scikit-learn's ``SGDClassifier``: True (the same as 1) or an
-        int n makes ``coef_`` and ``intercept_`` the average of the weights after each
-        sample's step from the n-th sample seen on (counted across epochs and
-        ``partial_fit`` calls), and the running weights before that. Training goes on
-        from the running weights, kept privately; the training loss of each epoch
-        (``loss_curve_``, which ``tol`` watches), the validation score of early
-        stopping and the weights it keeps are the averaged model's. Needs
-        ``batch_size=1``.
+        Averaged SGD (Polyak and Juditsky, 1992), as scikit-learn's ``SGDClassifier``:
+        True (the same as 1) or an int n makes ``coef_`` and ``intercept_`` the average
+        of the weights after each sample's step from the n-th sample seen on (counted
+        across epochs and ``partial_fit`` calls), and the running weights before that.
+        Training goes on from the running weights, kept privately; the training loss
+        of each epoch (``loss_curve_``, which ``tol`` watches), the validation score of
+        early stopping and the weights it keeps are the averaged model's. Needs
+        ``batch_size=1``. See :ref:`maths-averaging`.{average_note}
 
     %(early_stopping)s
 
@@ -132,7 +133,32 @@ _LEGACY_PARAMETERS = {"penalty": "l2"}
 _ACTIVATION_LOSSES = {"step": {"perceptron", "hinge"}, "logistic": {"log_loss"}}
 
 
-@fill_doc(**_PERCEPTRON_DOC_DEFAULTS, eta0=1.0, random_state=0,
+_CLASSIFIER_PARAMETERS_DOC = _PERCEPTRON_PARAMETERS_DOC.replace("{average_note}", """
+        With the perceptron rule this is the averaged perceptron, the voted
+        perceptron's average (Freund and Schapire, 1999).""") + """
+    activation : {'step', 'logistic'}, default='step'
+        Output unit. 'step' goes with loss 'perceptron' or 'hinge', 'logistic' with
+        'log_loss'. See :ref:`maths-activations`.
+
+    loss : {'perceptron', 'hinge', 'log_loss'}, default='perceptron'
+        'perceptron' updates on mistakes only (Rosenblatt's rule); 'hinge' also on
+        correct samples within a margin of 1; 'log_loss' on every sample, in
+        proportion to its error in probability. See :ref:`maths-losses` and
+        :ref:`maths-perceptron-rule`.
+
+    %(class_weight)s
+
+    n_jobs : int or None, default=None
+        Accepted for scikit-learn's ``Perceptron`` signature, and unused: its
+        one-vs-all training runs one binary problem per class, possibly in parallel,
+        where here every class's unit trains in the same pass over the data.
+"""
+
+
+@fill_doc(parameters=_CLASSIFIER_PARAMETERS_DOC,
+          references=("rosenblatt", "freund_schapire", "polyak_juditsky", "tsuruoka",
+                      "glorot_bengio", "he"),
+          **_PERCEPTRON_DOC_DEFAULTS, eta0=1.0, random_state=0,
           random_state_note=" The default, 0, is scikit-learn's ``Perceptron``'s:\n"
                             "    a script that leaves it out is reproducible in both "
                             "libraries (they\n    shuffle differently, so their "
@@ -141,11 +167,13 @@ class PerceptronClassifier(NetworkClassifier):
     """Rosenblatt's perceptron: threshold units trained by the mistake-driven rule.
 
     Each class has one unit (two classes share one) computing ``z = x @ w + b`` and
-    outputting ``step(z)``. Training visits the samples one by one and, only when a
-    sample is misclassified (``s * z <= 0``: a sample on the boundary counts as a
-    mistake), moves the weights toward it: ``w += eta0 * s * x`` with ``s = +1`` for
-    the true class and -1 otherwise. On linearly separable data this
-    stops making mistakes after finitely many updates; on XOR it never can.
+    outputting ``step(z)`` (Rosenblatt, 1958). Training visits the samples one by one
+    and, only when a sample is misclassified (``s * z <= 0``: a sample on the boundary
+    counts as a mistake), moves the weights toward it: ``w += eta0 * s * x`` with
+    ``s = +1`` for the true class and -1 otherwise. On linearly separable data this
+    stops making mistakes after finitely many updates; on XOR it never can. The rule
+    as a gradient step is in :ref:`maths-perceptron-rule`; the tutorial's
+    :ref:`tutorial-and` and :ref:`tutorial-xor` follow it sample by sample.
 
     With ``activation='logistic', loss='log_loss'`` the same single layer is a logistic
     neuron (logistic regression by stochastic gradient descent, softmax for more than
@@ -153,25 +181,7 @@ class PerceptronClassifier(NetworkClassifier):
 
     Parameters
     ----------
-    activation : {'step', 'logistic'}, default='step'
-        Output unit. 'step' goes with loss 'perceptron' or 'hinge', 'logistic' with
-        'log_loss'.
-
-    loss : {'perceptron', 'hinge', 'log_loss'}, default='perceptron'
-        'perceptron' updates on mistakes only (Rosenblatt's rule); 'hinge' also on
-        correct samples within a margin of 1; 'log_loss' on every sample, in
-        proportion to its error in probability.
-"""
-
-    __doc__ += (
-        _PERCEPTRON_PARAMETERS_DOC
-        + """
-    %(class_weight)s
-
-    n_jobs : int or None, default=None
-        Accepted for scikit-learn's ``Perceptron`` signature, and unused: its
-        one-vs-all training runs one binary problem per class, possibly in parallel,
-        where here every class's unit trains in the same pass over the data.
+    %(parameters)s
 
     Attributes
     ----------
@@ -193,19 +203,39 @@ class PerceptronClassifier(NetworkClassifier):
 
     %(callbacks_notes)s
 
+    %(references)s
+
     Examples
     --------
+    The logical AND is linearly separable: the rule finds a line that separates the
+    one positive sample from the others, and stops at the first epoch without a
+    mistake.
+
     >>> import numpy as np
     >>> from skperceptron import PerceptronClassifier
     >>> X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
-    >>> y_and = np.array([0, 0, 0, 1])
-    >>> clf = PerceptronClassifier(tol=None, random_state=0).fit(X, y_and)
+    >>> clf = PerceptronClassifier(tol=None).fit(X, [0, 0, 0, 1])
     >>> clf.predict(X)
     array([0, 0, 0, 1])
-    >>> clf.stop_reason_
-    'converged'
+    >>> clf.stop_reason_, clf.n_iter_
+    ('converged', 9)
+
+    The line is ``2 x1 + 2 x2 - 3 = 0``: the net input z is positive for (1, 1)
+    alone, and ``predict`` gives class 1 where z > 0.
+
+    >>> clf.coef_, clf.intercept_
+    (array([[2., 2.]]), array([-3.]))
+    >>> clf.decision_function(X)
+    array([-3., -1., -1.,  1.])
+
+    No line separates the classes of XOR: every epoch makes mistakes, and training
+    stops when the loss has not improved for ``n_iter_no_change`` epochs, with half
+    the samples wrong.
+
+    >>> xor = PerceptronClassifier().fit(X, [0, 1, 1, 0])
+    >>> xor.stop_reason_, xor.score(X, [0, 1, 1, 0])
+    ('training_loss_plateau', 0.5)
     """
-    )
 
     _fits_single_class = False  # as scikit-learn's Perceptron
     _stratify_all_classes = True  # as scikit-learn's linear classifiers
@@ -300,13 +330,26 @@ class PerceptronClassifier(NetworkClassifier):
         return self._partial_fit(X, y, sample_weight, classes)
 
 
-@fill_doc(**_PERCEPTRON_DOC_DEFAULTS, eta0=0.01, random_state=None, random_state_note="")
+_REGRESSOR_PARAMETERS_DOC = _PERCEPTRON_PARAMETERS_DOC.replace("{average_note}", "") + """
+    loss : {'squared_error', 'absolute_error', 'huber'}, default='squared_error'
+        Per-sample error: the delta rule uses the squared error; 'absolute_error' and
+        'huber' are less sensitive to outliers. See :ref:`maths-losses`.
+
+    %(huber_delta)s
+"""
+
+
+@fill_doc(parameters=_REGRESSOR_PARAMETERS_DOC,
+          references=("widrow_hoff", "polyak_juditsky", "tsuruoka", "glorot_bengio",
+                      "he"),
+          **_PERCEPTRON_DOC_DEFAULTS, eta0=0.01, random_state=None, random_state_note="")
 class PerceptronRegressor(NetworkRegressor):
     """Widrow and Hoff's linear neuron (ADALINE), trained by the delta rule.
 
     One linear unit per target computes ``z = x @ w + b``. Each sample moves the
     weights against the gradient of its squared error: ``w += eta0 * (y - z) * x``
-    (the least-mean-squares rule). On noiseless linear data it converges to the
+    (the least-mean-squares rule of Widrow and Hoff, 1960; see
+    :ref:`maths-delta-rule`). On noiseless linear data it converges to the
     least-squares solution.
 
     It takes scikit-learn's ``SGDRegressor`` signatures (``fit`` with ``coef_init``
@@ -317,15 +360,7 @@ class PerceptronRegressor(NetworkRegressor):
 
     Parameters
     ----------
-    loss : {'squared_error', 'absolute_error', 'huber'}, default='squared_error'
-        Per-sample error: the delta rule uses the squared error; 'absolute_error' and
-        'huber' are less sensitive to outliers.
-"""
-
-    __doc__ += (
-        _PERCEPTRON_PARAMETERS_DOC
-        + """
-    %(huber_delta)s
+    %(parameters)s
 
     Attributes
     ----------
@@ -343,20 +378,42 @@ class PerceptronRegressor(NetworkRegressor):
 
     %(callbacks_notes)s
 
+    %(references)s
+
     Examples
     --------
+    On points of the line y = 2 x + 1 the delta rule finds the line: each epoch
+    shrinks the mean squared error about eightfold, until it reaches
+    ``loss_threshold``.
+
     >>> import numpy as np
     >>> from skperceptron import PerceptronRegressor
     >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
     >>> y = 2 * X.ravel() + 1
     >>> reg = PerceptronRegressor(eta0=0.05, tol=None, loss_threshold=1e-10,
     ...                           random_state=0).fit(X, y)
-    >>> np.round(reg.coef_, 3), np.round(reg.intercept_, 3)
+    >>> reg.coef_.round(3), reg.intercept_.round(3)
     (array([[2.]]), array([1.]))
+    >>> [round(loss, 3) for loss in reg.loss_curve_[:3]]
+    [6.773, 0.773, 0.098]
     >>> reg.stop_reason_
     'loss_threshold'
+    >>> reg.predict([[10.0]]).round(3)
+    array([21.])
+
+    One outlier pulls the squared error's line toward it, as its gradient grows with
+    the error; the absolute error's gradient does not, and its line stays close to
+    y = 2 x + 1.
+
+    >>> X = np.arange(10.0).reshape(-1, 1) / 10
+    >>> y = 2 * X.ravel() + 1
+    >>> y[-1] = 10.0  # instead of 2.8
+    >>> for loss in ["squared_error", "absolute_error"]:
+    ...     reg = PerceptronRegressor(loss=loss, random_state=0).fit(X, y)
+    ...     print(f"{loss:15} slope {reg.coef_[0, 0]:.1f}, intercept {reg.intercept_[0]:.1f}")
+    squared_error   slope 4.9, intercept 0.4
+    absolute_error  slope 2.0, intercept 1.0
     """
-    )
 
     _parameter_constraints: dict = {
         **NetworkRegressor._parameter_constraints,
