@@ -99,7 +99,8 @@ KOREAN_TITLES = {
     "Learn": "배우기", "Reference": "참고", "Getting started": "시작하기",
     "Path": "학습 경로", "Tutorial": "튜토리얼", "Glossary": "용어집", "Maths": "수학",
     "Gallery": "예제", "Architecture": "구조", "Reliability": "신뢰성",
-    "Scaling": "확장",
+    "Scaling": "확장", "From scikit-learn": "scikit-learn에서 옮겨 오기",
+    "FAQ": "자주 묻는 질문",
 }
 #: Extensions whose work the Korean build skips: the gallery (run and time its
 #: examples) and the source files' pages. Their handlers are disconnected.
@@ -150,9 +151,16 @@ def _english_inventory(app, config):
 def _find_untranslated(app, doctree):
     if not _korean(app) or app.env.docname not in TRANSLATED_PAGES:
         return
+    # Sphinx translates an image's alternative text without marking the node: it is
+    # translated when it reads as one of the catalog's translations.
+    translations = {m.string for m in _catalog(app, app.env.docname) if m.string}
     missing = []
     for node, message in extract_messages(doctree):
-        if not node.get("translated"):
+        if isinstance(node, nodes.image):
+            if message not in translations:
+                missing.append((node.line or getattr(node.parent, "line", None) or 0,
+                                message))
+        elif not node.get("translated"):
             line = node.line or getattr(node.parent, "line", None)
             missing.append((line or 0, message))
     found = app.env.__dict__.setdefault(_KEY, {})
@@ -167,18 +175,20 @@ def _purge(app, env, docname):
     env.__dict__.setdefault(_KEY, {}).pop(docname, None)
 
 
-def _fuzzy_messages(app):
+def _catalog(app, page):
+    """The messages of ``page``'s Korean catalog, read with babel (not the fuzzy ones)."""
     from babel.messages.pofile import read_po
 
-    fuzzy = []
-    for page in TRANSLATED_PAGES:
-        path = Path(app.srcdir, "locale", "ko", "LC_MESSAGES", page + ".po")
-        if not path.is_file():
-            raise ExtensionError(f"the Korean catalog {path} is missing")
-        with path.open("rb") as file:
-            catalog = read_po(file)
-        fuzzy += [(path.name, m.lineno, m.id) for m in catalog if m.id and m.fuzzy]
-    return fuzzy
+    path = Path(app.srcdir, "locale", "ko", "LC_MESSAGES", page + ".po")
+    if not path.is_file():
+        raise ExtensionError(f"the Korean catalog {path} is missing")
+    with path.open("rb") as file:
+        return read_po(file)
+
+
+def _fuzzy_messages(app):
+    return [(page + ".po", m.lineno, m.id) for page in TRANSLATED_PAGES
+            for m in _catalog(app, page) if m.id and m.fuzzy]
 
 
 def _check_translations(app, env):
