@@ -514,15 +514,18 @@ def test_link_problem_names_missing_pages_and_anchors(tmp_path):
 def test_internal_links_and_anchors_resolve(site):
     pages, problems = _inspected(site)
     ids = {page: set(shown["ids"]) for page, shown in pages.items()}
+    broken = {}  # (problem, link) -> the pages that have it: a menu's once
     for page, shown in pages.items():
-        seen = set()
         for link in shown["links"]:
-            if link["href"] in seen:
-                continue
-            seen.add(link["href"])
             problem = link_problem(link["href"], SITE, ids)
             if problem not in (None, "external"):
-                problems.append(f"{page}: {link['where']} {link['text']!r}: {problem}")
+                key = (problem, f"{link['where']} {link['text']!r}")
+                broken.setdefault(key, []).append(page)
+    for (problem, link), on in sorted(broken.items()):
+        on = sorted(set(on))
+        where = ", ".join(on[:3]) + (f" and {len(on) - 3} more pages" if len(on) > 3
+                                     else "")
+        problems.append(f"{problem}: {link} on {where}")
     assert not problems, _report(problems, "broken links")
 
 
