@@ -3,9 +3,10 @@
 A pipeline tuned by a grid search
 =================================
 
-An ``MLPClassifier`` is a scikit-learn estimator, so the tools for choosing
-parameters apply unchanged: put the scaler and the network in a ``Pipeline``, give
-``GridSearchCV`` the values to try, and let cross-validation pick. The pipeline
+An :class:`~skperceptron.MLPClassifier` is a scikit-learn estimator, so the tools for
+choosing parameters apply unchanged: put the scaler and the network in a
+:class:`~sklearn.pipeline.Pipeline`, give :class:`~sklearn.model_selection.GridSearchCV`
+the values to try, and let cross-validation pick. The pipeline
 matters: inside each fold the scaler learns its means and variances from the
 training part only, so the part that scores the fold stays unseen, as new data
 will be.
@@ -15,9 +16,9 @@ will be.
 # The data and the pipeline
 # -------------------------
 # The digits: 1797 images of 8 x 8 pixels, ten classes. A quarter is kept aside as a
-# test set, which the search never sees. The network is fitted by L-BFGS, the
-# full-batch solver that suits a small data set, with a budget of 100 iterations per
-# fit: every fit of the search is deterministic and quick.
+# test set, which the search never sees. The network is fitted by L-BFGS
+# (:ref:`maths-lbfgs`), the full-batch solver that suits a small data set, with a
+# budget of 100 iterations per fit: every fit of the search is deterministic and quick.
 import warnings
 
 import matplotlib.pyplot as plt
@@ -43,10 +44,11 @@ print(f"{len(X_train)} training images, {len(X_test)} test images")
 # The grid
 # --------
 # A parameter of a step in a pipeline is named ``<step>__<parameter>``, the step
-# being the class name in lower case when ``make_pipeline`` names it. Three sizes of
-# the hidden layer and four strengths of the L2 penalty make 12 candidates; 3-fold
-# cross-validation fits each 3 times, and the best is then refitted on the whole
-# training set (``refit=True``, the default).
+# being the class name in lower case when :func:`~sklearn.pipeline.make_pipeline` names
+# it. Three sizes of the hidden layer and four strengths of the L2 penalty
+# (:ref:`maths-penalties`) make 12 candidates; 3-fold cross-validation fits each 3
+# times, and the best is then refitted on the whole training set (``refit=True``, the
+# default).
 grid = {
     "mlpclassifier__hidden_layer_sizes": [(4,), (16,), (64,)],
     "mlpclassifier__alpha": [1e-3, 1e-1, 10, 100],
@@ -104,7 +106,9 @@ fig.tight_layout()
 # overstate how well the chosen model does. The test set, untouched until now, gives
 # an estimate that no choice has seen; here the two are close.
 best = search.best_estimator_
-print("best parameters:", search.best_params_)
+print("best parameters:")
+for name, value in search.best_params_.items():
+    print(f"  {name}: {value}")
 print(f"best cross-validated accuracy: {search.best_score_:.3f}")
 print(f"test accuracy of the refitted pipeline: {best.score(X_test, y_test):.3f}")
 print(f"stopped because: {best[-1].stop_reason_} after {best[-1].n_iter_} iterations")

@@ -3,10 +3,13 @@
 Logic gates: a line for AND, OR and NAND, none for XOR
 ======================================================
 
-A perceptron is one threshold unit: it predicts 1 when ``w1*x1 + w2*x2 + b > 0``, so
-the boundary between its two answers is the line ``w1*x1 + w2*x2 + b = 0``. It learns
-the truth tables of AND, OR and NAND, whose ones and zeros a line can separate. It
-cannot learn XOR, where no line does. One hidden layer is enough to learn XOR.
+A perceptron (:class:`~skperceptron.PerceptronClassifier`) is one threshold unit: it
+predicts 1 when ``w1*x1 + w2*x2 + b > 0`` and 0 otherwise, so the boundary between its
+two answers is the line ``w1*x1 + w2*x2 + b = 0``. It learns the truth tables of AND,
+OR and NAND, whose ones and zeros a line can separate. It cannot learn XOR, where no
+line does. One hidden layer (:class:`~skperceptron.MLPClassifier`) is enough to learn
+XOR. The tutorial takes the same path in :ref:`tutorial-and` and :ref:`tutorial-xor`;
+the rule is written out in :ref:`maths-perceptron-rule`.
 """
 
 # %%
@@ -33,6 +36,7 @@ GATES = {
 }
 
 perceptrons = {}
+print("gate  targets  predicted  right  w1  w2   b  epochs  stop_reason_")
 for gate, y in GATES.items():
     clf = PerceptronClassifier(tol=None, max_iter=100, random_state=0)
     with warnings.catch_warnings():
@@ -42,14 +46,16 @@ for gate, y in GATES.items():
     perceptrons[gate] = clf
     (w1, w2), (b,) = clf.coef_[0], clf.intercept_
     predicted = clf.predict(X)
-    print(f"{gate:4}  targets {y}  predicted {predicted}  "
-          f"right {np.sum(predicted == y)}/4  w = ({w1:g}, {w2:g}), b = {b:g}  "
-          f"after {clf.n_iter_} epochs: {clf.stop_reason_}")
+    print(f"{gate:4}  {' '.join(map(str, y))}  {' '.join(map(str, predicted)):9}  "
+          f"{np.sum(predicted == y)}/4   {w1:>2g}  {w2:>2g}  {b:>2g}  {clf.n_iter_:>6}  "
+          f"{clf.stop_reason_}")
 
 # %%
 # AND, OR and NAND end on an epoch without a mistake, every point on the right side
 # of the line. XOR spends its whole budget: whatever line the weights describe at the
-# end, some points lie on the wrong side, and the next epoch moves the line again.
+# end, some points lie on the wrong side, and the next epoch moves the line again. The
+# rule keeps the weights of its last update, not the best ones it met: a line can get
+# 3 of XOR's 4 points right (see below), the last one here gets 2.
 #
 # The shaded half-plane below is where each perceptron predicts 1; a cross marks a
 # point it gets wrong.
@@ -83,18 +89,20 @@ for ax, (gate, y) in zip(axes, GATES.items()):
 # AND and NAND. It watches the epoch loss (the perceptron criterion, recorded in
 # ``loss_curve_``): after the 0 of epoch 3, which does not count because mistakes were
 # still corrected in it (a point exactly on the line has loss 0 but is updated), the
-# loss stays at 0.25 for five epochs, ``n_iter_no_change`` of them, without improving
-# on the best by ``tol``. Each of those epochs still made a mistake and moved the line.
-# The rule does not look at the predictions, but when it stops training the fit checks
-# the weights it ends on: here the last update left all four points on the right side
-# of the line, none on it, so no point would move it again. That is convergence, and
-# ``stop_reason_`` says ``converged``. (With other seeds the plateau can stop before
-# the last mistake: on data known to be separable, ``tol=None`` is the safe choice.)
+# loss stays at 0.25 for five epochs, ``n_iter_no_change`` of them, without improving on
+# the best by ``tol`` (:ref:`maths-stopping-rules`). Each of those epochs still made a
+# mistake and moved the line. The rule does not look at the predictions, but when it
+# stops training the fit checks the weights it ends on: here the last update left all
+# four points on the right side of the line, none on it, so no point would move it
+# again. That is convergence, and ``stop_reason_`` says ``converged``. (With other seeds
+# the plateau can stop before the last mistake: on data known to be separable,
+# ``tol=None`` is the safe choice.)
 for gate in ("AND", "NAND"):
     clf = PerceptronClassifier(random_state=0).fit(X, GATES[gate])
     right = np.sum(clf.predict(X) == GATES[gate])
-    print(f"{gate:4}  default tol: loss_curve_ {clf.loss_curve_}, {right}/4 right "
-          f"after {clf.n_iter_} epochs: {clf.stop_reason_}")
+    print(f"{gate:4}  default tol: {right}/4 right after {clf.n_iter_} epochs: "
+          f"{clf.stop_reason_}")
+    print(f"      loss_curve_ = {[round(loss, 4) for loss in clf.loss_curve_]}")
 
 # %%
 # No line works for XOR
@@ -117,8 +125,8 @@ for gate, y in GATES.items():
 # -------------------------
 # Four ``tanh`` hidden units map the four points to new coordinates in which one line,
 # drawn by the output unit, separates them. In the input plane that line becomes the
-# curved boundary below (``DecisionBoundaryDisplay`` colours the predicted probability
-# of class 1, the dashed contour is where it equals 1/2).
+# curved boundary below (:class:`~sklearn.inspection.DecisionBoundaryDisplay` colours
+# the predicted probability of class 1, the dashed contour is where it equals 1/2).
 y = GATES["XOR"]
 mlp = MLPClassifier(hidden_layer_sizes=(4,), activation="tanh", learning_rate_init=0.05,
                     max_iter=1000, random_state=0).fit(X, y)

@@ -15,6 +15,9 @@ that fired:
   accuracy of a validation set held out of the training data, after which the weights
   of the best validation epoch are put back;
 - ``loss_threshold``: the training loss is at or below a level.
+
+The rules are written out in :ref:`maths-stopping-rules`; :ref:`path-stopping` places
+them in the course.
 """
 
 # %%
@@ -44,24 +47,27 @@ criteria = {
     "early stopping": dict(max_iter=500, early_stopping=True, validation_fraction=0.2),
     "loss_threshold=0.2": dict(max_iter=500, loss_threshold=0.2),
 }
-fitted = {}
-print(f"{'criterion':19} {'n_iter_':>7}  {'stop_reason_':25} {'last loss':>9}  "
-      f"{'training accuracy':>17}  {'test accuracy':>13}  warnings")
+fitted, warned = {}, {}
+print(f"{'criterion':18}  {'n_iter_':>7}  {'stop_reason_':24}  {'last loss':>9}  "
+      f"{'train acc.':>10}  {'test acc.':>9}")
 for name, params in criteria.items():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         clf = MLPClassifier(**network, **params).fit(X_train, y_train)
     fitted[name] = clf
-    warned = ", ".join(type(w.message).__name__ for w in caught) or "none"
-    print(f"{name:19} {clf.n_iter_:7d}  {clf.stop_reason_:25} {clf.loss_curve_[-1]:9.3f}  "
-          f"{clf.score(X_train, y_train):17.3f}  {clf.score(X_test, y_test):13.3f}  {warned}")
+    warned[name] = sorted({type(w.message).__name__ for w in caught})
+    print(f"{name:18}  {clf.n_iter_:7d}  {clf.stop_reason_:24}  {clf.loss_curve_[-1]:9.3f}  "
+          f"{clf.score(X_train, y_train):10.3f}  {clf.score(X_test, y_test):9.3f}")
+print()
+for name, categories in warned.items():
+    print(f"{name}: {', '.join(categories) or 'no warning'}")
 
 # %%
-# Only the fixed budget warns (a ``ConvergenceWarning``): every other criterion is a
-# decision to stop, not a budget running out. The plateau rule lets the network run
-# longest, down to the lowest training loss; it classifies every training sample
-# right, the randomly labelled ones included, and has the lowest test accuracy of the
-# four.
+# Only the fixed budget warns (a :exc:`~sklearn.exceptions.ConvergenceWarning`): every
+# other criterion is a decision to stop, not a budget running out. The plateau rule
+# lets the network run longest, down to the lowest training loss; it classifies every
+# training sample right, the randomly labelled ones included, and has the lowest test
+# accuracy of the four.
 #
 # The three fits without a validation set start from the same weights and see the
 # samples in the same order, so they follow one path and differ only in where they
@@ -79,14 +85,15 @@ for name in ("max_iter=40", "loss_threshold=0.2"):
 # after every epoch (``validation_scores_``, accuracy); it also records the loss on
 # them (``validation_loss_curve_``). An epoch improves when its score is at least the
 # best so far plus ``tol``; after more than ``n_iter_no_change`` (10) epochs without
-# one, training stops and the weights of the best epoch are put back.
+# one, training stops and the weights of the best epoch are put back
+# (:ref:`maths-early-stopping`).
 early = fitted["early stopping"]
 scores = np.array(early.validation_scores_)
 validation_loss = np.array(early.validation_loss_curve_)
 best_epoch = int(np.argmax(scores)) + 1
-print(f"best validation accuracy {early.best_validation_score_:.3f} first at epoch "
-      f"{best_epoch} of {early.n_iter_}; epochs scoring as much: "
-      f"{(np.flatnonzero(scores == scores.max()) + 1).tolist()}")
+print(f"best validation accuracy {early.best_validation_score_:.3f}, first at epoch "
+      f"{best_epoch} of {early.n_iter_}")
+print(f"epochs scoring as much: {(np.flatnonzero(scores == scores.max()) + 1).tolist()}")
 print(f"validation loss: lowest {validation_loss.min():.3f} at epoch "
       f"{int(np.argmin(validation_loss)) + 1}, last {validation_loss[-1]:.3f}")
 print(f"training loss: at epoch {best_epoch} {early.loss_curve_[best_epoch - 1]:.3f}, "
@@ -97,9 +104,10 @@ print(f"training loss: at epoch {best_epoch} {early.loss_curve_[best_epoch - 1]:
 # keeps falling while the validation loss, past its lowest point, rises again: from
 # there on the network gets better at the training data only.
 #
-# ``LossCurveDisplay`` draws each fit's ``loss_curve_``, and the validation loss as a
-# dashed line when there is one; passing the first display's axes puts every fit on
-# the same axes. The right panel is what the early-stopping rule looked at.
+# :class:`~skperceptron.LossCurveDisplay` draws each fit's ``loss_curve_``, and the
+# validation loss as a dashed line when there is one; passing the first display's axes
+# puts every fit on the same axes. The right panel is what the early-stopping rule
+# looked at.
 fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.6), layout="constrained")
 display = None
 # The longest fit first, so that the shorter curves lying on its path are drawn on top.

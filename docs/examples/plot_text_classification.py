@@ -6,10 +6,14 @@ The perceptron on text: sparse rows of words
 Text classification is the classic home of the perceptron: a document becomes a row
 with one column per word of the vocabulary, almost all of them zero, and one
 threshold unit per class adds up the weights of the words present. This example
-builds a corpus, turns it into sparse tf-idf rows with ``TfidfVectorizer``, trains a
-``PerceptronClassifier`` in a ``Pipeline``, and compares it with scikit-learn's
-``Perceptron`` on the same rows. The matrix is never made dense: the per-sample loop
-visits only the non-zero terms of each row.
+builds a corpus, turns it into sparse tf-idf rows with
+:class:`~sklearn.feature_extraction.text.TfidfVectorizer`, trains a
+:class:`~skperceptron.PerceptronClassifier` in a :class:`~sklearn.pipeline.Pipeline`,
+and compares it with scikit-learn's :class:`~sklearn.linear_model.Perceptron` on the
+same rows. The matrix is never made dense: the per-sample loop visits only the
+non-zero terms of each row. The rule itself is the one of
+:ref:`sphx_glr_auto_examples_plot_logic_gates.py`, written out in
+:ref:`maths-perceptron-rule`.
 """
 
 # %%
@@ -61,7 +65,7 @@ train_docs, test_docs, y_train, y_test = train_test_split(
     documents, y, test_size=0.25, random_state=0, stratify=y
 )
 print(f"{len(documents)} documents, {N_CLASSES} classes; the first begins:")
-print(" ", documents[0][:70], "...")
+print(" ", documents[0][:72].rsplit(" ", 1)[0], "...")  # whole words only
 
 # %%
 # The pipeline: text in, labels out
@@ -93,8 +97,8 @@ X_test = vectorizer.transform(test_docs)
 print(f"{X_train.shape[1]} terms; {X_train.nnz / X_train.shape[0]:.0f} non-zero terms "
       f"per document on average ({X_train.nnz / np.prod(X_train.shape):.2%} of the row)")
 print(f"Pipeline(TfidfVectorizer, PerceptronClassifier): test accuracy "
-      f"{pipeline.score(test_docs, y_test):.3f}, fit {seconds:.2f} s "
-      "(vectorising included)")
+      f"{pipeline.score(test_docs, y_test):.3f}")
+print(f"  fit in {seconds:.2f} s, vectorising included")
 
 # %%
 # Beside scikit-learn's perceptron
@@ -135,7 +139,8 @@ for label in range(N_CLASSES):
     own = np.isin(word_index[top], topics[label]).sum()
     hits += own
     if label < 3:
-        print(f"class {label}: {' '.join(terms[top])}  ({own} of 10 are its topic words)")
+        print(f"class {label}: {own} of its 10 heaviest terms are its topic words:")
+        print("  " + " ".join(terms[top]))
 print(f"over all {N_CLASSES} classes: {hits} of {10 * N_CLASSES} top terms are the "
       "class's own topic words")
 
@@ -183,8 +188,8 @@ fig.tight_layout()
 # after every epoch (``validation_scores_``) without any effect on training. They
 # are taken from the training documents, a fifth of them, so that the test set stays
 # out of every decision. Averaging (``average=True``: the weights reported are the
-# mean of the weights after every step) is shown beside the plain rule. Both are
-# allowed 15 epochs.
+# mean of the weights after every step, see :ref:`maths-averaging`) is shown beside
+# the plain rule. Both are allowed 15 epochs.
 X_fit, X_val, y_fit, y_val = train_test_split(
     X_train, y_train, test_size=0.2, random_state=0, stratify=y_train
 )
