@@ -8,7 +8,9 @@ The activation ``f`` makes the network more than a linear model, and its derivat
 ``f'`` is the local gradient that backpropagation multiplies into the global gradient
 on the way down: where ``f'`` is small, little gradient gets through. This example
 draws the seven hidden activations the library offers with their derivatives, then
-trains the same network with each on one data set.
+trains the same :class:`~skperceptron.MLPClassifier` with each on one data set. The
+formulas are in :ref:`maths-activations`; :ref:`path-activations` places them in the
+course.
 """
 
 # %%
@@ -17,8 +19,8 @@ trains the same network with each on one data set.
 # The network's code keeps one object per activation in
 # ``skperceptron._engine.activations`` (a private module, read here for its numbers):
 # ``value(Z)`` is ``f``, and ``derivative(A)`` is ``f'`` computed from the *output*
-# ``A = f(Z)``, which the forward pass has kept anyway (for the logistic, ``f' = A (1 - A)``). Central finite
-# differences of ``value`` check each derivative.
+# ``A = f(Z)``, which the forward pass has kept anyway (for the logistic,
+# ``f' = A (1 - A)``). Central finite differences of ``value`` check each derivative.
 import warnings
 
 import matplotlib.pyplot as plt
@@ -50,7 +52,9 @@ for name in NAMES:
 # code takes the slope of the left side. The logistic's slope is never above 0.25:
 # in every logistic layer a gradient passes through, the activation's factor is at
 # most a quarter (the weights multiply it too, so the whole layer's factor depends
-# on them as well).
+# on them as well): :ref:`sphx_glr_auto_examples_plot_vanishing_gradients.py` follows
+# that factor through six layers.
+#
 # tanh has slope 1 at zero but flattens on both sides, as the logistic does. relu
 # has slope exactly 1 for every positive input and 0 for every negative one;
 # leaky_relu keeps 0.01 on the negative side, elu and softplus bend smoothly between
@@ -74,7 +78,8 @@ fig.tight_layout()
 # The same network with each activation
 # -------------------------------------
 # Three classes in concentric shells around the origin
-# (``make_gaussian_quantiles``): no line separates them, so the network has to bend.
+# (:func:`~sklearn.datasets.make_gaussian_quantiles`): no line separates them, so the
+# network has to bend.
 # Every network has two hidden layers of 16 units, Adam with a step of 0.01, the same
 # random state, and exactly 150 epochs: ``n_iter_no_change=150`` switches off the
 # plateau rule, which would otherwise stop a network that learns slowly at its
@@ -114,8 +119,8 @@ for name in NAMES:
 #   being half that of tanh or of relu just above 0 (first table).
 #
 # The figure shows the same story epoch by epoch: on the left the training loss
-# (``LossCurveDisplay``, one curve per network on the same axes), on the right the
-# first layer's gradient norm on a log scale.
+# (:class:`~skperceptron.LossCurveDisplay`, one curve per network on the same axes),
+# on the right the first layer's gradient norm on a log scale.
 print(f"loss of answering 1/3 for every class: log 3 = {np.log(3):.3f}")
 fig, (ax_loss, ax_grad) = plt.subplots(1, 2, figsize=(11, 4), sharex=True)
 for name, clf in networks.items():

@@ -8,7 +8,9 @@ Backpropagation is the chain rule applied node by node. Each operation knows onl
 *global* gradient arriving from above (the derivative of the final result with respect
 to the operation's output) is multiplied by them and passed on. Here it is on
 ``f = (x + y) * z`` with numbers, checked by finite differences, and then the same check
-on a real network with :func:`skperceptron.check_gradients`.
+on a real network with :func:`skperceptron.check_gradients`. The rule is derived for a
+whole network in :ref:`maths-chain-rule`; :ref:`path-chain-rule` places it in the
+course.
 """
 
 # %%
@@ -95,8 +97,9 @@ for i, (name, backprop) in enumerate(zip("xyz", (df_dx, df_dy, df_dz))):
 # %%
 # The check catches a wrong backward pass. Swap the product's local gradients by
 # mistake (``df/dq = q`` and ``df/dz = z``) and compare the whole gradient with the
-# finite differences by the relative error ``||g - g_numeric|| / (||g|| + ||g_numeric||)``:
-# below ``1e-9`` for the right gradient, of order one for the wrong one.
+# finite differences by the relative error
+# ``||g - g_numeric|| / (||g|| + ||g_numeric||)``: below ``1e-9`` for the right
+# gradient, of order one for the wrong one.
 numeric = np.array([(f_of(*(point + h * e)) - f_of(*(point - h * e))) / (2 * h)
                     for e in np.eye(3)])
 right = np.array([df_dx, df_dy, df_dz])
@@ -122,8 +125,9 @@ print(f"f(x + 0.01) - f(x) = {f_of(x + 0.01, y, z) - f:.4f}")
 # ``1/n`` would still train, only badly. :func:`~skperceptron.check_gradients`
 # compares the backpropagated gradient of the objective ``fit`` minimises with central
 # differences of it, parameter by parameter, and returns the same relative error.
-# It checks the weights ``fit`` would
-# start from, or the current weights of a fitted estimator, and changes nothing.
+# It checks the weights ``fit`` would start from (here of an
+# :class:`~skperceptron.MLPClassifier`), or the current weights of a fitted estimator,
+# and changes nothing (:ref:`maths-gradient-check`).
 X, labels = make_classification(n_samples=50, n_features=4, random_state=0)
 clf = MLPClassifier(hidden_layer_sizes=(5, 3), activation="tanh", alpha=0.1,
                     random_state=0)

@@ -7,12 +7,13 @@ Before the first update, the starting weights already decide how signals travel:
 each layer multiplies its input by a random matrix. If the weights are too small, the
 activations shrink from layer to layer, and a deep network starts out all but blind
 to its input; too large, and they grow (or saturate tanh and logistic units). The
-initializers of
-``weight_init`` choose the variance of the weights from the layer's fan-in
-``n_in`` and fan-out ``n_out``: Glorot ``2 / (n_in + n_out)``, He ``2 / n_in``, LeCun
-``1 / n_in``, each drawn uniform or normal; ``'auto'`` is scikit-learn's scheme, and
-``'zeros'`` starts every weight at zero. This example measures the spread of the
-activations layer by layer at the start, then trains one deep network from each.
+initializers of ``weight_init`` choose the variance of the weights from the layer's
+fan-in ``n_in`` and fan-out ``n_out``: Glorot ``2 / (n_in + n_out)``, He ``2 / n_in``,
+LeCun ``1 / n_in``, each drawn uniform or normal; ``'auto'`` is scikit-learn's scheme,
+and ``'zeros'`` starts every weight at zero (:ref:`maths-initial-weights` gives the
+formulas, :ref:`path-init` places them in the course). This example measures the
+spread of the activations layer by layer at the start, then trains one deep network
+from each.
 """
 
 # %%
@@ -21,8 +22,8 @@ activations layer by layer at the start, then trains one deep network from each.
 # A stack of 10 hidden layers of 64 units, fed the standardized digits (64 pixels,
 # each with mean 0 and variance 1). ``initialize_layers`` from the private module
 # ``skperceptron._engine.initializers`` is the function ``fit`` calls to draw the
-# starting weights; the forward pass ``A = f(A W + b)`` is written out, and the standard
-# deviation of each layer's output is recorded.
+# starting weights; the forward pass ``A = f(A W + b)`` is written out, and the
+# standard deviation of each layer's output is recorded.
 import warnings
 
 import matplotlib.pyplot as plt
@@ -102,12 +103,12 @@ fig.tight_layout()
 # %%
 # Training a deep relu network from each start
 # --------------------------------------------
-# The same 10 layers of 64 relu units, now as an ``MLPClassifier`` trained on the
-# digits by SGD (step 0.01, momentum 0.9) for 20 epochs, from every start. Only
-# ``weight_init`` changes. The table shows the training loss after 5 and 20 epochs
-# (``log 10 = 2.303`` is the loss of answering 1/10 for every digit), the test
-# accuracy, and the norms of the first and of the output layer's gradients in the
-# first epoch (``gradient_norms_``).
+# The same 10 layers of 64 relu units, now as an :class:`~skperceptron.MLPClassifier`
+# trained on the digits by SGD (step 0.01, momentum 0.9) for 20 epochs, from every
+# start. Only ``weight_init`` changes. The table shows the training loss after 5 and 20
+# epochs (``log 10 = 2.303`` is the loss of answering 1/10 for every digit), the test
+# accuracy, and the norms of the first and of the output layer's gradients in the first
+# epoch (``gradient_norms_``).
 networks = {}
 print(f"{'weight_init':<16}{'loss @5':>9}{'loss @20':>10}{'test accuracy':>15}"
       f"{'gradient: first':>17}{'output layer':>14}")
@@ -139,6 +140,8 @@ print("every weight gradient of the 'zeros' network is 0 in every epoch:",
 # the output biases ever moves: every hidden unit outputs 0, so no weight receives a
 # gradient (the gradient norms are exactly 0), and the network answers the same digit
 # for every image. The two He starts, uniform and normal, learn alike.
+#
+# :class:`~skperceptron.LossCurveDisplay` draws the training loss of every start:
 fig, ax = plt.subplots(figsize=(7, 4.5))
 for scheme, clf in networks.items():
     family = scheme.split("_")[0]

@@ -9,17 +9,19 @@ the absolute error with a constant force, and the Huber loss like the first near
 target and like the second far from it; with outliers in the data, that decides where
 the fitted line goes. For classification, the log-loss and the hinge both penalise a
 wrong or unsure score, but the hinge stops caring once a sample clears a margin of 1,
-while the log-loss never quite reaches zero.
+while the log-loss never quite reaches zero. Every loss and its gradient is written out
+in :ref:`maths-losses`; :ref:`path-losses-activations` places them in the course.
 """
 
 # %%
 # A line through data with outliers
 # ---------------------------------
-# ``make_regression`` draws points around a straight line. The targets are divided by
-# their standard deviation, so that the Huber loss's ``huber_delta=1`` (the residual
-# where it turns from squared to absolute) means one standard deviation. Then 20 of
-# the 200 training points, taken among those with ``x > 0.5``, are pushed down by 6 to
-# 10: outliers that a careless fit will follow. The test points are left clean.
+# :func:`~sklearn.datasets.make_regression` draws points around a straight line. The
+# targets are divided by their standard deviation, so that the Huber loss's
+# ``huber_delta=1`` (the residual where it turns from squared to absolute) means one
+# standard deviation. Then 20 of the 200 training points, taken among those with
+# ``x > 0.5``, are pushed down by 6 to 10: outliers that a careless fit will follow. The
+# test points are left clean.
 import warnings
 
 import matplotlib.pyplot as plt
@@ -41,15 +43,15 @@ y_train[outliers] -= rng.uniform(6, 10, size=20)
 # %%
 # One linear neuron per loss
 # --------------------------
-# ``PerceptronRegressor`` is Widrow and Hoff's linear neuron: ``z = w x + b`` trained
-# one sample at a time. Each step subtracts ``eta0 * g * x`` from ``w`` and
-# ``eta0 * g`` from ``b``, where ``g`` is the loss's derivative at the residual
-# ``r = z - y``: ``r`` itself for the squared error, ``sign(r)`` for the absolute
-# error, ``r`` clipped to ``[-1, 1]`` for the Huber loss.
-# A small step (``eta0=0.001``) lets each neuron settle close to the minimum of its
-# loss. scikit-learn computes two of those minima exactly, for comparison: least
-# squares (``LinearRegression``) and least absolute deviations
-# (``QuantileRegressor`` at the median).
+# :class:`~skperceptron.PerceptronRegressor` is Widrow and Hoff's linear neuron:
+# ``z = w x + b`` trained one sample at a time. Each step subtracts ``eta0 * g * x``
+# from ``w`` and ``eta0 * g`` from ``b``, where ``g`` is the loss's derivative at the
+# residual ``r = z - y``: ``r`` itself for the squared error, ``sign(r)`` for the
+# absolute error, ``r`` clipped to ``[-1, 1]`` for the Huber loss
+# (:ref:`maths-delta-rule`). A small step (``eta0=0.001``) lets each neuron settle close
+# to the minimum of its loss. scikit-learn computes two of those minima exactly, for
+# comparison: least squares (:class:`~sklearn.linear_model.LinearRegression`) and least
+# absolute deviations (:class:`~sklearn.linear_model.QuantileRegressor` at the median).
 LOSSES = ["squared_error", "absolute_error", "huber"]
 neurons = {
     loss: PerceptronRegressor(loss=loss, eta0=0.001, random_state=0).fit(X_train, y_train)
@@ -95,15 +97,15 @@ fig.tight_layout()
 # %%
 # Classification losses as functions of the margin
 # ------------------------------------------------
-# A classifier's score ``z`` is right when it has the sign ``s`` of the class (``s =
-# +1`` or ``-1``), and the product ``s z``, the *margin*, measures how right. The
+# A classifier's score ``z`` is right when it has the sign ``s`` of the class
+# (``s = +1`` or ``-1``), and the product ``s z``, the *margin*, measures how right. The
 # losses the library offers for classification are functions of it: the perceptron
-# criterion ``max(0, -s z)`` (``PerceptronClassifier``), the hinge ``max(0, 1 - s z)``
-# and the log-loss of the logistic output, ``log(1 + exp(-s z))``. They stand in for
-# the count of mistakes (the 0-1 loss), which training cannot use: its slope is zero
-# wherever it is defined. All three are convex in the score, and far on the wrong
-# side each grows linearly: its slope tells a mistake which way to move. The hinge is
-# exactly zero from a margin of 1 on; the log-loss is positive everywhere.
+# criterion ``max(0, -s z)`` (:class:`~skperceptron.PerceptronClassifier`), the hinge
+# ``max(0, 1 - s z)`` and the log-loss of the logistic output, ``log(1 + exp(-s z))``.
+# They stand in for the count of mistakes (the 0-1 loss), which training cannot use: its
+# slope is zero wherever it is defined. All three are convex in the score, and far on
+# the wrong side each grows linearly: its slope tells a mistake which way to move. The
+# hinge is exactly zero from a margin of 1 on; the log-loss is positive everywhere.
 margin = np.linspace(-3, 4, 701)
 fig, ax = plt.subplots(figsize=(6, 4))
 ax.plot(margin, (margin <= 0).astype(float), color="0.5", label="0-1 (mistakes)")
@@ -118,10 +120,11 @@ fig.tight_layout()
 # %%
 # Log-loss and hinge on the same network
 # --------------------------------------
-# Two ``MLPClassifier`` with one hidden layer of 20 relu units, trained by L-BFGS on
-# the two moons, one with ``loss="log_loss"`` (the default) and one with
-# ``loss="hinge"``. The estimators do not return the raw score for a network, so the
-# forward pass is written out below from ``coefs_`` and ``intercepts_``; its sign
+# Two :class:`~skperceptron.MLPClassifier` with one hidden layer of 20 relu units,
+# trained by L-BFGS (:ref:`maths-lbfgs`) on the two moons
+# (:func:`~sklearn.datasets.make_moons`), one with ``loss="log_loss"`` (the default) and
+# one with ``loss="hinge"``. The estimators do not return the raw score for a network,
+# so the forward pass is written out below from ``coefs_`` and ``intercepts_``; its sign
 # agrees with ``predict``.
 X, y = make_moons(n_samples=400, noise=0.3, random_state=0)
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.5, random_state=0)

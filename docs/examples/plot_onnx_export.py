@@ -6,7 +6,8 @@ Export to ONNX: the same predictions without skperceptron
 ONNX describes a model as a graph of standard operators, which a runtime such as
 onnxruntime evaluates from C++, C#, Java or JavaScript without Python, numpy or this
 library. ``import skperceptron.onnx`` registers a converter for each estimator with
-skl2onnx (the ``[onnx]`` extra), so that ``skl2onnx.to_onnx`` converts it, alone or at
+skl2onnx (the ``[onnx]`` extra; see :func:`~skperceptron.onnx.register_converters` for
+what the graphs compute), so that ``skl2onnx.to_onnx`` converts it, alone or at
 the end of a scikit-learn pipeline. This example trains a pipeline, exports it in float
 and in double, runs it in onnxruntime and compares every label and probability with
 the pipeline's own.
@@ -15,8 +16,9 @@ the pipeline's own.
 # %%
 # Train, export, load
 # -------------------
-# A ``StandardScaler`` and a network with two hidden layers (relu, then tanh) and
-# batch normalization, on the handwritten digits. ``to_onnx`` reads the input's type
+# A :class:`~sklearn.preprocessing.StandardScaler` and a network
+# (:class:`~skperceptron.MLPClassifier`) with two hidden layers (relu, then tanh) and
+# batch normalization (:ref:`maths-batch-norm`), on the handwritten digits. ``to_onnx`` reads the input's type
 # from the sample it is given: float32 rows make a graph that computes in float, and
 # float64 rows one that computes in double. With ``zipmap=False`` the probabilities
 # come as one array (n_samples, n_classes), as ``predict_proba`` returns them, rather

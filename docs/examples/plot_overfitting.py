@@ -8,20 +8,22 @@ the noise: its training accuracy climbs towards 100% while its accuracy on new p
 stalls or falls. This example shows the gap, then tries three classic cures:
 an L2 penalty on the weights (``alpha``), early stopping on a validation split, and
 dropout (``dropout``), each measured on held-out data, first on one draw of the
-training set and then on five.
+training set and then on five. The cures are written out in :ref:`maths-penalties`,
+:ref:`maths-early-stopping` and :ref:`maths-dropout`; :ref:`path-overfitting` places
+them in the course.
 """
 
 # %%
 # A big network on little data
 # ----------------------------
-# Two noisy moons: 100 points to train on, 200 points to watch while training (the
-# network never learns from them, and no decision depends on them), and 1000 to test.
-# Two hidden layers of 100 relu units, Adam with a step of 0.01, 200 epochs;
+# Two noisy moons (:func:`~sklearn.datasets.make_moons`): 100 points to train on, 200
+# points to watch while training (the network never learns from them, and no decision
+# depends on them), and 1000 to test. An :class:`~skperceptron.MLPClassifier` with two
+# hidden layers of 100 relu units, Adam with a step of 0.01, 200 epochs;
 # ``n_iter_no_change=200`` switches off the rule that would stop on a plateau of the
-# training loss. ``X_val`` and ``y_val`` given to ``fit`` are scored after
-# every epoch: ``validation_loss_curve_`` records their loss, beside ``loss_curve_``
-# for the training set (which includes the penalty, tiny at the default
-# ``alpha=1e-4``).
+# training loss. ``X_val`` and ``y_val`` given to ``fit`` are scored after every epoch:
+# ``validation_loss_curve_`` records their loss, beside ``loss_curve_`` for the training
+# set (which includes the penalty, tiny at the default ``alpha=1e-4``).
 import warnings
 
 import matplotlib.pyplot as plt
@@ -132,9 +134,9 @@ fig.tight_layout()
 
 # %%
 # The loss curves, training and watched, of the network without a cure (left, drawn
-# by ``LossCurveDisplay``: the watched points are its validation data) and the
-# watched loss of each cure (right; early stopping watches its own 20 points, not
-# these, so it has no curve here).
+# by :class:`~skperceptron.LossCurveDisplay`: the watched points are its validation
+# data) and the watched loss of each cure (right; early stopping watches its own 20
+# points, not these, so it has no curve here).
 fig, (ax_plain, ax_cures) = plt.subplots(1, 2, figsize=(11, 4))
 LossCurveDisplay.from_estimator(plain, ax=ax_plain, name="no cure")
 ax_plain.axvline(best + 1, color="0.6", linestyle=":", label="lowest watched loss")

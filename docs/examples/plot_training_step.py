@@ -5,15 +5,19 @@ One training step by hand, against the library
 
 A training step is a forward pass, a loss, a backward pass and an update. Here is one
 step of a tiny network, two inputs, two logistic hidden units and one logistic output
-(2-2-1), on two samples, written out in numpy; then the library takes the same step
-from the same weights with ``partial_fit``, and the two sets of numbers are compared.
+(2-2-1), on two samples, written out in numpy; then the library's
+:class:`~skperceptron.MLPClassifier` takes the same step from the same weights with
+``partial_fit``, and the two sets of numbers are compared. The formulas are derived in
+:ref:`maths-forward` and :ref:`maths-backward`, with the numbers of another small
+network in :ref:`tutorial-backprop`.
 """
 
 # %%
 # The network, the data and the starting weights
 # ----------------------------------------------
-# Matrices hold one sample per row, as in the notes: ``Z = A_prev W + b``, with ``W`` of
-# shape (units in, units out).
+# Matrices hold one sample per row, as in the course notes this site's learning path
+# follows (:doc:`/path`): ``Z = A_prev W + b``, with ``W`` of shape (units in, units
+# out).
 import matplotlib.pyplot as plt
 import numpy as np
 from scipy.special import expit as sigmoid
@@ -46,12 +50,13 @@ print("P(y=1):", P.ravel().round(5), " loss:", round(loss, 6))
 # Backward pass
 # -------------
 # For a logistic output with the log-loss the local derivative of the sigmoid,
-# ``p (1 - p)``, cancels against the loss's ``(p - y) / (p (1 - p))``: the gradient at the
-# output's net input is ``(P - Y) / n``. Then every layer does the same three products:
-# the weights' gradient is the layer's input times the gradient at its output,
-# ``dW = A_prev^T dZ``; the bias's is the sum of ``dZ`` over the samples; and the global
-# gradient handed to the layer below is ``dA_prev = dZ W^T``, which the sigmoid's local
-# derivative ``A (1 - A)`` turns into that layer's ``dZ``.
+# ``p (1 - p)``, cancels against the loss's ``(p - y) / (p (1 - p))``
+# (:ref:`maths-canonical-pairs`): the gradient at the output's net input is
+# ``(P - Y) / n``. Then every layer does the same three products: the weights' gradient
+# is the layer's input times the gradient at its output, ``dW = A_prev^T dZ``; the
+# bias's is the sum of ``dZ`` over the samples; and the global gradient handed to the
+# layer below is ``dA_prev = dZ W^T``, which the sigmoid's local derivative
+# ``A (1 - A)`` turns into that layer's ``dZ``.
 dZ2 = (P - Y) / n  # (n, 1)
 dW2 = A1.T @ dZ2  # (2, n) @ (n, 1) -> (2, 1)
 db2 = dZ2.sum(axis=0)  # (1,)
@@ -76,9 +81,9 @@ by_hand = [W1 - learning_rate * dW1, W2 - learning_rate * dW2,
 # %%
 # The library's step
 # ------------------
-# An estimator that was never fitted accepts starting weights assigned to ``coefs_``
-# and ``intercepts_``; ``partial_fit`` then runs one epoch from them. To make that epoch
-# one plain gradient step: ``solver="sgd"`` with ``momentum=0`` and a constant learning
+# An estimator that was never fitted accepts starting weights assigned to ``coefs_`` and
+# ``intercepts_``; ``partial_fit`` then runs one epoch from them. To make that epoch one
+# plain gradient step: ``solver="sgd"`` with ``momentum=0`` and a constant learning
 # rate, ``alpha=0`` (no penalty), and ``batch_size=2`` so that both samples form a
 # single batch (``shuffle=False`` keeps their order).
 clf = MLPClassifier(hidden_layer_sizes=(2,), activation="logistic", solver="sgd",

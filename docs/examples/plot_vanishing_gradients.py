@@ -5,23 +5,29 @@ Vanishing gradients: logistic, relu, batch norm
 
 On its way back through a logistic layer the gradient is multiplied by the local
 derivative ``a (1 - a)``, at most 1/4, and by the layer's weights
-(``dA_prev = dZ W^T``). Through many such layers it shrinks, so that in a deep logistic
-network "the layers near the output change a lot, those near the input little". Here
-three networks with six hidden layers learn the digits from the same starting weights:
-logistic units, relu units (local derivative 1 for an active unit), and logistic units
-after batch normalization. Every fitted estimator records ``gradient_norms_``: per epoch
-and weight layer, the norm of ``dJ/dW`` averaged over the epoch's steps.
+(``dA_prev = dZ W^T``). Through many such layers it shrinks. The course notes on neural
+networks that this site's learning path follows (from one neuron's forward pass,
+backpropagation by the chain rule and stopping criteria to the perceptron, XOR and
+vanishing gradients, see :doc:`/path`) put the consequence in one sentence: in a deep
+logistic network, the layers near the output change a lot, those near the input little
+(:ref:`path-vanishing`; the bound behind it is derived in :ref:`tutorial-vanishing`).
+
+Here three :class:`~skperceptron.MLPClassifier` networks with six hidden layers learn
+the digits from the same starting weights: logistic units, relu units (local
+derivative 1 for an active unit), and logistic units after batch normalization
+(:ref:`maths-batch-norm`). Every fitted estimator records ``gradient_norms_``: per
+epoch and weight layer, the norm of ``dJ/dW`` averaged over the epoch's steps.
 """
 
 # %%
 # Three networks, the same starting weights
 # -----------------------------------------
 # The starting weights are drawn once (uniform, Glorot's limit
-# ``sqrt(6 / (fan_in + fan_out))``, biases 0) and assigned to ``coefs_`` and
-# ``intercepts_`` of each estimator before it is fitted with ``warm_start=True``, which
-# makes ``fit`` start from them. Plain SGD (``momentum=0``) without a penalty
-# (``alpha=0``) makes the change of a layer's weights in one step the learning rate
-# times its gradient.
+# ``sqrt(6 / (fan_in + fan_out))``, biases 0, see :ref:`maths-initial-weights`) and
+# assigned to ``coefs_`` and ``intercepts_`` of each estimator before it is fitted with
+# ``warm_start=True``, which makes ``fit`` start from them. Plain SGD (``momentum=0``)
+# without a penalty (``alpha=0``) makes the change of a layer's weights in one step the
+# learning rate times its gradient.
 import warnings
 
 import matplotlib.pyplot as plt
@@ -95,8 +101,9 @@ print_table([*rows, ("W1/W7", [g[0] / g[-1] for g in first_epoch])])
 # backward pass divides each unit's gradient by the standard deviation of its net input
 # over the batch), the layers' gradients stay of the same order.
 #
-# Over the whole training the picture stays the same. ``GradientNormDisplay`` draws
-# one line per weight layer, on a log scale:
+# Over the whole training the picture stays the same.
+# :class:`~skperceptron.GradientNormDisplay` draws one line per weight layer, on a log
+# scale:
 fig, axes = plt.subplots(1, 3, figsize=(14, 4.8), sharey=True, layout="constrained")
 for ax, (name, clf) in zip(axes, fitted.items()):
     display = GradientNormDisplay.from_estimator(clf, ax=ax, name=name)
@@ -119,9 +126,9 @@ print_table([(f"W{layer + 1}", [changes[n][layer] for n in names])
              for layer in range(len(sizes) - 1)])
 
 # %%
-# This is the sentence of the notes in numbers: in the logistic network the layers
-# near the output changed a lot, those near the input hardly at all, so the features
-# the first layers compute stay close to random ones.
+# This is the notes' sentence in numbers: in the logistic network the layers near the
+# output changed a lot, those near the input hardly at all, so the features the first
+# layers compute stay close to random ones.
 fig, ax = plt.subplots(figsize=(9, 4), layout="constrained")
 positions = np.arange(1, len(sizes))
 for offset, name in zip((-0.27, 0, 0.27), names):
