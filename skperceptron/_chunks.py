@@ -139,14 +139,18 @@ def fit_chunks(estimator, X, y, *, chunk_size=None, epochs=1, classes=None, shuf
 
     Examples
     --------
-    >>> import numpy as np
+    Three epochs over 1000 rows in chunks of 100: thirty calls to ``partial_fit``,
+    each one pass over its chunk, and each a point of the loss curve. The classes,
+    found in ``y``, are given to every call, as ``partial_fit`` needs them all.
+
     >>> from sklearn.datasets import make_classification
     >>> from skperceptron import PerceptronClassifier, fit_chunks
     >>> X, y = make_classification(n_samples=1000, random_state=0)
-    >>> clf = fit_chunks(PerceptronClassifier(random_state=0), X, y, chunk_size=100,
-    ...                  epochs=3)
-    >>> clf.t_
-    3000
+    >>> clf = fit_chunks(PerceptronClassifier(), X, y, chunk_size=100, epochs=3)
+    >>> clf.t_, len(clf.loss_curve_), clf.stop_reason_
+    (3000, 30, 'partial_fit')
+    >>> clf.classes_
+    array([0, 1])
     """
     if not hasattr(estimator, "partial_fit"):
         raise TypeError(

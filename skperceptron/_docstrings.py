@@ -442,7 +442,8 @@ MLP_DOC_DEFAULTS = dict(
 PARTIAL_FIT_DOC = """Update the network with exactly one pass over (X, y).
 
         ``max_iter``, ``tol`` and early stopping do not apply: each call is one epoch
-        over the data given, with the optimizer's state carried over between calls.
+        over the data given, with the optimizer's state carried over between calls
+        (see :ref:`maths-optimizers`).
         It starts from ``coefs_`` and ``intercepts_``: the fitted weights, or starting
         weights of your own assigned to them (see ``warm_start``). For callbacks set
         with ``set_callbacks``, each call is one task, ended on the updated model.

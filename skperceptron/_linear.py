@@ -72,9 +72,9 @@ def _set_intercept(estimator, value):
 def _sparsify(self):
     """Hold ``coef_`` as a scipy.sparse CSR matrix, as scikit-learn's linear models do.
 
-    Worth it when most weights are exactly zero (an L1 or elastic-net penalty): the
-    sparse matrix takes about 12 bytes per non-zero weight (float64) against 8 per
-    weight. Prediction reads the sparse weights as they are; ``densify`` turns them
+    Worth it when most weights are exactly zero (an L1 or elastic-net penalty, see
+    :ref:`maths-penalties`): the sparse matrix takes about 12 bytes per non-zero
+    weight (float64) against 8 per weight. Prediction reads the sparse weights as they are; ``densify`` turns them
     back, and ``fit``, ``partial_fit`` and ``warm_start`` start from their dense form
     (the trained weights are dense again). The intercept stays dense.
 

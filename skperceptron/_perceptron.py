@@ -383,8 +383,7 @@ class PerceptronRegressor(NetworkRegressor):
     Examples
     --------
     On points of the line y = 2 x + 1 the delta rule finds the line: each epoch
-    shrinks the mean squared error about eightfold, until it reaches
-    ``loss_threshold``.
+    shrinks the training loss about eightfold, until it reaches ``loss_threshold``.
 
     >>> import numpy as np
     >>> from skperceptron import PerceptronRegressor
@@ -394,7 +393,7 @@ class PerceptronRegressor(NetworkRegressor):
     ...                           random_state=0).fit(X, y)
     >>> reg.coef_.round(3), reg.intercept_.round(3)
     (array([[2.]]), array([1.]))
-    >>> [round(loss, 3) for loss in reg.loss_curve_[:3]]
+    >>> [round(float(loss), 3) for loss in reg.loss_curve_[:3]]
     [6.773, 0.773, 0.098]
     >>> reg.stop_reason_
     'loss_threshold'
