@@ -76,8 +76,8 @@ _SHARED = {
     "weight_init": """weight_init : str, default={weight_init}
     How the weights start: 'glorot_uniform', 'glorot_normal', 'he_uniform',
     'he_normal', 'lecun_uniform', 'lecun_normal' (biases at zero),
-    'zeros'{weight_init_auto}. Glorot's variance suits tanh and logistic units
-    (Glorot and Bengio, 2010), He's relu units (He et al., 2015). See
+    'zeros'{weight_init_auto}. Glorot's variance was derived for tanh-like units
+    (Glorot and Bengio, 2010), He's for relu units (He et al., 2015). See
     :ref:`maths-initial-weights`.""",
     "eta0": """eta0 : float, default={eta0}
     Learning rate: the size of each weight update, the η of

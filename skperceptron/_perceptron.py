@@ -209,7 +209,8 @@ class PerceptronClassifier(NetworkClassifier):
     --------
     The logical AND is linearly separable: the rule finds a line that separates the
     one positive sample from the others, and stops at the first epoch without a
-    mistake.
+    mistake (``tol=None`` leaves out the plateau rule, so that only such an epoch, or
+    ``max_iter``, ends training).
 
     >>> import numpy as np
     >>> from skperceptron import PerceptronClassifier
