@@ -361,16 +361,18 @@ def _errors(events, session):
     return errors
 
 
-def inspect(browser, page):
-    """Open a page of the built site in a wide window, then in a narrow one: what
-    ``_INSPECT`` describes, what scrolls sideways when narrow, and the errors."""
+def inspect(browser, page, site=None):
+    """Open a page of the built site (or of ``site``) in a wide window, then in a
+    narrow one: what ``_INSPECT`` describes, what scrolls sideways when narrow, and
+    the errors."""
+    site = SITE if site is None else site
     target = browser.send("Target.createTarget", url="about:blank")["targetId"]
     session = browser.send("Target.attachToTarget", targetId=target,
                            flatten=True)["sessionId"]
     try:
         for domain in ("Page", "Runtime", "Log"):
             browser.send(f"{domain}.enable", session)
-        opened = browser.send("Page.navigate", session, url=(SITE / page).as_uri())
+        opened = browser.send("Page.navigate", session, url=(site / page).as_uri())
         if "errorText" in opened:
             raise RuntimeError(opened["errorText"])
         browser.wait_for("Page.loadEventFired", session)
@@ -390,8 +392,6 @@ def browser():
     executable = _chromium()
     if executable is None:
         _unavailable("Chromium is not installed")
-    if not (SITE / "index.html").is_file():
-        _unavailable(f"the site is not built in {SITE} (README.md has the command)")
     browser = DevTools(executable, timeout=60)
     try:
         yield browser
@@ -403,6 +403,8 @@ def browser():
 def site(browser, request):
     """Every page of the built site, each inspected once: page -> what it shows, or
     ``{"failed": why}`` for a page the browser could not inspect."""
+    if not (SITE / "index.html").is_file():
+        _unavailable(f"the site is not built in {SITE} (README.md has the command)")
     start = time.monotonic()
     shown = {}
     for page in site_pages():
@@ -429,6 +431,44 @@ def site(browser, request):
                 "addresses, not followed); "
                 f"{sum(p.get('code_blocks', 0) for p in shown.values())} code blocks")
     return shown
+
+
+_FAULTY_PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>faults</title></head><body>
+<p id="here">Links: <a href="other.html#nowhere">a missing anchor</a>,
+<a href="#here">this paragraph</a>, <a href="other.html#there">another page's</a>,
+<a href="missing.html">a missing page</a>,
+<a href="https://example.org/">elsewhere</a>.</p>
+<div class="highlight"><pre>print("no button")</pre></div>
+<div class="highlight"><pre>print("a button")</pre>
+<button class="copybtn">copy</button></div>
+<div class="highlight"><pre style="overflow-x: auto">%s</pre></div>
+<p><code style="white-space: nowrap">%s</code></p>
+<img src="missing.png" alt="a missing image">
+<script>console.error("an error on purpose");</script>
+</body></html>""" % ("x" * 300, "a_name_too_long_for_a_narrow_window_" * 3)
+
+
+@pytest.mark.slow
+def test_inspection_finds_each_kind_of_fault(browser, tmp_path):
+    # A page with one fault of each kind the tests over the site look for.
+    (tmp_path / "index.html").write_text(_FAULTY_PAGE)
+    (tmp_path / "other.html").write_text('<p id="there">There.</p>')
+    shown = inspect(browser, "index.html", site=tmp_path)
+    assert any("an error on purpose" in error for error in shown["errors"])
+    assert any("missing.png" in error for error in shown["errors"])  # a failed load
+    assert [image["width"] for image in shown["images"]] == [0]
+    assert shown["code_blocks"] == 3
+    assert [block["text"] for block in shown["without_copy_button"]] == [
+        'print("no button")', "x" * 60]
+    # The long name makes the page scroll; the wide code block scrolls in its own box.
+    [page] = shown["sideways"]
+    assert page["box"] == "the page" and page["width"] == NARROW
+    assert [e["where"] for e in page["reaching"]] == ["p > code"]
+    ids = {"index.html": set(shown["ids"]), "other.html": {"there"}}
+    problems = [link_problem(link["href"], tmp_path, ids) for link in shown["links"]]
+    assert problems == ["no id 'nowhere' on other.html", None, None,
+                        "no such file: missing.html", "external"]
 
 
 def _inspected(site):
