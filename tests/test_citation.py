@@ -1,4 +1,5 @@
-"""CITATION.cff: the citation file parses, names this release and its license."""
+"""CITATION.cff and the changelog: the citation file parses, names this release and its
+license; the changelog's newest entry is this release."""
 
 import re
 from pathlib import Path
@@ -45,3 +46,10 @@ def test_citation_license_is_the_package_license():
                          (ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert declared, "pyproject.toml declares no license text"
     assert _read()["license"] == declared.group(1)
+
+
+def test_changelog_starts_with_this_version():
+    changelog = (ROOT / "docs" / "changelog.md").read_text(encoding="utf-8")
+    versions = re.findall(r"^## (\S+)", changelog, flags=re.MULTILINE)
+    assert versions, "docs/changelog.md has no version heading"
+    assert versions[0] == skperceptron.__version__
