@@ -142,7 +142,8 @@ def _english_inventory(app, config):
             f"the Korean site links into the English one: build it first, into "
             f"{Path(app.outdir).parent} (its objects.inv is missing)"
         )
-    config.intersphinx_mapping = {"en": ("..", str(inventory))}
+    config.intersphinx_mapping = {**(config.intersphinx_mapping or {}),
+                                  "en": ("..", str(inventory))}
     # {doc}`maths` too, not only objects and labels.
     config.intersphinx_disabled_reftypes = []
 
