@@ -1,5 +1,6 @@
 """The example scripts in docs/examples run (those on Dask on a local cluster) and print sense."""
 
+import functools
 import os
 import re
 import subprocess
@@ -12,16 +13,37 @@ from skperceptron._utils.kernels import HAVE_NUMBA
 
 pytestmark = pytest.mark.slow  # each example runs as a script of its own
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples" / "beyond_one_machine"
+GALLERY = Path(__file__).resolve().parents[1] / "docs" / "examples"
+EXAMPLES = GALLERY / "beyond_one_machine"
+
+#: The widest line an example may print: the width of the site's code blocks.
+MAX_COLUMNS = 88
 
 
-def _run(script, *args, env=None):
+def _run(script, *args, env=None, folder=EXAMPLES):
     result = subprocess.run(
-        [sys.executable, str(EXAMPLES / script), *args],
+        [sys.executable, str(folder / script), *args],
         capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})},
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+@functools.cache
+def _gallery_output(script):
+    """What a gallery example prints when run as a script (figures drawn off screen)."""
+    return _run(script, env={"MPLBACKEND": "Agg"}, folder=GALLERY)
+
+
+@pytest.mark.parametrize("script", sorted(path.name for path in GALLERY.glob("plot_*.py")))
+def test_gallery_example_prints_lines_within_88_columns(script):
+    # The site shows each example's printed output in a block of 88 columns; a longer
+    # line scrolls sideways and hides its end. Each example runs in a few seconds of
+    # CPU (the build allows 30 s each): 14 examples took 89 s of CPU in all, 6 min
+    # on a 2-core machine busy with other work.
+    wide = [line for line in _gallery_output(script).splitlines()
+            if len(line) > MAX_COLUMNS]
+    assert not wide, f"{script} prints lines wider than {MAX_COLUMNS} columns: {wide}"
 
 
 def _needs_dask():
@@ -56,7 +78,7 @@ def test_out_of_core_example():
                     reason="8000 documents through the per-sample loop: minutes in Python")
 def test_text_classification_example():
     pytest.importorskip("matplotlib")  # a gallery example: it draws its figures
-    output = _run("plot_text_classification.py", env={"MPLBACKEND": "Agg"})
+    output = _gallery_output("plot_text_classification.py")
     rows = dict(re.findall(
         r"^(skperceptron \S+|scikit-learn \S+)\s+(\d\.\d{3})\s+\d+\s+\S+$",
         output, re.MULTILINE))
