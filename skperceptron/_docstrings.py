@@ -75,10 +75,9 @@ _SHARED = {
     or 'balanced' for ``n_samples / (n_classes * np.bincount(y))``.""",
     "weight_init": """weight_init : str, default={weight_init}
     How the weights start: 'glorot_uniform', 'glorot_normal', 'he_uniform',
-    'he_normal', 'lecun_uniform', 'lecun_normal' (biases at zero),
-    'zeros'{weight_init_auto}. Glorot's variance was derived for tanh-like units
-    (Glorot and Bengio, 2010), He's for relu units (He et al., 2015). See
-    :ref:`maths-initial-weights`.""",
+    'he_normal', 'lecun_uniform', 'lecun_normal' (biases at zero), 'zeros'{weight_init_auto}.
+    Glorot's variance was derived for tanh-like units (Glorot and Bengio, 2010),
+    He's for relu units (He et al., 2015). See :ref:`maths-initial-weights`.""",
     "eta0": """eta0 : float, default={eta0}
     Learning rate: the size of each weight update, the η of
     :ref:`maths-perceptron-rules`.""",
@@ -397,17 +396,16 @@ MLP_PARAMETERS_DOC = """
         Normalize each hidden layer's net input over the mini-batch before its
         activation (Ioffe and Szegedy, 2015), then scale and shift it by learned
         parameters, φ and ψ in :ref:`maths-batch-norm` (``batch_norm_scales_``,
-        ``batch_norm_shifts_``). Predictions use running
-        averages of the batch statistics instead (``running_means_``,
-        ``running_vars_``). Sample weights weight the batch statistics as they weight
-        the loss. With 'lbfgs' the batch is the whole training set, and the running
-        statistics are its own. Needs a hidden layer, and batches of two rows or
-        more: a row alone has no batch statistics, so ``batch_size=1`` (with 'sgd'
-        or 'adam') and a training set of one row are refused. The last batch of an
-        epoch may still be one row (5 rows in batches of 2): it trains as usual, but
-        its normalized net input is 0 (its variance is 0), so its output is the shift,
-        the layers below get no gradient from it, and the running statistics stay
-        as the previous batch left them.
+        ``batch_norm_shifts_``). Predictions use running averages of the batch
+        statistics instead (``running_means_``, ``running_vars_``). Sample weights
+        weight the batch statistics as they weight the loss. With 'lbfgs' the batch
+        is the whole training set, and the running statistics are its own. Needs a
+        hidden layer, and batches of two rows or more: a row alone has no batch
+        statistics, so ``batch_size=1`` (with 'sgd' or 'adam') and a training set of
+        one row are refused. The last batch of an epoch may still be one row (5 rows
+        in batches of 2): it trains as usual, but its normalized net input is 0 (its
+        variance is 0), so its output is the shift, the layers below get no gradient
+        from it, and the running statistics stay as the previous batch left them.
 
     batch_norm_momentum : float, default=0.1
         How far each batch moves the running statistics, in (0, 1]: ``running =
@@ -428,8 +426,9 @@ MLP_DOC_DEFAULTS = dict(
     tol_none_text="",
     n_iter_no_change=10,
     weight_init="'auto'",
-    weight_init_auto=", or\n    'auto', scikit-learn's MLP scheme (weights and biases uniform on\n"
-                     "    ±sqrt(6 / (fan_in + fan_out)), 2 instead of 6 for logistic layers)",
+    weight_init_auto=(", or\n    'auto', scikit-learn's MLP scheme (weights and biases "
+                      "uniform on\n    ±sqrt(6 / (fan_in + fan_out)), 2 instead of 6 for "
+                      "logistic layers)"),
     penalty="'l2'",
     references=("rumelhart", "kingma_ba", "liu_nocedal", "byrd", "glorot_bengio", "he",
                 "srivastava", "ioffe_szegedy", "tsuruoka"),
