@@ -406,12 +406,18 @@ def site(browser, request):
     if not (SITE / "index.html").is_file():
         _unavailable(f"the site is not built in {SITE} (README.md has the command)")
     start = time.monotonic()
-    shown = {}
+    shown, stuck = {}, None
     for page in site_pages():
+        if stuck:  # not a minute more for each page left
+            shown[page] = {"failed": f"not opened: the browser stopped answering on "
+                                     f"{stuck}"}
+            continue
         try:
             shown[page] = inspect(browser, page)
         except (OSError, RuntimeError) as error:  # TimeoutError is an OSError
             shown[page] = {"failed": f"{type(error).__name__}: {error}"}
+            if isinstance(error, TimeoutError):
+                stuck = page
     seconds = time.monotonic() - start
     links = [link["href"] for page in shown.values() for link in page.get("links", [])]
     external = [href for href in links if not href.startswith("file:")]
