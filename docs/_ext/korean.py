@@ -7,8 +7,9 @@ Korean site is a second, small build into ``ko/`` beside the English one::
     python -m sphinx -W -b html docs docs/_build/html
     python -m sphinx -W -b html -D language=ko docs docs/_build/html/ko
 
-With ``language = "ko"`` conf.py builds only the pages of ``KOREAN_PAGES``, without the
-gallery, the API pages or the source pages. This extension then
+With ``language = "ko"`` this extension builds only the pages of ``KOREAN_PAGES``, and
+disconnects the gallery (which would run every example), the API pages (autosummary)
+and the source pages. It also
 
 * reads the Korean home page from ``locale/ko/index.md`` (written in Korean, it has
   no catalog) in place of ``index.md``;
@@ -20,11 +21,13 @@ gallery, the API pages or the source pages. This extension then
   text, or if a catalog has a fuzzy message (Sphinx leaves both in English);
 * in both languages, puts a link to the other language's page at the top of each page.
 
-After an English page changes, update its catalog and translate what is new or fuzzy::
+After an English page changes, update its catalog and translate what is new or fuzzy
+(the gettext builder reads every page and runs sphinx-gallery, which writes into the
+source folder: extract the messages from a copy of docs/)::
 
-    python -m sphinx -b gettext docs /tmp/pot
-    sphinx-intl update -p /tmp/pot -l ko -d docs/locale -w 88   # then keep only
-    git status docs/locale   # path.po, tutorial.po, glossary.po: delete the others
+    cp -r docs /tmp/docs-pot && python -m sphinx -b gettext -D plot_gallery=0 /tmp/docs-pot /tmp/pot
+    mkdir /tmp/pot-ko && cp /tmp/pot/{path,tutorial,glossary}.pot /tmp/pot-ko
+    sphinx-intl update -p /tmp/pot-ko -l ko -d docs/locale -w 88
 
 The ``.mo`` files are compiled by Sphinx when it builds (not kept in git).
 """
