@@ -93,8 +93,8 @@ TRANSLATIONS = ("ko",)
 #: The width of a narrow window (a phone held upright), in CSS pixels.
 NARROW = 420
 #: Boxes that may scroll sideways inside a page that does not: code blocks, formulas
-#: and tables.
-OWN_BOX = ("pre, div.highlight, mjx-container, div.math, table,"
+#: (displayed or inline) and tables.
+OWN_BOX = ("pre, div.highlight, mjx-container, .math, table,"
            " .pst-scrollable-table-container")
 
 
