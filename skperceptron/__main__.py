@@ -164,6 +164,7 @@ def perceptron_truth_tables(max_iter=100):
     print()
     print("  converged: a whole epoch without a mistake, so no weight moved any more.")
     print("  max_iter:  the epoch budget ran out while mistakes were still being made.")
+    print("  (tol=None switches off a third way to stop, the plateau rule of section 2.)")
     print()
     xor = fitted["XOR"]
     z = xor.decision_function(TRUTH_TABLE_INPUTS)
@@ -177,6 +178,7 @@ def perceptron_truth_tables(max_iter=100):
          f"get the most right is {_unbroken(f'(w1, w2, b) = ({b1}, {b2}, {bb})')}: "
          f"z = {_unbroken(_numbers(z_best))}, predicted {_unbroken(_bits(z_best > 0))}, "
          f"{n_best}/4 right.")
+    print()
     _say("The perceptron rule keeps the weights of its last update, whatever they score: "
          "it has no memory of better ones, and on XOR some sample is always a mistake, "
          f"so the line never stops moving. Here the final weights give "
