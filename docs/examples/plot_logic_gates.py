@@ -54,8 +54,9 @@ for gate, y in GATES.items():
 # AND, OR and NAND end on an epoch without a mistake, every point on the right side
 # of the line. XOR spends its whole budget: whatever line the weights describe at the
 # end, some points lie on the wrong side, and the next epoch moves the line again. The
-# rule keeps the weights of its last update, not the best ones it met: a line can get
-# 3 of XOR's 4 points right (see below), the last one here gets 2.
+# rule keeps the weights of its last update, whatever they score: a line can get 3 of
+# XOR's 4 points right (the random lines below find such lines), the last one here
+# gets 2.
 #
 # The shaded half-plane below is where each perceptron predicts 1; a cross marks a
 # point it gets wrong.
