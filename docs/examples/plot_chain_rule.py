@@ -10,7 +10,9 @@ to the operation's output) is multiplied by them and passed on. Here it is on
 ``f = (x + y) * z`` with numbers, checked by finite differences, and then the same check
 on a real network with :func:`skperceptron.check_gradients`. The rule is derived for a
 whole network in :ref:`maths-chain-rule`; :ref:`path-chain-rule` places it in the
-course.
+course. The names x, y, z and f are the course notes'; the maths page and the tutorial
+write the same graph as ``g = (a + b) * c``, because there x is an input, z a net input
+and f an activation.
 """
 
 # %%
