@@ -282,6 +282,47 @@ def _stop_text(clf):
     return ""
 
 
+def _search_table(results, top):
+    """(headers, rows) of the grid search's results; the last column says whether a
+    setting's mean score is within one standard deviation of the best one's."""
+    near = within_one_std(results, top)
+    rows = []
+    for i, params in enumerate(results["params"]):
+        rows.append([
+            str(params["mlp__hidden_layer_sizes"]),
+            f"{params['mlp__alpha']:g}",
+            f"{results['mean_test_score'][i]:.4f}",
+            f"{results['std_test_score'][i]:.4f}",
+            f"{results['mean_fit_time'][i]:.2f}",
+            results["rank_test_score"][i],
+            "yes" if near[i] else "no",
+        ])
+    headers = ["hidden_layer_sizes", "alpha", "mean CV accuracy", "std",
+               "mean fit (s)", "rank", "within 1 std"]
+    return headers, rows
+
+
+def _spread_text(results, top, cv):
+    """What the spread between folds says about the best setting."""
+    near = within_one_std(results, top)
+    n_settings = len(results["params"])
+    n_top = int(np.sum(results["rank_test_score"] == 1))
+    shared = f", shared by {n_top} settings" if n_top > 1 else ""
+    best_mean, best_std = results["mean_test_score"][top], results["std_test_score"][top]
+    text = (f"The best mean CV accuracy is {best_mean:.4f}{shared}; its standard "
+            f"deviation over the {cv} folds is {best_std:.4f}. ")
+    if near.sum() <= 1:
+        return text + "Every other setting scores more than one standard deviation below it."
+    if near.all():
+        count = "Both" if n_settings == 2 else f"All {n_settings}"
+    else:
+        count = f"{near.sum()} of the {n_settings}"
+    return text + (f"{count} settings score within one standard "
+                   "deviation of it (within 1 std: yes): differences this small are within "
+                   "the spread between folds, not evidence that one of these settings is "
+                   "better than the others: any of them is a sound choice.")
+
+
 def digits_grid_search(quick=False):
     """Section 3: ``GridSearchCV`` over a scaled MLP on the digits. Returns the search."""
     settings = _grid_settings(quick)
@@ -310,41 +351,9 @@ def digits_grid_search(quick=False):
         search.fit(X_train, y_train)
     elapsed = time.perf_counter() - started
 
-    results = search.cv_results_
-    top = search.best_index_
-    near = within_one_std(results, top)
-    rows = []
-    for i, params in enumerate(results["params"]):
-        rows.append([
-            str(params["mlp__hidden_layer_sizes"]),
-            f"{params['mlp__alpha']:g}",
-            f"{results['mean_test_score'][i]:.4f}",
-            f"{results['std_test_score'][i]:.4f}",
-            f"{results['mean_fit_time'][i]:.2f}",
-            results["rank_test_score"][i],
-            "yes" if near[i] else "no",
-        ])
-    headers = ["hidden_layer_sizes", "alpha", "mean CV accuracy", "std",
-               "mean fit (s)", "rank", "within 1 std"]
-    print("\n".join(format_table(headers, rows)))
+    print("\n".join(format_table(*_search_table(search.cv_results_, search.best_index_))))
     print()
-    n_top = int(np.sum(results["rank_test_score"] == 1))
-    shared = f", shared by {n_top} settings" if n_top > 1 else ""
-    best_mean, best_std = results["mean_test_score"][top], results["std_test_score"][top]
-    text = (f"The best mean CV accuracy is {best_mean:.4f}{shared}; its standard "
-            f"deviation over the {settings['cv']} folds is {best_std:.4f}. ")
-    if near.sum() > 1:
-        if near.all():
-            count = "Both" if len(rows) == 2 else f"All {len(rows)}"
-        else:
-            count = f"{near.sum()} of the {len(rows)}"
-        text += (f"{count} settings score within one standard "
-                 "deviation of it (within 1 std: yes): differences this small are within "
-                 "the spread between folds, not evidence that one of these settings is "
-                 "better than the others: any of them is a sound choice.")
-    else:
-        text += "Every other setting scores more than one standard deviation below it."
-    _say(text)
+    _say(_spread_text(search.cv_results_, search.best_index_, settings["cv"]))
     print()
     best = search.best_estimator_.named_steps["mlp"]
     best_params = search.best_params_
