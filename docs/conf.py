@@ -37,6 +37,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    "sphinx.ext.intersphinx",  # links to scikit-learn, numpy, ...: docs/inventories/
     "sphinx-mathjax-offline",  # MathJax's files copied into the site: no CDN
     "numpydoc",
     "myst_parser",
@@ -78,13 +79,27 @@ numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
 # Every cross-reference must resolve (with -W a broken one fails the build), except
-# those to other projects, whose inventories are not downloaded, and numpydoc's links
-# from an Attributes entry to a fitted attribute (coef_) that is not a documented member.
+# those to the projects that have no inventory in docs/inventories/ (dask, dask-ml,
+# joblib, skops), and numpydoc's links from an Attributes entry to a fitted attribute
+# (coef_) that is not a documented member.
 nitpicky = True
 nitpick_ignore_regex = [
-    (r"py:.*", r"(sklearn|numpy|scipy|matplotlib|dask|dask_ml|joblib|skops)(\..*)?"),
+    (r"py:.*", r"(dask|dask_ml|joblib|skops)(\..*)?"),
     (r"py:obj", r"[A-Za-z]\w*_"),
 ]
+
+# -- Links to other projects ----------------------------------------------------------
+# Nothing is downloaded while building: each project's inventory is a small file of
+# the objects this site refers to, written by docs/inventories/make_inventories.py
+# (add a name there, run it, and the reference resolves). The guides' and docstrings'
+# references and the names in the gallery's code link to these sites.
+intersphinx_mapping = {
+    "python": ("https://docs.python.org/3/", "inventories/python.inv"),
+    "numpy": ("https://numpy.org/doc/stable/", "inventories/numpy.inv"),
+    "scipy": ("https://docs.scipy.org/doc/scipy/", "inventories/scipy.inv"),
+    "sklearn": ("https://scikit-learn.org/stable/", "inventories/sklearn.inv"),
+    "matplotlib": ("https://matplotlib.org/stable/", "inventories/matplotlib.inv"),
+}
 
 
 def _defined_in_skperceptron(app, what, name, obj, skip, options):
@@ -126,6 +141,8 @@ sphinx_gallery_conf = {
     "capture_repr": ("_repr_html_", "__repr__"),
     "ignore_repr_types": r"matplotlib\.|Display'",
     "image_scrapers": ("matplotlib",),
+    # Each figure also at twice its resolution, which high-density screens pick.
+    "image_srcset": ["2x"],
     "matplotlib_animations": False,
     "show_memory": False,
     "show_signature": False,
@@ -161,6 +178,8 @@ html_theme_options = {
     "navigation_with_keys": False,
     # The top bar in two groups, learning and reference (nav_groups below).
     "navbar_center": ["navbar-groups"],
+    # The search as an icon: the field would push the groups onto a second line.
+    "navbar_persistent": ["search-button"],
     "secondary_sidebar_items": ["page-toc"],
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
