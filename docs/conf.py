@@ -234,7 +234,7 @@ def setup(app):
 # locale/ko/index.md), runs neither the gallery nor autosummary, links everything else
 # to the English site (../, through its objects.inv) and fails on an untranslated
 # paragraph.
-extensions += ["korean", "sphinx.ext.intersphinx"]
+extensions.append("korean")  # intersphinx is in the list above
 locale_dirs = ["locale/"]
 gettext_compact = False  # one catalog per page: path.po, tutorial.po, glossary.po
 gettext_uuid = False

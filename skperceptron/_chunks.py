@@ -93,8 +93,8 @@ def fit_chunks(estimator, X, y, *, chunk_size=None, epochs=1, classes=None, shuf
                sample_weight=None):
     """Train ``estimator`` by ``partial_fit`` on chunks of rows, for several epochs.
 
-    Only one chunk of ``X`` is in memory at a time: ``X`` may be a ``numpy.memmap`` (the
-    file's pages of each chunk are released from the process once used), a dask array (one
+    Only one chunk of ``X`` is in memory at a time: ``X`` may be a
+    :class:`numpy.memmap` (the file's pages of each chunk are released from the process once used), a dask array (one
     block is computed at a time), or anything else whose row slices ``np.asarray`` turns
     into arrays. Each epoch visits every chunk once; with ``shuffle=True`` the order of the
     chunks and the order of the rows within each chunk are drawn from a generator seeded

@@ -32,8 +32,8 @@ _SHARED = {
     "max_iter": """max_iter : int, default={max_iter}
     Maximum number of epochs (passes over the training data); for ``solver='lbfgs'``
     the maximum number of L-BFGS iterations. Reaching it raises scikit-learn's
-    ``ConvergenceWarning`` and sets ``stop_reason_="max_iter"``. See
-    :ref:`maths-stopping-rules`.""",
+    :class:`~sklearn.exceptions.ConvergenceWarning` and sets
+    ``stop_reason_="max_iter"``. See :ref:`maths-stopping-rules`.""",
     "tol": """tol : float{tol_none}, default={tol}
     Improvement threshold. Training stops when the training loss (or, with early
     stopping, the validation score) has not improved by at least ``tol`` for

@@ -73,8 +73,8 @@ _PERCEPTRON_PARAMETERS_DOC = """
     %(l1_ratio)s
 
     average : bool or int, default=False
-        Averaged SGD (Polyak and Juditsky, 1992), as scikit-learn's ``SGDClassifier``:
-        True (the same as 1) or an int n makes ``coef_`` and ``intercept_`` the average
+        Averaged SGD (Polyak and Juditsky, 1992), as scikit-learn's
+        :class:`~sklearn.linear_model.SGDClassifier`: True (the same as 1) or an int n makes ``coef_`` and ``intercept_`` the average
         of the weights after each sample's step from the n-th sample seen on (counted
         across epochs and ``partial_fit`` calls), and the running weights before that.
         Training goes on from the running weights, kept privately; the training loss

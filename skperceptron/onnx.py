@@ -332,8 +332,8 @@ def register_converters():
     ``(1 - p, p)``, as ``predict_proba``. A classifier that predicts from raw scores
     (``loss="perceptron"`` or ``"hinge"``) has no probabilities: its second output holds
     the scores, ``(-z, z)`` for two classes, as skl2onnx gives for scikit-learn's
-    ``Perceptron`` and ``SGDClassifier(loss="hinge")``. Multilabel targets give a label
-    tensor of 0s and 1s (N, n_labels). Labels are int64 (integer, boolean or float classes)
+    :class:`~sklearn.linear_model.Perceptron` and ``SGDClassifier(loss="hinge")``.
+    Multilabel targets give a label tensor of 0s and 1s (N, n_labels). Labels are int64 (integer, boolean or float classes)
     or strings. A regressor's output is (N, n_outputs), one column for a single target.
 
     A model fitted on a single class cannot be converted: ``predict_proba`` gives it two
