@@ -35,6 +35,10 @@ def _gallery_output(script):
     return _run(script, env={"MPLBACKEND": "Agg"}, folder=GALLERY)
 
 
+# The examples print the same numbers on either engine (the numba kernels and their
+# numpy forms agree bit for bit: tests/utils/test_speed.py): CI checks their printouts
+# in its numba run only, where they run fastest.
+@pytest.mark.skipif(not HAVE_NUMBA, reason="the printouts are checked with numba")
 @pytest.mark.parametrize("script", sorted(path.name for path in GALLERY.glob("plot_*.py")))
 def test_gallery_example_prints_lines_within_88_columns(script):
     # The site shows each example's printed output in a block of 88 columns; a longer
