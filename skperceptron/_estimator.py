@@ -272,16 +272,16 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
             online = self._online_state = OnlineState.continuing(
                 getattr(self, "_online_state", None), params, plan.online.average_from,
                 penalty.l1, fresh=self.t_ == 0)
-        run = self._run(plan, params, validation, incremental, tasks)
-        run.start = start
+        run = self._run(plan, params, validation, incremental, tasks, start)
         result = train_stochastic(plan.scaled(penalty), params, self._optimizer, data, run,
                                   online)
         if online is not None:  # parts that diverged start anew next time
             self._online_state = online.finite()
         return result
 
-    def _run(self, plan, params, validation, incremental, tasks):
-        """How this stochastic fit runs (``stochastic.Run``)."""
+    def _run(self, plan, params, validation, incremental, tasks, start=None):
+        """How this stochastic fit runs (``stochastic.Run``); ``start``: the kept copy
+        of the starting weights, or None."""
         early = self.early_stopping and validation is not None and not incremental
         best_so_far = None
         if early and getattr(self, "_best_weights", None) is not None:
@@ -294,6 +294,7 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
             best_so_far=best_so_far, verbose=self.verbose, samples_seen=self.t_,
             noise=self._noise_rng(incremental) if plan.network.trains_differently else None,
             buffers=self._buffer_cache() if incremental else None, tasks=tasks,
+            start=start,
         )
 
     # ----------------------------------------------------------------- its parts

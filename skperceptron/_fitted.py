@@ -13,7 +13,7 @@ import scipy.sparse as sp
 
 from ._engine.initializers import initialize_layers
 from ._engine.network import Parameters
-from ._utils.speed import known_finite
+from ._utils.speed import all_finite
 
 
 class FittedLayers(NamedTuple):
@@ -134,7 +134,7 @@ def stored_parameters(estimator, network, dtype):
                 return None
     if network.batch_norm != hasattr(estimator, NORM_ATTRIBUTES[0]):
         return None
-    if not (known_finite(flat) or np.isfinite(flat).all()):
+    if not all_finite(flat):
         return None
     params.in_place = True
     return params
@@ -316,7 +316,7 @@ def _check_layer_array(name, array, shape, dtype, needs):
         raise ValueError(f"{name} has shape {array.shape}; the network needs {shape}; {needs}")
     with np.errstate(over="ignore"):
         converted = array.astype(dtype)  # a copy: the user's array is never trained
-    if not np.isfinite(converted).all():
+    if not all_finite(converted):
         problem = (
             "non-finite values (NaN or infinity)" if not np.isfinite(array).all() else
             f"values beyond the range of {np.dtype(dtype).name}, the dtype of X in "

@@ -23,7 +23,7 @@ import numpy as np
 from .._engine.layers import TrainingPass
 from .._engine.network import Workspace, loss_and_gradients
 from .._engine.penalty import step_factor
-from .._utils.speed import BufferCache, blas_threads, gather_rows, known_finite
+from .._utils.speed import BufferCache, all_finite, blas_threads, gather_rows
 from .._utils.warnings import warn_user
 from .epochs import EpochStats, at_fixed_point, iter_batches, overflows_on, row_norm_bound
 from .history import History
@@ -231,7 +231,7 @@ def make_epochs(plan, params, optimizer, data, batch_size, run, online_state=Non
 
 def _epoch_record(epoch, stats, params):
     """The epoch as the criteria see it; its loss is NaN once any weight is not finite."""
-    finite = stats.finite or known_finite(params.flat) or np.isfinite(params.flat).all()
+    finite = stats.finite or all_finite(params.flat)
     epoch_loss = stats.loss if finite else np.nan
     return EpochRecord(epoch, epoch_loss, start_loss=stats.start_loss)
 

@@ -419,6 +419,12 @@ def known_finite(values):
         return bool(np.isfinite(np.sum(values)))
 
 
+def all_finite(values):
+    """Whether every value of the float array ``values`` is finite: ``known_finite``
+    first (no boolean copy), the elementwise check only when that cannot tell."""
+    return known_finite(values) or bool(np.isfinite(values).all())
+
+
 def plain_targets(y, X, kinds, target_type):
     """Whether a later ``partial_fit`` can take ``y`` as it is: a 1-d ndarray of X's
     rows whose dtype kind is in ``kinds``: finite floats, or integer labels of a
