@@ -8,6 +8,8 @@ import inspect
 import re
 import textwrap
 
+from ._references import REFERENCES
+
 _SHARED = {
     "alpha": """alpha : float, default={alpha}
     Strength of the penalty on the weights (not the biases), ``alpha * R(W)`` with R
@@ -137,6 +139,15 @@ saturation_ : ndarray of shape (n_epochs, ``n_layers_`` - 2)
     ``gradient_norms_`` and ``saturation_`` grow across ``partial_fit`` and warm
     starts and restart with a new fit.
 
+learning_rates_ : list of float
+    The rate of each epoch of ``loss_curve_`` (before Adam's bias correction; NaN
+    for 'lbfgs').
+
+gradient_norm_curve_, clipped_steps_ : ndarray of shape (n_epochs,)
+    Per epoch, the mean over its steps of the global L2 norm of the loss gradient
+    (every trainable parameter, no penalty) before clipping (NaN where
+    ``gradient_norms_`` is), and the number of clipped steps.
+
 n_iter_ : int
     Epochs run by the last call to ``fit`` or ``partial_fit``.
 
@@ -181,59 +192,10 @@ Before scikit-learn 1.9 there is no ``set_callbacks``.""",
 }
 
 
-#: The papers of the methods the estimators implement, cited in their References
-#: sections by these keys (``fill_doc(references=...)``).
-_REFERENCES = {
-    "rosenblatt": """Rosenblatt, F. (1958). The perceptron: a probabilistic model for
-information storage and organization in the brain. *Psychological Review*, 65(6),
-386-408. https://doi.org/10.1037/h0042519""",
-    "widrow_hoff": """Widrow, B., and Hoff, M. E. (1960). Adaptive switching circuits.
-*IRE WESCON Convention Record*, Part 4, 96-104.""",
-    "rumelhart": """Rumelhart, D. E., Hinton, G. E., and Williams, R. J. (1986). Learning
-representations by back-propagating errors. *Nature*, 323(6088), 533-536.
-https://doi.org/10.1038/323533a0""",
-    "kingma_ba": """Kingma, D. P., and Ba, J. (2015). Adam: a method for stochastic
-optimization. *International Conference on Learning Representations (ICLR)*.
-arXiv:1412.6980.""",
-    "liu_nocedal": """Liu, D. C., and Nocedal, J. (1989). On the limited memory BFGS
-method for large scale optimization. *Mathematical Programming*, 45, 503-528.
-https://doi.org/10.1007/BF01589116""",
-    "byrd": """Byrd, R. H., Lu, P., Nocedal, J., and Zhu, C. (1995). A limited memory
-algorithm for bound constrained optimization. *SIAM Journal on Scientific
-Computing*, 16(5), 1190-1208.""",
-    "glorot_bengio": """Glorot, X., and Bengio, Y. (2010). Understanding the difficulty of
-training deep feedforward neural networks. *Proceedings of the Thirteenth
-International Conference on Artificial Intelligence and Statistics (AISTATS)*,
-PMLR 9, 249-256.""",
-    "he": """He, K., Zhang, X., Ren, S., and Sun, J. (2015). Delving deep into
-rectifiers: surpassing human-level performance on ImageNet classification.
-*Proceedings of the IEEE International Conference on Computer Vision (ICCV)*,
-1026-1034.""",
-    "srivastava": """Srivastava, N., Hinton, G., Krizhevsky, A., Sutskever, I., and
-Salakhutdinov, R. (2014). Dropout: a simple way to prevent neural networks from
-overfitting. *Journal of Machine Learning Research*, 15(56), 1929-1958.""",
-    "ioffe_szegedy": """Ioffe, S., and Szegedy, C. (2015). Batch normalization:
-accelerating deep network training by reducing internal covariate shift.
-*Proceedings of the 32nd International Conference on Machine Learning (ICML)*,
-PMLR 37, 448-456.""",
-    "tsuruoka": """Tsuruoka, Y., Tsujii, J., and Ananiadou, S. (2009). Stochastic
-gradient descent training for L1-regularized log-linear models with cumulative
-penalty. *Proceedings of the Joint Conference of the 47th Annual Meeting of the ACL
-and the 4th International Joint Conference on Natural Language Processing of the
-AFNLP*, 477-485.""",
-    "polyak_juditsky": """Polyak, B. T., and Juditsky, A. B. (1992). Acceleration of
-stochastic approximation by averaging. *SIAM Journal on Control and Optimization*,
-30(4), 838-855. https://doi.org/10.1137/0330046""",
-    "freund_schapire": """Freund, Y., and Schapire, R. E. (1999). Large margin
-classification using the perceptron algorithm. *Machine Learning*, 37(3),
-277-296.""",
-}
-
-
 def references_section(*keys):
-    """A numpydoc References section citing ``_REFERENCES[key]`` for each key, in
+    """A numpydoc References section citing ``REFERENCES[key]`` for each key, in
     order, numbered from 1."""
-    entries = [textwrap.fill(" ".join(_REFERENCES[key].split()), width=84,
+    entries = [textwrap.fill(" ".join(REFERENCES[key].split()), width=84,
                              initial_indent=f".. [{number}] ", subsequent_indent="   ",
                              break_on_hyphens=False)
                for number, key in enumerate(keys, start=1)]
@@ -247,7 +209,7 @@ def fill_doc(parameters=None, references=(), **defaults):
     ``parameters``, the class's parameter entries (indented as in the docstring, in any
     order, shared ones as ``%(name)s``), becomes ``%(parameters)s`` in the order of the
     class's ``__init__`` signature: an entry missing or left over raises.
-    ``references``, keys of ``_REFERENCES``, becomes ``%(references)s``.
+    ``references``, keys of ``REFERENCES``, becomes ``%(references)s``.
     """
 
     def decorate(cls):
@@ -318,11 +280,14 @@ MLP_PARAMETERS_DOC = """
         'leaky_relu', 'elu' or 'softplus'; or one of these per hidden layer. See
         :ref:`maths-activations`.
 
-    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
+    solver : {'lbfgs', 'sgd', 'adam', 'adamw', 'rmsprop'}, default='adam'
         'sgd' is mini-batch stochastic gradient descent, 'adam' the Adam optimizer
-        (Kingma and Ba, 2015), 'lbfgs' full-batch L-BFGS-B from scipy (Liu and
-        Nocedal, 1989; Byrd et al., 1995) with the backpropagated gradient. See
-        :ref:`maths-optimizers` and :ref:`maths-lbfgs`.
+        (Kingma and Ba, 2015), 'adamw' Adam with decoupled weight decay (Loshchilov and
+        Hutter, 2019; see ``weight_decay``), 'rmsprop' RMSprop (Tieleman and Hinton,
+        2012; see ``rho``), both as PyTorch's ``AdamW`` and ``RMSprop``; 'lbfgs'
+        full-batch L-BFGS-B from scipy (Liu and Nocedal, 1989; Byrd et al., 1995) with
+        the backpropagated gradient. See :ref:`maths-optimizers` and
+        :ref:`maths-lbfgs`.
 
     %(penalty)s
 
@@ -331,16 +296,25 @@ MLP_PARAMETERS_DOC = """
     %(l1_ratio)s
 
     batch_size : int or 'auto', default='auto'
-        Mini-batch size for 'sgd' and 'adam'; 'auto' is ``min(200, n_samples)``.
+        Mini-batch size of the stochastic solvers; 'auto' is ``min(200, n_samples)``.
 
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        Step-size schedule for 'sgd': constant ``learning_rate_init``;
-        ``learning_rate_init / (t + 1) ** power_t`` with t the samples seen; or
-        constant until a plateau (see ``tol``), then divided by 5 each time. See
-        :ref:`maths-optimizers`.
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'step', 'exponential', \
+'cosine'} or callable, default='constant'
+        The learning rate of each epoch. scikit-learn's three, for 'sgd' only (the
+        other solvers keep ``learning_rate_init`` under them, as scikit-learn's Adam
+        does): constant ``learning_rate_init``; ``learning_rate_init / (t + 1) **
+        power_t`` with t the samples seen; or constant until a plateau (see
+        ``tol``), then divided by 5 each time. For every stochastic solver, with d
+        the epoch (from 0, after any warm-up): 'step' multiplies the rate by
+        ``decay_rate`` every ``decay_epochs`` epochs, 'exponential' by
+        ``decay_rate`` every epoch, 'cosine' follows half a cosine from
+        ``learning_rate_init`` down to 0 over ``decay_epochs`` epochs; a callable
+        ``f(d)`` gives the factor of ``learning_rate_init`` (a finite number >= 0),
+        as PyTorch's ``LambdaLR``. The rate of each epoch is recorded in
+        ``learning_rates_``. See :ref:`maths-schedules`.
 
     learning_rate_init : float, default=0.001
-        Initial step size of 'sgd' and 'adam'.
+        Initial step size of the stochastic solvers.
 
     power_t : float, default=0.5
         Exponent of the 'invscaling' schedule.
@@ -430,7 +404,8 @@ MLP_DOC_DEFAULTS = dict(
                       "uniform on\n    ±sqrt(6 / (fan_in + fan_out)), 2 instead of 6 for "
                       "logistic layers)"),
     penalty="'l2'",
-    references=("rumelhart", "kingma_ba", "liu_nocedal", "byrd", "glorot_bengio", "he",
+    references=("rumelhart", "kingma_ba", "loshchilov_hutter", "tieleman_hinton",
+                "loshchilov_hutter_sgdr", "pascanu", "liu_nocedal", "byrd", "glorot_bengio", "he",
                 "srivastava", "ioffe_szegedy", "tsuruoka"),
 )
 

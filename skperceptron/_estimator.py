@@ -267,6 +267,7 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
         data, penalty = scaled(data, plan.penalty)
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = plan.optimizer(params.n_trainable, params.dtype)
+        self._optimizer.segments = plan.network.trained_segments()
         online = None
         if plan.online is not None:  # a single layer's per-sample state, carried over
             online = self._online_state = OnlineState.continuing(

@@ -182,6 +182,9 @@ def reset_history(estimator):
     estimator.validation_loss_curve_ = None
     estimator.gradient_norms_ = None  # set by store_fit, which knows the number of layers
     estimator.saturation_ = None
+    estimator.learning_rates_ = []
+    estimator.gradient_norm_curve_ = np.empty(0)
+    estimator.clipped_steps_ = np.empty(0, np.int64)
     estimator.best_validation_score_ = None
     estimator._best_weights = None
     if hasattr(estimator, "_optimizer"):
@@ -238,6 +241,14 @@ def _store_history(estimator, network, result):
         if rows is None:
             rows = np.empty((0, width))
         setattr(estimator, name, np.concatenate([before, rows]))
+    n_epochs = len(result.loss_curve)
+    rates = result.learning_rates or [np.nan] * n_epochs  # L-BFGS: no rate
+    estimator.learning_rates_ = list(getattr(estimator, "learning_rates_", [])) + rates
+    for name, values, dtype in (("gradient_norm_curve_", result.total_norms, np.float64),
+                                ("clipped_steps_", result.clipped, np.int64)):
+        before = getattr(estimator, name, np.empty(0, dtype))
+        values = np.empty(0, dtype) if values is None else values
+        setattr(estimator, name, np.concatenate([before, values]).astype(dtype))
 
 
 def _store_validation(estimator, result):

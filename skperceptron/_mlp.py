@@ -17,9 +17,18 @@ from ._engine.activations import HIDDEN_ACTIVATIONS, get_activation
 from ._engine.initializers import INITIALIZERS
 from ._engine.losses import get_loss
 from ._engine.network import Network
-from ._engine.optimizers import SGD, Adam
 from ._engine.penalty import Penalty
 from ._regressor import NetworkRegressor
+from ._controls import (
+    CONTROL_CONSTRAINTS,
+    CONTROLS_DOC,
+    check_batch_norm,
+    check_lbfgs,
+    clipping,
+    frozen_layers,
+    no_hidden_layer,
+    optimizer,
+)
 from ._training.online import per_sample_rule
 from ._training.plan import BatchRule, Plan
 from ._utils.compat import Interval, StrOptions
@@ -27,9 +36,7 @@ from ._utils.compat import Interval, StrOptions
 _MLP_CONSTRAINTS = {
     "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
     "activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), list, tuple],
-    "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
     "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-    "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
     "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
     "power_t": [Interval(Real, 0, None, closed="left")],
     "tol": [Interval(Real, 0, None, closed="left")],
@@ -46,7 +53,11 @@ _MLP_CONSTRAINTS = {
     "batch_norm": ["boolean"],
     # 0 would leave the running statistics at their start (mean 0, variance 1) forever.
     "batch_norm_momentum": [Interval(Real, 0, 1, closed="right")],
+    **CONTROL_CONSTRAINTS,
 }
+
+
+
 
 
 def _hidden_layers(estimator):
@@ -89,7 +100,7 @@ def _dropout_rates(estimator, n_hidden):
                          f"hidden layer; got {got}.")
     rates = [np.asarray(value).item()] if shape == () else list(value)
     if not n_hidden and any(rates):
-        _no_hidden_layer(f"dropout={value!r}", "dropout=0")
+        no_hidden_layer(f"dropout={value!r}", "dropout=0")
     if shape and len(rates) != n_hidden:
         raise ValueError(
             f"dropout has {len(rates)} entries but there are {n_hidden} hidden "
@@ -109,62 +120,6 @@ def _shape(value):
         return None
 
 
-def _no_hidden_layer(setting, remedy):
-    """Dropout and batch normalization act on hidden layers: refuse them without."""
-    raise ValueError(f"{setting} acts on hidden layers, and hidden_layer_sizes=() has "
-                     f"none: add a hidden layer, or use {remedy}.")
-
-
-def _check_batch_norm(estimator, n_hidden):
-    """What batch normalization cannot train: a network without hidden layers, and
-    mini-batches of one row (a row alone has no batch statistics: its normalized net
-    input is 0, so it teaches the layers below nothing; PyTorch refuses it too)."""
-    if not estimator.batch_norm:
-        return
-    if not n_hidden:
-        _no_hidden_layer("batch_norm=True", "batch_norm=False")
-    if estimator.solver != "lbfgs" and estimator.batch_size == 1:
-        raise ValueError(
-            "batch_norm=True cannot train with batch_size=1: a batch of one sample has "
-            "no batch statistics (its normalized net input is 0), so training would "
-            "teach the layers below nothing. Use batch_size >= 2 (or 'auto'), or "
-            "batch_norm=False."
-        )
-
-
-def _check_lbfgs(estimator, rates):
-    """What L-BFGS cannot train: dropout, and the L1 term."""
-    if estimator.solver != "lbfgs":
-        return
-    if any(rates):
-        raise ValueError(
-            f"dropout={estimator.dropout!r} cannot be used with solver='lbfgs': dropout "
-            "makes every evaluation of the objective random, and L-BFGS needs a "
-            "deterministic one. Use solver='sgd' or 'adam', or dropout=0."
-        )
-    if estimator.penalty in ("l1", "elasticnet"):
-        raise ValueError(
-            f"penalty={estimator.penalty!r} cannot be used with solver='lbfgs': the L1 "
-            "term is not differentiable at zero, which L-BFGS needs. Use "
-            "solver='sgd' or 'adam' (a cumulative L1 penalty), or penalty='l2' or None."
-        )
-
-
-def _optimizer(estimator):
-    """``(size, dtype) -> `` a fresh SGD or Adam of the estimator's settings; None for
-    L-BFGS."""
-    if estimator.solver == "lbfgs":
-        return None
-    if estimator.solver == "sgd":
-        return partial(SGD, learning_rate_init=estimator.learning_rate_init,
-                       learning_rate=estimator.learning_rate, momentum=estimator.momentum,
-                       nesterovs_momentum=estimator.nesterovs_momentum,
-                       power_t=estimator.power_t)
-    return partial(Adam, learning_rate_init=estimator.learning_rate_init,
-                   beta_1=estimator.beta_1, beta_2=estimator.beta_2,
-                   epsilon=estimator.epsilon)
-
-
 def _logistic_layers(estimator, hidden):
     """The weight layers of scikit-learn's factor 2 in the 'auto' initialisation: it
     uses it for every layer of a logistic network; with one activation per hidden
@@ -182,31 +137,35 @@ def mlp_plan(estimator, n_features, n_outputs, output_activation, loss, out_acti
     layers, the solver, scikit-learn's batch rule and initialisation, the penalty."""
     sizes, activations = _hidden_layers(estimator)
     rates = _dropout_rates(estimator, len(sizes))
-    _check_batch_norm(estimator, len(sizes))
-    _check_lbfgs(estimator, rates)
+    check_batch_norm(estimator, len(sizes))
+    check_lbfgs(estimator, rates)
+    bounds = clipping(estimator)
     network = Network(
         layer_units=(n_features, *sizes, n_outputs),
         hidden_activations=tuple(get_activation(a) for a in activations),
         output_activation=get_activation(output_activation),
         dropout=rates,
         batch_norm=estimator.batch_norm,
+        frozen=frozen_layers(estimator, len(sizes) + 1),
     )
     batch = (BatchRule(200) if estimator.batch_size == "auto"
              else BatchRule(estimator.batch_size, warn=True))
     plain_sgd = (estimator.solver == "sgd" and estimator.momentum == 0
-                 and estimator.learning_rate == "constant")
+                 and estimator.learning_rate == "constant" and not estimator.warmup_epochs
+                 and not bounds)
     return Plan(
         network=network, loss=loss, out_activation=out_activation,
-        solver=estimator.solver, optimizer=_optimizer(estimator),
+        solver=estimator.solver, optimizer=optimizer(estimator),
         batch=batch if estimator.solver != "lbfgs" else BatchRule(),
         penalty=Penalty.of(estimator.penalty, estimator.alpha, estimator.l1_ratio),
         init=estimator.weight_init, logistic_layers=_logistic_layers(estimator, activations),
         online=per_sample_rule(network, loss, plain_sgd),
         norm_momentum=estimator.batch_norm_momentum,
+        clipping=bounds,
     )
 
 
-@fill_doc(parameters=MLP_PARAMETERS_DOC + """
+@fill_doc(parameters=MLP_PARAMETERS_DOC + CONTROLS_DOC + """
     loss : {'log_loss', 'hinge'}, default='log_loss'
         'log_loss' trains probabilities (``predict_proba``); 'hinge' trains one score
         per class with a margin of 1 and predicts the highest score (or the sign for
@@ -311,6 +270,14 @@ class MLPClassifier(NetworkClassifier):
         dropout=0.0,
         batch_norm=False,
         batch_norm_momentum=0.1,
+        decay_rate=None,
+        decay_epochs=None,
+        warmup_epochs=0,
+        weight_decay=None,
+        rho=0.99,
+        clip_grad_norm=None,
+        clip_grad_value=None,
+        frozen_layers=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -344,6 +311,14 @@ class MLPClassifier(NetworkClassifier):
         self.dropout = dropout
         self.batch_norm = batch_norm
         self.batch_norm_momentum = batch_norm_momentum
+        self.decay_rate = decay_rate
+        self.decay_epochs = decay_epochs
+        self.warmup_epochs = warmup_epochs
+        self.weight_decay = weight_decay
+        self.rho = rho
+        self.clip_grad_norm = clip_grad_norm
+        self.clip_grad_value = clip_grad_value
+        self.frozen_layers = frozen_layers
 
     def _plan(self, n_features, n_outputs):
         """Raw scores for the hinge; softmax over classes, else logistic units."""
@@ -356,7 +331,7 @@ class MLPClassifier(NetworkClassifier):
         return mlp_plan(self, n_features, n_outputs, *output)
 
 
-@fill_doc(parameters=MLP_PARAMETERS_DOC + """
+@fill_doc(parameters=MLP_PARAMETERS_DOC + CONTROLS_DOC + """
     loss : {'squared_error', 'absolute_error', 'huber', 'poisson'}, \
 default='squared_error'
         'squared_error' is half the squared error, 'poisson' half the Poisson deviance
@@ -455,6 +430,14 @@ class MLPRegressor(NetworkRegressor):
         dropout=0.0,
         batch_norm=False,
         batch_norm_momentum=0.1,
+        decay_rate=None,
+        decay_epochs=None,
+        warmup_epochs=0,
+        weight_decay=None,
+        rho=0.99,
+        clip_grad_norm=None,
+        clip_grad_value=None,
+        frozen_layers=None,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -487,6 +470,14 @@ class MLPRegressor(NetworkRegressor):
         self.dropout = dropout
         self.batch_norm = batch_norm
         self.batch_norm_momentum = batch_norm_momentum
+        self.decay_rate = decay_rate
+        self.decay_epochs = decay_epochs
+        self.warmup_epochs = warmup_epochs
+        self.weight_decay = weight_decay
+        self.rho = rho
+        self.clip_grad_norm = clip_grad_norm
+        self.clip_grad_value = clip_grad_value
+        self.frozen_layers = frozen_layers
         self.huber_delta = huber_delta
 
     def _plan(self, n_features, n_outputs):

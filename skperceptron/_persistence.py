@@ -14,11 +14,12 @@ import inspect
 from ._engine.activations import get_activation
 from ._engine.losses import LOSSES, get_loss
 from ._engine.network import Network
-from ._engine.optimizers import SGD, Adam
+from ._engine.optimizers import SGD, Adam, AdamW, RMSprop
+from ._engine.schedules import Schedule
 from ._training.online import OnlineState
 
 _LOSS_NAMES = {cls: name for name, cls in LOSSES.items()}
-_OPTIMIZERS = {"SGD": SGD, "Adam": Adam}
+_OPTIMIZERS = {cls.__name__: cls for cls in (SGD, Adam, AdamW, RMSprop)}
 
 
 def _network_state(network):
@@ -29,6 +30,7 @@ def _network_state(network):
         "fit_intercept": bool(network.fit_intercept),
         "dropout": [float(rate) for rate in network.dropout],
         "batch_norm": bool(network.batch_norm),
+        "frozen": sorted(int(i) for i in network.frozen),
     }
 
 
@@ -40,6 +42,7 @@ def _network_from_state(state):
         fit_intercept=bool(state["fit_intercept"]),
         dropout=tuple(float(rate) for rate in state.get("dropout", ())),
         batch_norm=bool(state.get("batch_norm", False)),
+        frozen=frozenset(int(i) for i in state.get("frozen", ())),
     )
 
 
@@ -48,14 +51,21 @@ def _loss_state(loss):
 
 
 def _optimizer_state(optimizer):
-    # Hyper-parameters, learning rate, step count and moment arrays: the optimizer's
-    # attributes are all numbers, strings, arrays or None.
-    return {"class": type(optimizer).__name__, **vars(optimizer)}
+    # Hyper-parameters, learning rate, step count and moment arrays: numbers, strings,
+    # arrays or None; the schedule as its fields (a callable schedule stays the
+    # user's function). The trained ranges are set again by every fit.
+    state = {"class": type(optimizer).__name__, **vars(optimizer)}
+    state.pop("segments", None)
+    if "rates" in state:
+        state["rates"] = vars(state["rates"]).copy()
+    return state
 
 
 def _optimizer_from_state(state):
     state = dict(state)
     optimizer = object.__new__(_OPTIMIZERS[state.pop("class")])
+    if isinstance(state.get("rates"), dict):
+        state["rates"] = Schedule(**state["rates"])
     optimizer.__dict__.update(state)
     return optimizer
 

@@ -60,15 +60,19 @@ class Dense:
 
     ``index`` is the layer's position among the weight layers: its weights are
     ``params.coefs[index]`` (n_in, n_out) and its biases ``params.intercepts[index]``.
-    The first layer's input is X, whose gradient nobody needs (``input_gradient``).
+    The first layer's input is X, whose gradient nobody needs (``input_gradient``; nor
+    does the input of the lowest layer that trains). A frozen layer (``trains``
+    False) computes no gradient of its own and leaves those in ``grads`` as they are.
     """
 
     writes_new_output = True
 
-    def __init__(self, index, n_in, n_out, *, fit_intercept=True, input_gradient=True):
+    def __init__(self, index, n_in, n_out, *, fit_intercept=True, input_gradient=True,
+                 trains=True):
         self.index, self.n_in, self.n_out = index, n_in, n_out
         self.fit_intercept = fit_intercept
         self.input_gradient = input_gradient
+        self.trains = trains
 
     def forward(self, params, A, out=None, mode=None):
         Z = matmul(A, params.coefs[self.index], out)  # (n_samples, n_out)
@@ -83,10 +87,13 @@ class Dense:
         dJ/dA = dZ @ W^T      # (n_samples, n_in): the global gradient one layer down
         """
         i = self.index
-        matmul(A.T, dZ, grads.coefs[i])
-        if self.fit_intercept:
+        if not self.trains:
+            pass
+        elif self.fit_intercept:
+            matmul(A.T, dZ, grads.coefs[i])
             np.sum(dZ, axis=0, out=grads.intercepts[i])
         else:
+            matmul(A.T, dZ, grads.coefs[i])
             grads.intercepts[i].fill(0)
         if not self.input_gradient:
             return None
@@ -237,8 +244,9 @@ class BatchNorm:
     writes_new_output = False
     epsilon = 1e-5
 
-    def __init__(self, index, n_units):
+    def __init__(self, index, n_units, trains=True):
         self.index, self.n_units = index, n_units
+        self.trains = trains  # False: scale and shift frozen, no gradient of their own
 
     def forward(self, params, Z, out=None, mode=None):
         i = self.index
@@ -279,8 +287,9 @@ class BatchNorm:
         """
         i = self.index
         x, inv_std, a = mode.saved[self]
-        np.sum(dOut * x, axis=0, out=grads.norm_scales[i])
-        np.sum(dOut, axis=0, out=grads.norm_shifts[i])
+        if self.trains:
+            np.sum(dOut * x, axis=0, out=grads.norm_scales[i])
+            np.sum(dOut, axis=0, out=grads.norm_shifts[i])
         g = np.multiply(dOut, params.norm_scales[i], out=dOut)  # (n_samples, n_units)
         sum_g, sum_gx = g.sum(axis=0), (g * x).sum(axis=0)
         if a is None:

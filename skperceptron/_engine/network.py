@@ -128,6 +128,11 @@ class Network:
     per hidden layer, or empty) is above 0. ``slots[k]`` says where layer k's input
     and output are in the cache of the forward pass (a layer that works in place keeps
     its input's slot).
+
+    ``frozen``: the weight layers (0-based) whose weights, biases and batch
+    normalization's scale and shift keep their values. Their gradients are not
+    computed, and the backward pass stops at the lowest layer that trains: nothing
+    below it needs a gradient.
     """
 
     layer_units: tuple
@@ -136,6 +141,7 @@ class Network:
     fit_intercept: bool = True
     dropout: tuple = ()
     batch_norm: bool = False
+    frozen: frozenset = frozenset()
     layers: tuple = field(init=False, repr=False, compare=False)
     slots: tuple = field(init=False, repr=False, compare=False)
 
@@ -146,6 +152,7 @@ class Network:
             raise ValueError("need one dropout rate per hidden layer")
         layers = []
         units = self.layer_units
+        lowest = self.lowest_trained
         for i in range(self.n_layers):
             hidden = i < self.n_layers - 1
             # Batch normalization subtracts the batch mean, and with it the bias of the
@@ -154,10 +161,11 @@ class Network:
             # the gradient's size) turns into steps of the full learning rate. So the
             # bias stays where it starts (it is then part of the running mean).
             trains_bias = self.fit_intercept and not (hidden and self.batch_norm)
+            trains = i not in self.frozen
             layers.append(Dense(i, units[i], units[i + 1], fit_intercept=trains_bias,
-                                input_gradient=i > 0))
+                                input_gradient=i > lowest, trains=trains))
             if hidden and self.batch_norm:
-                layers.append(BatchNorm(i, units[i + 1]))
+                layers.append(BatchNorm(i, units[i + 1], trains=trains))
             layers.append(Activate(self.activation(i)))
             if hidden and self.dropout and self.dropout[i] > 0:
                 layers.append(Dropout(self.dropout[i], units[i + 1]))
@@ -173,6 +181,40 @@ class Network:
     def n_layers(self):
         """Number of weight layers (hidden layers + 1)."""
         return len(self.layer_units) - 1
+
+    @property
+    def lowest_trained(self):
+        """The lowest weight layer that trains (0 when none is frozen)."""
+        return min((i for i in range(self.n_layers) if i not in self.frozen), default=0)
+
+    def frozen_mask(self):
+        """A boolean vector over the trainable parameters, True where frozen; None
+        when no layer is frozen."""
+        if not self.frozen:
+            return None
+        mask = Parameters(self.layer_units, dtype=bool, norm_units=self.norm_units)
+        for i in self.frozen:
+            mask.coefs[i][...] = True
+            mask.intercepts[i][...] = True
+            if self.batch_norm and i < self.n_layers - 1:
+                mask.norm_scales[i][...] = True
+                mask.norm_shifts[i][...] = True
+        return mask.trainable
+
+    def trained_segments(self):
+        """The ranges of the trainable vector that train, as ``(slice, n_weights)``
+        (``n_weights`` of its first entries are weights, which the penalty and weight
+        decay act on); None when every parameter trains."""
+        mask = self.frozen_mask()
+        if mask is None:
+            return None
+        n_coef = sum(a * b for a, b in zip(self.layer_units[:-1], self.layer_units[1:]))
+        edges = np.flatnonzero(np.diff(np.concatenate([[True], mask, [True]]).astype(int)))
+        segments = []
+        for start, stop in zip(edges[::2], edges[1::2]):  # runs of False: trained
+            segments.append((slice(int(start), int(stop)),
+                             max(0, min(int(stop), n_coef) - int(start))))
+        return tuple(segments)
 
     @property
     def norm_units(self):
@@ -284,8 +326,9 @@ def backward(network, params, outputs, dZ, grads, workspace=None, mode=None):
                      dJ/dA_{l-1} = dJ/dZ_l @ W_l^T      # the global gradient
         activation:  dJ/dZ_l = dJ/dA_l * f'(Z_l)        # global x local (chain rule)
 
-    The input layer's gradient dJ/dX is never needed and not computed. The L2 term is
-    not added here (see ``loss_and_gradients``).
+    The input layer's gradient dJ/dX is never needed and not computed, nor anything
+    below the lowest layer that trains (``Network.frozen``). The L2 term is not added
+    here (see ``loss_and_gradients``).
     """
     n_samples = dZ.shape[0]
     buffers = None if workspace is None else workspace.gradients
@@ -295,6 +338,8 @@ def backward(network, params, outputs, dZ, grads, workspace=None, mode=None):
         gradient = network.layers[k].backward(params, outputs[inputs], outputs[output],
                                               gradient, grads, _rows(buffers, k, n_samples),
                                               mode)
+        if gradient is None:  # the lowest layer that trains: nothing below needs one
+            break
     return grads
 
 

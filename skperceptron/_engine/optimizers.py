@@ -1,4 +1,4 @@
-"""Weight updates: stochastic gradient descent and Adam over the flat parameter vector.
+"""Weight updates: SGD, Adam, AdamW and RMSprop over the flat parameter vector.
 
 Each optimizer's ``step(theta, grad)`` updates ``theta`` in place from the gradient of the
 current mini-batch. Working on the whole flat vector (one array for all layers) turns
@@ -9,14 +9,17 @@ With numba installed a compiled loop applies it element by element in one pass w
 temporary arrays; without it numpy applies the same rule to the whole vector at once,
 about ten passes over the parameters.
 
-Learning-rate schedules are pure functions of the training time ``t`` (the number of
-samples seen), in the spirit of ``lr = get_lr(t)``.
+The rate of each epoch comes from a schedule (``schedules``), a pure function of the
+epoch in the spirit of ``lr = get_lr(it)``, asked when an epoch begins
+(``Optimizer.begin_epoch``). Frozen layers (``segments``) are left out of every update
+and of the optimizer's state: each step runs over the trainable ranges only.
 """
 
 import numpy as np
 
 from .._utils.kernels import compiled, jit
 from .penalty import pay_l1, penalised
+from .schedules import Schedule, invscaling_rate
 
 # ----------------------------------------------------------------- the update rules
 # Each rule works the same on one number and on a whole array. Element by element, the
@@ -131,31 +134,102 @@ def sgd_step(theta, grad, lr, l2=0.0, n_penalised=0):
         theta[:] = theta - lr * _penalised_gradient(theta, grad, l2, n_penalised)
 
 
-# ----------------------------------------------------------------- schedules
-def constant_schedule(learning_rate_init, t, power_t=0.5):
-    """lr(t) = lr_0."""
-    return learning_rate_init
+@jit
+def _adamw_rule(theta, g, m, v, decay, step_size, root_correction_2, beta_1,
+                one_minus_beta_1, beta_2, one_minus_beta_2, epsilon):
+    theta = theta * decay  # decoupled weight decay, before the Adam step (PyTorch's order)
+    m = beta_1 * m + one_minus_beta_1 * g
+    v = beta_2 * v + one_minus_beta_2 * (g * g)
+    return theta - step_size * m / (np.sqrt(v) / root_correction_2 + epsilon), m, v
 
 
-def invscaling_schedule(learning_rate_init, t, power_t=0.5):
-    """lr(t) = lr_0 / (t + 1) ** power_t, t = samples seen at the end of the last epoch."""
-    return learning_rate_init / (t + 1) ** power_t
+@jit
+def _adamw_loop(theta, grad, m, v, l2, n_penalised, decay, step_size, root_correction_2,
+                beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, epsilon):
+    # The decay applies to the weights (the first n_penalised entries), not the biases.
+    for i in range(n_penalised):
+        theta[i], m[i], v[i] = _adamw_rule(
+            theta[i], penalised(grad[i], theta[i], l2), m[i], v[i], decay, step_size,
+            root_correction_2, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, epsilon,
+        )
+    t, g, m_, v_ = theta[n_penalised:], grad[n_penalised:], m[n_penalised:], v[n_penalised:]
+    for i in range(t.shape[0]):  # from 0: see _adam_loop
+        t[i], m_[i], v_[i] = _adamw_rule(
+            t[i], g[i], m_[i], v_[i], 1.0, step_size, root_correction_2, beta_1,
+            one_minus_beta_1, beta_2, one_minus_beta_2, epsilon,
+        )
 
 
-#: The learning rate of each schedule after an epoch, as a function of the samples seen.
-#: 'adaptive' has none: it stays where it is until a plateau, when the training loop
-#: divides it by 5 (``SGD.reduce_learning_rate``).
-SCHEDULES = {
-    "constant": constant_schedule,
-    "invscaling": invscaling_schedule,
-    "adaptive": None,
-}
+def adamw_step(theta, grad, m, v, decay, step_size, root_correction_2, beta_1,
+               one_minus_beta_1, beta_2, one_minus_beta_2, epsilon, l2=0.0, n_decayed=0):
+    """One AdamW update in place: the first ``n_decayed`` entries (weights) multiplied by
+    ``decay`` = 1 - lr * weight_decay and penalised by ``l2``, then Adam's step
+    ``step_size * m / (sqrt(v) / root_correction_2 + eps)`` as PyTorch writes it."""
+    hyper = (step_size, root_correction_2, beta_1, one_minus_beta_1, beta_2,
+             one_minus_beta_2, epsilon)
+    if compiled(theta.size):
+        _adamw_loop(theta, grad, m, v, l2, n_decayed, decay, *hyper)
+        return
+    g = _penalised_gradient(theta, grad, l2, n_decayed if l2 else 0)
+    factor = np.ones_like(theta)
+    factor[:n_decayed] = decay
+    theta[:], m[:], v[:] = _adamw_rule(theta, g, m, v, factor, *hyper)
+
+
+@jit
+def _rmsprop_rule(theta, g, v, lr, rho, one_minus_rho, epsilon):
+    v = rho * v + one_minus_rho * (g * g)
+    return theta - lr * g / (np.sqrt(v) + epsilon), v
+
+
+@jit
+def _rmsprop_loop(theta, grad, v, l2, n_penalised, lr, rho, one_minus_rho, epsilon):
+    for i in range(n_penalised):
+        theta[i], v[i] = _rmsprop_rule(theta[i], penalised(grad[i], theta[i], l2), v[i], lr,
+                                       rho, one_minus_rho, epsilon)
+    t, g, v_ = theta[n_penalised:], grad[n_penalised:], v[n_penalised:]
+    for i in range(t.shape[0]):  # from 0: see _adam_loop
+        t[i], v_[i] = _rmsprop_rule(t[i], g[i], v_[i], lr, rho, one_minus_rho, epsilon)
+
+
+def rmsprop_step(theta, grad, v, lr, rho, one_minus_rho, epsilon, l2=0.0, n_penalised=0):
+    """One RMSprop update in place (Tieleman and Hinton, 2012; PyTorch's form)."""
+    n_penalised = n_penalised if l2 else 0
+    if compiled(theta.size):
+        _rmsprop_loop(theta, grad, v, l2, n_penalised, lr, rho, one_minus_rho, epsilon)
+    else:
+        g = _penalised_gradient(theta, grad, l2, n_penalised)
+        theta[:], v[:] = _rmsprop_rule(theta, g, v, lr, rho, one_minus_rho, epsilon)
 
 
 # ----------------------------------------------------------------- optimizers
 class Optimizer:
-    """What the optimizers share: the state of the cumulative L1 step, and the hooks a
-    schedule uses at the end of an epoch."""
+    """What the optimizers share: the schedule and the epochs begun, the trainable
+    ranges, the state of the cumulative L1 step, and the hooks of the training loop.
+
+    A step updates the entries of ``segments``, ``(slice, n_penalised)`` pairs (a range
+    of the trainable vector and how many of its first entries are weights), or the
+    whole vector when None; the state arrays (moments, velocity, L1 debts) are sliced
+    alike, so a frozen range keeps its state too.
+    """
+
+    rates = Schedule()  # the rate of each epoch
+    epoch = 0  # epochs begun: the schedule's clock (a partial_fit call is one)
+    rate = None  # the rate of the current epoch, set by begin_epoch
+    segments = None
+
+    def begin_epoch(self):
+        """Set and return the rate of the epoch that begins (``schedules.Schedule``)."""
+        self.rate = self.rates.rate(self.epoch, self._base_rate())
+        self.epoch += 1
+        return self.rate
+
+    def _base_rate(self):
+        """The rate of scikit-learn's schedules: ``learning_rate_init`` by default."""
+        return self.learning_rate_init
+
+    def _current_rate(self):
+        return self._base_rate() if self.rate is None else self.rate
 
     def l1_debts(self, size):
         """(u, q) of the cumulative L1 step (``_engine/penalty``), float64 arrays of
@@ -165,8 +239,26 @@ class Optimizer:
             total, applied = self.l1_total, self.l1_applied = np.zeros(size), np.zeros(size)
         return total, applied
 
+    def step(self, theta, grad, l2=0.0, n_penalised=0, l1=0.0):
+        """Update theta in place; the first n_penalised entries also by ``l2 * theta``
+        and, with ``l1``, by the cumulative L1 step for ``l1 * |theta|`` (``pay_l1``)."""
+        typ = theta.dtype.type
+        hyper = self._hyper(typ)
+        parts = self.segments or ((slice(0, theta.shape[0]), n_penalised),)
+        for part, n_weights in parts:
+            n_weights = n_weights if n_penalised else 0
+            self._update(part, theta[part], grad[part], hyper, typ(l2), n_weights)
+            if l1 and n_weights:
+                total, applied = self.l1_debts(n_penalised)
+                self._pay_l1(part, theta[part], (total[part], applied[part]), n_weights,
+                             typ(l1), hyper, typ)
+
+    def _pay_l1(self, part, theta, debts, n_weights, l1, hyper, typ):
+        """The cumulative L1 step on a range, its threshold lr * l1 (n already in l1)."""
+        pay_l1(theta, debts, n_weights, typ(self._current_rate()) * l1)
+
     def end_epoch(self, t):
-        """Update the learning rate from the schedule; ``t`` = samples seen so far."""
+        """Update scikit-learn's schedule's rate; ``t`` = samples seen so far."""
 
     def reduce_learning_rate(self):
         """On a plateau: lower the rate and return True, or False if there is none."""
@@ -194,38 +286,35 @@ class SGD(Optimizer):
         momentum=0.0,
         nesterovs_momentum=False,
         power_t=0.5,
+        schedule=None,
     ):
         self.learning_rate_init = float(learning_rate_init)
-        self.learning_rate = float(learning_rate_init)
-        self.schedule = learning_rate
+        self.learning_rate = float(learning_rate_init)  # scikit-learn's schedules' rate
+        self.schedule = learning_rate  # scikit-learn's name, or one of ours
+        if schedule is not None:
+            self.rates = schedule
         self.momentum = float(momentum)
         self.nesterov = bool(nesterovs_momentum) and self.momentum > 0
         self.power_t = float(power_t)
         self.velocity = np.zeros(size, dtype=dtype) if self.momentum > 0 else None
 
-    def step(self, theta, grad, l2=0.0, n_penalised=0, l1=0.0):
-        """Update theta in place; the first n_penalised entries also by ``l2 * theta``
-        and, with ``l1``, by the cumulative L1 step for ``l1 * |theta|`` (``pay_l1``)."""
-        typ = theta.dtype.type
-        self._step(theta, grad, typ, l2, n_penalised)
-        if l1:
-            pay_l1(theta, self.l1_debts(n_penalised), n_penalised,
-                   typ(self.learning_rate) * typ(l1))
+    def _base_rate(self):
+        return self.learning_rate
 
-    def _step(self, theta, grad, typ, l2, n_penalised):
+    def _hyper(self, typ):
+        return typ(self._current_rate())
+
+    def _update(self, part, theta, grad, lr, l2, n_weights):
         if self.velocity is None:
-            sgd_step(theta, grad, typ(self.learning_rate), typ(l2), n_penalised)
+            sgd_step(theta, grad, lr, l2, n_weights)
         else:
-            momentum_step(
-                theta, grad, self.velocity, typ(self.learning_rate), typ(self.momentum),
-                self.nesterov, typ(l2), n_penalised,
-            )
+            momentum_step(theta, grad, self.velocity[part], lr, theta.dtype.type(self.momentum),
+                          self.nesterov, l2, n_weights)
 
     def end_epoch(self, t):
-        """Update the learning rate from the schedule; ``t`` = samples seen so far."""
-        schedule = SCHEDULES[self.schedule]
-        if schedule is not None:
-            self.learning_rate = schedule(self.learning_rate_init, t, self.power_t)
+        """Update the learning rate of 'invscaling'; ``t`` = samples seen so far."""
+        if self.schedule == "invscaling":
+            self.learning_rate = invscaling_rate(self.learning_rate_init, t, self.power_t)
 
     def reduce_learning_rate(self):
         """On a plateau under 'adaptive': divide the rate by 5. False if it cannot."""
@@ -243,13 +332,18 @@ class Adam(Optimizer):
     m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2;  k <- k + 1
     lr_k = lr * sqrt(1 - b2^k) / (1 - b1^k)
     theta <- theta - lr_k * m / (sqrt(v) + eps)
+
+    (scikit-learn's form: eps is added to sqrt(v), not to sqrt(v / (1 - b2^k)).)
     """
 
     def __init__(
-        self, size, dtype, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8
+        self, size, dtype, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+        schedule=None,
     ):
         self.learning_rate_init = float(learning_rate_init)
         self.learning_rate = float(learning_rate_init)
+        if schedule is not None:
+            self.rates = schedule
         self.beta_1 = float(beta_1)
         self.beta_2 = float(beta_2)
         self.epsilon = float(epsilon)
@@ -257,19 +351,82 @@ class Adam(Optimizer):
         self.m = np.zeros(size, dtype=dtype)
         self.v = np.zeros(size, dtype=dtype)
 
-    def step(self, theta, grad, l2=0.0, n_penalised=0, l1=0.0):
-        """Update theta in place; the first n_penalised entries also by ``l2 * theta``
-        and, with ``l1``, by the cumulative L1 step for ``l1 * |theta|`` (``pay_l1``)."""
+    def _hyper(self, typ):
         self.n_steps += 1
         k = self.n_steps
-        typ = theta.dtype.type
-        lr_k = self.learning_rate_init * np.sqrt(1 - self.beta_2**k) / (1 - self.beta_1**k)
-        adam_step(
-            theta, grad, self.m, self.v, typ(lr_k), typ(self.beta_1), typ(1 - self.beta_1),
-            typ(self.beta_2), typ(1 - self.beta_2), typ(self.epsilon), typ(l2), n_penalised,
-        )
+        lr_k = self._current_rate() * np.sqrt(1 - self.beta_2**k) / (1 - self.beta_1**k)
         self.learning_rate = lr_k
-        if l1:
-            pay_l1(theta, self.l1_debts(n_penalised), n_penalised,
-                   typ(lr_k) * typ(l1), self.v, typ(self.epsilon))
+        return (typ(lr_k), typ(self.beta_1), typ(1 - self.beta_1), typ(self.beta_2),
+                typ(1 - self.beta_2), typ(self.epsilon))
 
+    def _update(self, part, theta, grad, hyper, l2, n_weights):
+        adam_step(theta, grad, self.m[part], self.v[part], *hyper, l2, n_weights)
+
+    def _pay_l1(self, part, theta, debts, n_weights, l1, hyper, typ):
+        pay_l1(theta, debts, n_weights, hyper[0] * l1, self.v[part], typ(self.epsilon))
+
+
+class AdamW(Adam):
+    """AdamW (Loshchilov and Hutter, 2019): Adam with decoupled weight decay, as
+    PyTorch's ``torch.optim.AdamW``::
+
+        theta <- theta (1 - lr lambda)                  # weights only, not biases
+        m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2;  k <- k + 1
+        theta <- theta - lr / (1 - b1^k) * m / (sqrt(v) / sqrt(1 - b2^k) + eps)
+
+    The decay shrinks each weight by a fraction of itself, apart from the gradient:
+    unlike an L2 term (``alpha``), Adam's per-weight scaling does not weaken it where
+    gradients are large. lr is the schedule's rate of the epoch.
+    """
+
+    def __init__(self, size, dtype, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-8, weight_decay=0.01, schedule=None):
+        super().__init__(size, dtype, learning_rate_init, beta_1, beta_2, epsilon, schedule)
+        self.weight_decay = float(weight_decay)
+
+    def _hyper(self, typ):
+        self.n_steps += 1
+        k, lr = self.n_steps, self._current_rate()
+        step_size = lr / (1 - self.beta_1**k)
+        self.learning_rate = step_size
+        return (typ(1 - lr * self.weight_decay), typ(step_size),
+                typ(np.sqrt(1 - self.beta_2**k)), typ(self.beta_1), typ(1 - self.beta_1),
+                typ(self.beta_2), typ(1 - self.beta_2), typ(self.epsilon))
+
+    def _update(self, part, theta, grad, hyper, l2, n_weights):
+        adamw_step(theta, grad, self.m[part], self.v[part], *hyper, l2, n_weights)
+
+    def _pay_l1(self, part, theta, debts, n_weights, l1, hyper, typ):
+        # Each weight's step is step_size / (sqrt(v) / root + eps) per unit of m.
+        root = hyper[2]
+        pay_l1(theta, debts, n_weights, hyper[1] * root * l1, self.v[part],
+               typ(self.epsilon) * root)
+
+
+class RMSprop(Optimizer):
+    """RMSprop (Tieleman and Hinton, 2012), as PyTorch's ``torch.optim.RMSprop``
+    without momentum, not centred::
+
+        v <- rho v + (1 - rho) g^2
+        theta <- theta - lr * g / (sqrt(v) + eps)
+    """
+
+    def __init__(self, size, dtype, learning_rate_init=0.001, rho=0.99, epsilon=1e-8,
+                 schedule=None):
+        self.learning_rate_init = float(learning_rate_init)
+        self.learning_rate = float(learning_rate_init)
+        if schedule is not None:
+            self.rates = schedule
+        self.rho = float(rho)
+        self.epsilon = float(epsilon)
+        self.v = np.zeros(size, dtype=dtype)
+
+    def _hyper(self, typ):
+        return (typ(self._current_rate()), typ(self.rho), typ(1 - self.rho),
+                typ(self.epsilon))
+
+    def _update(self, part, theta, grad, hyper, l2, n_weights):
+        rmsprop_step(theta, grad, self.v[part], *hyper, l2, n_weights)
+
+    def _pay_l1(self, part, theta, debts, n_weights, l1, hyper, typ):
+        pay_l1(theta, debts, n_weights, hyper[0] * l1, self.v[part], typ(self.epsilon))

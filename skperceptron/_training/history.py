@@ -1,9 +1,12 @@
-"""Training history measured on the way: gradient norms and hidden-unit saturation.
+"""Training history measured on the way: gradient norms, clipping and saturation.
 
 A ``History`` is fed by an epoch runner (or L-BFGS) after every step, with the
 gradient the step used and the hidden outputs of its forward pass, and averages them
 over the epoch's steps. The cost per step is one dot product per weight layer and one
-comparison pass per hidden layer's output. The training loop takes a row per recorded
+comparison pass per hidden layer's output. It also keeps the global norm of each
+step's data gradient (every trainable parameter: what clipping bounds,
+``clipping``), its mean per epoch, and how many of the epoch's steps were clipped.
+The training loop takes a row per recorded
 epoch (``end_epoch``); an epoch that is not recorded (diverged, interrupted) is dropped
 with ``start_epoch``.
 
@@ -100,27 +103,41 @@ class History:
                       for a in network.hidden_activations]
         self.slots = hidden_output_slots(network)
         self.gradient_norms, self.saturation = [], []
+        self.total_norms, self.clipped = [], []
         self.start_epoch()
 
     def start_epoch(self):
         self._norms = np.zeros(self.n_layers)
         self._saturation = np.zeros(len(self.kinds))
+        self._total = 0.0
+        self._clipped = 0
         self._steps = 0
 
     def observe(self, grads, workspace, n_rows):
-        """One step: the weight gradients of the data term ``grads.coefs`` (the
-        penalty's gradient is not in them) and the hidden outputs in ``workspace`` (its
-        first ``n_rows`` rows)."""
+        """One step: the gradients of the data term ``grads`` (the penalty's gradient
+        is not in them) and the hidden outputs in ``workspace`` (its first ``n_rows``
+        rows). Returns the global L2 norm of the trainable gradient."""
         norms = self._norms
+        squares = 0.0
         for i, g in enumerate(grads.coefs):
             flat = g.ravel()
-            norms[i] += np.sqrt(float(np.dot(flat, flat)))
+            square = float(np.dot(flat, flat))
+            squares += square
+            norms[i] += np.sqrt(square)
+        rest = grads.flat[grads.n_coef:grads.n_trainable]
+        total = np.sqrt(squares + float(np.dot(rest, rest)))
+        self._total += total
         for i, (kind, slot) in enumerate(zip(self.kinds, self.slots)):
             if kind is None:
                 self._saturation[i] = np.nan
             else:
                 self._saturation[i] += saturation(workspace.outputs[slot][:n_rows], kind)
         self._steps += 1
+        return total
+
+    def count_clipped(self):
+        """The step just observed was clipped."""
+        self._clipped += 1
 
     def end_epoch(self):
         """Record the epoch's row and start the next epoch; a runner that observed no
@@ -128,10 +145,15 @@ class History:
         steps = self._steps or np.nan
         self.gradient_norms.append(self._norms / steps)
         self.saturation.append(self._saturation / steps)
+        self.total_norms.append(self._total / steps)
+        self.clipped.append(self._clipped)
         self.start_epoch()
 
     def arrays(self):
-        """(gradient norms (n_epochs, n_layers), saturation (n_epochs, n_hidden))."""
+        """(gradient norms (n_epochs, n_layers), saturation (n_epochs, n_hidden),
+        global norms (n_epochs,), clipped steps (n_epochs,))."""
         n_epochs = len(self.gradient_norms)
         return (np.array(self.gradient_norms, np.float64).reshape(n_epochs, self.n_layers),
-                np.array(self.saturation, np.float64).reshape(n_epochs, len(self.kinds)))
+                np.array(self.saturation, np.float64).reshape(n_epochs, len(self.kinds)),
+                np.array(self.total_norms, np.float64),
+                np.array(self.clipped, np.int64))

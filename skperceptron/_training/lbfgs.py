@@ -109,6 +109,7 @@ def objective_and_gradient(network, loss, params, data, alpha, history=None):
     point in ``last``.
     """
     grads = params.zeros_like()
+    frozen = network.frozen_mask()  # their gradient stays 0: L-BFGS never moves them
     workspace = Workspace(network, data.n_samples, params.dtype)
     X, Y, sw = data.X, data.Y, data.sample_weight
     trainable = params.trainable
@@ -123,6 +124,8 @@ def objective_and_gradient(network, loss, params, data, alpha, history=None):
             history.start_epoch()
             history.observe(grads, workspace, data.n_samples)
         add_penalty_gradient(grads.weights, params.weights, alpha, 0.0, data.n_samples)
+        if frozen is not None:
+            grads.trainable[frozen] = 0
         if not np.isfinite(value):
             return np.inf, np.zeros_like(theta)
         return value, grads.trainable.astype(np.float64)
@@ -179,7 +182,8 @@ def _minimise(network, loss, params, data, alpha, settings):
         if tasks is not None:
             tasks.abandon()
         result = _interrupted(params, progress)
-        result.gradient_norms, result.saturation = history.arrays()
+        (result.gradient_norms, result.saturation, result.total_norms,
+         result.clipped) = history.arrays()
         set_running_statistics(network, params, data)
         return result
     if tasks is not None:
@@ -198,7 +202,8 @@ def _minimise(network, loss, params, data, alpha, settings):
         )
     result.n_samples_seen = data.n_samples * result.n_iter
     set_running_statistics(network, params, data)
-    result.gradient_norms, result.saturation = history.arrays()
+    (result.gradient_norms, result.saturation, result.total_norms,
+     result.clipped) = history.arrays()
     if result.stop_reason in ("max_iter", "max_fun"):
         budget = "iterations" if result.stop_reason == "max_iter" else "function evaluations"
         warn_user(

@@ -12,6 +12,7 @@ stops, what it validates on, what it prints) is not part of the plan: see
 from dataclasses import dataclass, replace
 
 from .._utils.warnings import warn_user
+from .clipping import Clipping
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class Plan:
     logistic_layers: frozenset = frozenset()  # weight layers of 'auto''s factor 2
     online: OnlineRule | None = None  # the per-sample rule of a single layer, or None
     norm_momentum: float | None = None  # batch normalization's running statistics'
+    clipping: Clipping = Clipping()  # the bounds of each step's gradient
 
     def scaled(self, penalty):
         """The same plan with the penalty for mean-1 sample weights

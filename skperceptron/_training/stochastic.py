@@ -109,6 +109,10 @@ class TrainingResult:
     #: (n_epochs, n_weight_layers) and (n_epochs, n_hidden_layers) (see ``history``).
     gradient_norms: np.ndarray | None = None
     saturation: np.ndarray | None = None
+    #: (n_epochs,): the mean global gradient norm before clipping, the clipped steps.
+    total_norms: np.ndarray | None = None
+    clipped: np.ndarray | None = None
+    learning_rates: list = field(default_factory=list)  # the rate of each epoch
     best_validation_score: float | None = None
     best_params: np.ndarray | None = None  # flat weights at the best validation score
     n_samples_seen: int = 0
@@ -181,6 +185,7 @@ def _epochs_until_stop(epochs, params, optimizer, data, settings):
             started = time.perf_counter()
             if tasks is not None:
                 tasks.begin(params.copy)
+            rate = optimizer.begin_epoch()
             try:
                 stats = epochs.run(settings.rng)
             except KeyboardInterrupt:
@@ -195,6 +200,7 @@ def _epochs_until_stop(epochs, params, optimizer, data, settings):
                 fixed_point = stats.all_zero and np.array_equal(params.flat,
                                                                 snapshots.epoch_start)
             _count_epoch(result, record, snapshots, params, data.n_samples)
+            result.learning_rates.append(rate)
             epochs.history.end_epoch()
             score = _validate(settings, params, snapshots, result)
             if settings.verbose:
@@ -212,7 +218,8 @@ def _epochs_until_stop(epochs, params, optimizer, data, settings):
         epochs.close()  # an epoch's order drawn ahead and not used
     if tasks is not None:
         tasks.abandon()  # the epoch that diverged or was interrupted, if one did
-    result.gradient_norms, result.saturation = epochs.history.arrays()
+    (result.gradient_norms, result.saturation, result.total_norms,
+     result.clipped) = epochs.history.arrays()
     return _finish(fired, record, settings, snapshots, params, result)
 
 
@@ -327,6 +334,7 @@ class MiniBatchEpochs:
         self.network, self.loss, self.params = network, plan.loss, params
         self.optimizer, self.data, self.batch_size = optimizer, data, batch_size
         self.alpha, self.l1 = plan.penalty.l2, plan.penalty.l1
+        self.clipping = plan.clipping
         # (rng, momentum) of dropout and batch normalization, when the network has them.
         self.training = (noise, plan.norm_momentum) if network.trains_differently else None
         n_features = data.X.shape[1] if data.dense else None
@@ -336,8 +344,8 @@ class MiniBatchEpochs:
         self.order = None  # the previous epoch's order of the rows; None: in order
         # ``buffers`` (kept by the estimator) hands the buffers of one call to the next
         # one of the same shapes: partial_fit on small batches.
-        key = (network.layer_units, network.dropout, network.batch_norm, params.dtype,
-               batch_size, n_features)
+        key = (network.layer_units, network.dropout, network.batch_norm, network.frozen,
+               params.dtype, batch_size, n_features)
         self.grads, self.workspace = BufferCache.get_or_make(buffers, key, lambda: (
             params.zeros_like(), Workspace(network, batch_size, params.dtype, n_features)))
 
@@ -359,7 +367,7 @@ class MiniBatchEpochs:
         all_zero = True
         alpha, l1, n_coef = self.alpha, self.l1, params.n_coef
         theta, gradient = params.trainable, grads.trainable
-        history = self.history
+        history, clipping = self.history, self.clipping
         history.start_epoch()
         if rng is not None:
             permutation = rng.permutation(data.n_samples)
@@ -381,7 +389,9 @@ class MiniBatchEpochs:
                 start_loss = value
             if not np.isfinite(value):
                 return EpochStats(np.nan, start_loss, False)
-            history.observe(grads, workspace, X.shape[0])  # before the step changes them
+            norm = history.observe(grads, workspace, X.shape[0])  # before any change
+            if clipping and clipping.apply(gradient, norm):
+                history.count_clipped()
             total += value * X.shape[0]
             # Checked until the first non-zero gradient only: one scan per epoch for MLPs.
             all_zero = all_zero and not grads.flat.any() and not (

@@ -4,12 +4,8 @@
 import numpy as np
 import pytest
 
-from skperceptron._engine.optimizers import (
-    SGD,
-    Adam,
-    constant_schedule,
-    invscaling_schedule,
-)
+from skperceptron._engine.optimizers import SGD, Adam
+from skperceptron._engine.schedules import Schedule, invscaling_rate
 
 THETA0 = np.array([1.0, -2.0, 0.5, 0.0])
 G1 = np.array([2.0, 0.0, -1.0, 4.0])
@@ -65,10 +61,10 @@ def test_nesterov_without_momentum_is_plain_sgd():
 
 # --------------------------------------------------------------------- schedules
 def test_schedule_functions():
-    assert constant_schedule(0.1, 12345) == 0.1
-    assert invscaling_schedule(0.1, 99, power_t=0.5) == pytest.approx(0.01)
-    assert invscaling_schedule(0.1, 7, power_t=1.0) == pytest.approx(0.1 / 8)
-    assert invscaling_schedule(0.1, 0, power_t=0.5) == pytest.approx(0.1)
+    assert Schedule("constant", 0.1).rate(12345, 0.1) == 0.1
+    assert invscaling_rate(0.1, 99, power_t=0.5) == pytest.approx(0.01)
+    assert invscaling_rate(0.1, 7, power_t=1.0) == pytest.approx(0.1 / 8)
+    assert invscaling_rate(0.1, 0, power_t=0.5) == pytest.approx(0.1)
 
 
 def test_invscaling_updates_the_rate_at_the_end_of_each_epoch():
