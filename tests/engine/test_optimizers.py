@@ -1,10 +1,12 @@
 """Optimizers: one and two steps computed by hand, learning-rate schedules, the
-'adaptive' reduction, and float32 updates."""
+'adaptive' reduction, and float32 updates; AdamW and RMSprop by hand (weights and
+biases, with and without L2), their compiled and numpy forms, and frozen ranges."""
 
 import numpy as np
 import pytest
 
-from skperceptron._engine.optimizers import SGD, Adam
+from skperceptron._engine import optimizers as _optimizers
+from skperceptron._engine.optimizers import SGD, Adam, AdamW, RMSprop
 from skperceptron._engine.schedules import Schedule, invscaling_rate
 
 THETA0 = np.array([1.0, -2.0, 0.5, 0.0])
@@ -161,6 +163,8 @@ OPTIMIZERS = {
     "momentum": dict(cls=SGD, learning_rate_init=0.1, momentum=0.9, nesterovs_momentum=False),
     "nesterov": dict(cls=SGD, learning_rate_init=0.1, momentum=0.9, nesterovs_momentum=True),
     "adam": dict(cls=Adam, learning_rate_init=0.01),
+    "adamw": dict(cls=AdamW, learning_rate_init=0.01, weight_decay=0.1),
+    "rmsprop": dict(cls=RMSprop, learning_rate_init=0.01, rho=0.9),
 }
 
 
@@ -177,3 +181,196 @@ def test_float32_parameters_stay_float32(name):
     theta64 = _run(cls(4, np.float64, **kwargs), [G1, G2, G1])[-1]
     # Three steps of float32 arithmetic (eps ~ 6e-8) on values of order 1.
     np.testing.assert_allclose(theta32, theta64, rtol=1e-6, atol=1e-6)
+
+
+# --------------------------------------------------------------------- AdamW, RMSprop
+# THETA0's first two entries play the weights (decayed and penalised), the last two the
+# biases. The hand computations below follow PyTorch's algorithms as written in its
+# documentation (torch.optim.AdamW, torch.optim.RMSprop without momentum, not centred);
+# benchmarks/torch_optimizers.py runs PyTorch itself on 200 steps.
+N_WEIGHTS = 2
+
+
+def _steps(optimizer, grads, dtype=np.float64, l2=0.0, n_penalised=N_WEIGHTS):
+    theta = THETA0.astype(dtype)
+    history = []
+    for g in grads:
+        optimizer.step(theta, g.astype(dtype), l2, n_penalised)
+        history.append(theta.copy())
+    return history
+
+
+def _adamw_by_hand(grads, lr, wd, l2, b1=0.9, b2=0.999, eps=1e-8):
+    theta, m, v = THETA0.copy(), np.zeros(4), np.zeros(4)
+    weights = np.arange(4) < N_WEIGHTS
+    out = []
+    for k, g in enumerate(grads, start=1):
+        g = g + np.where(weights, l2 * theta, 0.0)  # L2 on the weights, from theta before
+        theta = np.where(weights, theta * (1 - lr * wd), theta)  # decoupled decay first
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        m_hat, v_hat = m / (1 - b1**k), v / (1 - b2**k)
+        theta = theta - lr * m_hat / (np.sqrt(v_hat) + eps)  # the textbook form
+        out.append((theta, m, v))
+    return out
+
+
+def _rmsprop_by_hand(grads, lr, rho, l2, eps=1e-8):
+    theta, v = THETA0.copy(), np.zeros(4)
+    weights = np.arange(4) < N_WEIGHTS
+    out = []
+    for g in grads:
+        g = g + np.where(weights, l2 * theta, 0.0)
+        v = rho * v + (1 - rho) * g * g
+        theta = theta - lr * g / (np.sqrt(v) + eps)
+        out.append((theta, v))
+    return out
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.3])
+def test_adamw_one_and_two_steps_by_hand(l2):
+    lr, wd = 0.01, 0.5
+    adamw = AdamW(4, np.float64, learning_rate_init=lr, weight_decay=wd)
+    first, second = _steps(adamw, [G1, G2], l2=l2)
+    (t1, _, _), (t2, m2, v2) = _adamw_by_hand([G1, G2], lr, wd, l2)
+    # PyTorch divides by sqrt(v) / sqrt(1 - b2^k) + eps, the textbook sqrt(v_hat) + eps:
+    # the same numbers up to rounding (a few ulps of values of order 1).
+    np.testing.assert_allclose(first, t1, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(second, t2, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(adamw.m, m2, rtol=1e-14, atol=1e-16)
+    np.testing.assert_allclose(adamw.v, v2, rtol=1e-14, atol=1e-16)
+    assert adamw.n_steps == 2
+    # The first step of Adam moves each entry by about lr sign(g) (0 where g = 0):
+    # the weights by that plus lr * wd of themselves, the biases not decayed.
+    if not l2:
+        step = THETA0 - lr * np.sign(G1)
+        np.testing.assert_allclose(first[N_WEIGHTS:], step[N_WEIGHTS:], rtol=1e-6)
+        decayed = THETA0 * (1 - lr * wd) - lr * np.sign(G1)
+        np.testing.assert_allclose(first[:N_WEIGHTS], decayed[:N_WEIGHTS], rtol=1e-6)
+
+
+def test_adamw_decays_weights_only_and_nothing_without_a_gradient():
+    # Zero gradients: Adam's step is 0 / (0 + eps) = 0, so only the decay moves theta.
+    lr, wd = 0.1, 0.2
+    adamw = AdamW(4, np.float64, learning_rate_init=lr, weight_decay=wd)
+    zeros = np.zeros(4)
+    last = _steps(adamw, [zeros, zeros, zeros])[-1]
+    expected = THETA0.copy()
+    expected[:N_WEIGHTS] *= (1 - lr * wd) ** 3
+    np.testing.assert_allclose(last, expected, rtol=1e-15)
+    np.testing.assert_array_equal(last[N_WEIGHTS:], THETA0[N_WEIGHTS:])  # the biases
+    # weight_decay=0 is Adam but for where eps enters: scikit-learn's Adam adds it to
+    # sqrt(v), PyTorch's to sqrt(v_hat), so Adam's eps acts as eps / sqrt(1 - b2^k)
+    # (3.2e-7 at k = 1, 2.2e-7 at k = 2). Each step's size lr |m_hat| / sqrt(v_hat) moves
+    # by about lr eps' / sqrt(v_hat) <= 0.1 * 3.2e-7 / 0.5: below 1e-7 for two steps.
+    plain = _steps(Adam(4, np.float64, learning_rate_init=lr), [G1, G2])[-1]
+    nodecay = _steps(AdamW(4, np.float64, learning_rate_init=lr, weight_decay=0.0),
+                     [G1, G2])[-1]
+    np.testing.assert_allclose(nodecay, plain, rtol=0, atol=1e-7)
+
+
+def test_adamw_follows_the_rate_of_the_epoch_in_its_decay_and_step():
+    adamw = AdamW(4, np.float64, learning_rate_init=0.01, weight_decay=0.5)
+    adamw.rate = 0.002  # as begin_epoch sets it
+    (first,) = _steps(adamw, [G1])
+    ((expected, _, _),) = _adamw_by_hand([G1], 0.002, 0.5, 0.0)
+    np.testing.assert_allclose(first, expected, rtol=1e-14)
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.3])
+def test_rmsprop_one_and_two_steps_by_hand(l2):
+    lr, rho = 0.01, 0.9
+    rmsprop = RMSprop(4, np.float64, learning_rate_init=lr, rho=rho)
+    first, second = _steps(rmsprop, [G1, G2], l2=l2)
+    (t1, _), (t2, v2) = _rmsprop_by_hand([G1, G2], lr, rho, l2)
+    np.testing.assert_allclose(first, t1, rtol=1e-15, atol=1e-16)
+    np.testing.assert_allclose(second, t2, rtol=1e-15, atol=1e-16)
+    np.testing.assert_allclose(rmsprop.v, v2, rtol=1e-15)
+    # No bias correction: the first step is lr g / sqrt(1 - rho) / |g| ~ lr sign(g) / 0.316.
+    if not l2:
+        np.testing.assert_allclose(first, THETA0 - lr * np.sign(G1) / np.sqrt(1 - rho),
+                                   rtol=1e-6)
+
+
+def test_rmsprop_with_rho_zero_is_sign_descent():
+    rmsprop = RMSprop(4, np.float64, learning_rate_init=0.1, rho=0.0)
+    first, second = _steps(rmsprop, [G1, G2])
+    np.testing.assert_allclose(first, THETA0 - 0.1 * np.sign(G1), rtol=1e-7)
+    np.testing.assert_allclose(second, first - 0.1 * np.sign(G2), rtol=1e-7)
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.3])
+@pytest.mark.parametrize("name", ["adamw", "rmsprop"])
+def test_adamw_and_rmsprop_in_float32_follow_the_float64_hand_computation(name, l2):
+    if name == "adamw":
+        make = lambda dtype: AdamW(4, dtype, learning_rate_init=0.01, weight_decay=0.5)
+        expected = [t for t, _, _ in _adamw_by_hand([G1, G2], 0.01, 0.5, l2)]
+    else:
+        make = lambda dtype: RMSprop(4, dtype, learning_rate_init=0.01, rho=0.9)
+        expected = [t for t, _ in _rmsprop_by_hand([G1, G2], 0.01, 0.9, l2)]
+    optimizer = make(np.float32)
+    got = _steps(optimizer, [G1, G2], dtype=np.float32, l2=l2)
+    for theta, want in zip(got, expected):
+        assert theta.dtype == np.float32
+        # Each entry goes through ~10 float32 operations (eps 6e-8) on values of order 1.
+        np.testing.assert_allclose(theta, want, rtol=2e-6, atol=2e-6)
+    for state in ("m", "v"):
+        if hasattr(optimizer, state):
+            assert getattr(optimizer, state).dtype == np.float32
+
+
+# --------------------------------------------- the compiled loops and the numpy forms
+def _forced(use_compiled):
+    from skperceptron._utils import kernels
+
+    return (lambda size=None: kernels.compiled()) if use_compiled else (lambda size=None: False)
+
+
+@pytest.mark.parametrize("l2, n_penalised", [(0.0, 0), (0.0, 30), (1e-3, 30)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adamw_and_rmsprop_compiled_equal_numpy(dtype, l2, n_penalised, monkeypatch):
+    from skperceptron._utils.kernels import HAVE_NUMBA
+
+    if not HAVE_NUMBA:
+        pytest.skip("numba is not installed")
+    rng = np.random.RandomState(0)
+    grads = rng.normal(size=(3, 50)).astype(dtype)
+    outputs = []
+    for use_compiled in (True, False):
+        monkeypatch.setattr(_optimizers, "compiled", _forced(use_compiled))
+        states = []
+        for cls, kwargs in ((AdamW, dict(weight_decay=0.1)), (RMSprop, dict(rho=0.9))):
+            optimizer = cls(50, dtype, learning_rate_init=1e-2, **kwargs)
+            theta = np.linspace(-1, 1, 50).astype(dtype)
+            for g in grads:
+                optimizer.step(theta, g, l2, n_penalised)
+            states += [theta, optimizer.v] + ([optimizer.m] if cls is AdamW else [])
+        outputs.append(states)
+    for a, b in zip(*outputs):
+        assert a.dtype == b.dtype == dtype
+        np.testing.assert_array_equal(a, b)
+
+
+# --------------------------------------------------------------------- frozen ranges
+@pytest.mark.parametrize("name", ["sgd", "momentum", "adam", "adamw", "rmsprop"])
+def test_frozen_ranges_keep_their_values_and_their_state_at_zero(name):
+    kwargs = dict(OPTIMIZERS[name])
+    cls = kwargs.pop("cls")
+    # 10 entries: weights [0, 6) then biases [6, 10); [2, 4) and [7, 8) frozen.
+    segments = ((slice(0, 2), 2), (slice(4, 7), 2), (slice(8, 10), 0))
+    optimizer = cls(10, np.float64, **kwargs)
+    optimizer.segments = segments
+    theta = np.linspace(-1, 1, 10)
+    start = theta.copy()
+    rng = np.random.RandomState(0)
+    for _ in range(5):
+        optimizer.step(theta, rng.normal(size=10), 0.1, 6, 0.01)
+    frozen = np.zeros(10, bool)
+    frozen[2:4] = frozen[7] = True
+    np.testing.assert_array_equal(theta[frozen], start[frozen])
+    assert np.all(theta[~frozen] != start[~frozen])
+    for state in ("velocity", "m", "v", "l1_total", "l1_applied"):
+        array = getattr(optimizer, state, None)
+        if array is not None:  # the L1 debts cover the 6 weights only
+            assert not array[frozen[: array.size]].any(), state
+            assert array[~frozen[: array.size]].all(), state
