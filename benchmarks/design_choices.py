@@ -246,6 +246,48 @@ def thread_choices():
             module.blas_threads = speed.blas_threads
 
 
+def _busy_core(seconds):
+    """A process that keeps one core busy for ``seconds`` (a user's other work)."""
+    import subprocess
+    code = f"import time\nt = time.time() + {seconds}\nwhile time.time() < t: pass"
+    return subprocess.Popen([sys.executable, "-c", code])
+
+
+def label_choices():
+    """A first partial_fit with ``classes``: the label encoding made from the classes
+    alone (``_targets._binarizer_of``), against scikit-learn's checks of the target
+    type and ``LabelBinarizer.fit``, on a batch of 1,000 integer labels."""
+    from sklearn.preprocessing import LabelBinarizer
+    from sklearn.utils.multiclass import check_classification_targets
+
+    y, classes = np.random.default_rng(0).integers(0, 2, 1000), np.array([0, 1])
+
+    def through_sklearn():
+        check_classification_targets(y)
+        return LabelBinarizer().fit(np.unique(classes))
+
+    report("labels of a first partial_fit, 1,000 rows: from the classes (sklearn)",
+           lambda: fit_labels(y, classes), through_sklearn, 51)
+
+
+def finite_check_choices():
+    """``speed.known_finite``: numpy's sum, against the BLAS dot of the values with
+    themselves, on partial_fit's 2^18 weights, with the other core idle and busy (the
+    dot runs outside the fit's one-thread limit, on OpenBLAS's threads)."""
+    weights = np.random.default_rng(0).random(2**18)
+    sum_check = lambda: np.isfinite(np.sum(weights))  # noqa: E731
+    dot_check = lambda: np.isfinite(weights @ weights)  # noqa: E731
+    report("finite check of 2^18 weights, other core idle: sum (BLAS dot)",
+           sum_check, dot_check, 201)
+    busy = _busy_core(30)
+    try:
+        time.sleep(0.5)
+        report("finite check of 2^18 weights, other core busy: sum (BLAS dot)",
+               sum_check, dot_check, 201)
+    finally:
+        busy.kill()
+
+
 class _no_limit:
     def __init__(self, network, rows):
         pass
@@ -262,7 +304,7 @@ def main():
     print(f"{'choice (alternative)':66s} {'choice':>9s} {'other':>9s} {'ratio':>8s} "
           "(paired ratios, min-max)")
     for group in (optimizer_choices, batch_choices, layer_choices, loop_choices,
-                  thread_choices):
+                  thread_choices, label_choices, finite_check_choices):
         group()
 
 

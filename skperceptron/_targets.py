@@ -31,12 +31,32 @@ def fit_labels(y, classes=None):
     Multilabel indicator targets take their columns from ``y`` itself. A single class
     is kept (see ``encode_labels``); the estimators that refuse it say so.
     """
+    if classes is not None and _integer_labels(y, np.asarray(classes)):
+        return _binarizer_of(np.unique(np.asarray(classes)))
     y = attach_unique(y)  # one search for the labels serves every check below
     check_classification_targets(y)
     if classes is None or type_of_target(y).startswith("multilabel"):
         binarizer = LabelBinarizer().fit(y)
     else:
         binarizer = LabelBinarizer().fit(np.unique(np.asarray(classes)))
+    return binarizer
+
+
+def _integer_labels(y, classes):
+    """Whether ``y`` and ``classes`` are 1-d integer arrays: labels whose target type
+    (binary or multiclass) the number of classes alone decides."""
+    return (isinstance(y, np.ndarray) and y.ndim == 1 and y.dtype.kind in "iu"
+            and classes.ndim == 1 and classes.dtype.kind in "iu" and classes.size > 0)
+
+
+def _binarizer_of(classes):
+    """A LabelBinarizer as ``fit(classes)`` leaves it, for sorted unique integer
+    ``classes``, without scikit-learn's checks of the target type, which take most of
+    a first partial_fit on a small batch (``benchmarks/design_choices.py``)."""
+    binarizer = LabelBinarizer()
+    binarizer.y_type_ = "binary" if classes.size <= 2 else "multiclass"
+    binarizer.sparse_input_ = False
+    binarizer.classes_ = classes
     return binarizer
 
 

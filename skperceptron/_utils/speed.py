@@ -408,14 +408,12 @@ def known_finite(values):
     False means "not known": a NaN or an infinity, or finite values whose sum
     overflows; the caller then lets scikit-learn's validation decide.
 
-    A contiguous array is read by a dot product with itself first (BLAS: about three
-    times faster than the sum on a partial_fit's million weights), the sum deciding
-    when its squares overflow."""
+    numpy's sum, not a BLAS dot product of the values with themselves: the dot can
+    be three times faster, but it runs outside the fit's one-thread BLAS limit
+    (``blas_threads``), and on OpenBLAS's two threads of a 2-core machine whose other
+    core is busy it took from 20 us to 8 ms on 2^18 weights, where the sum took
+    55-90 us (``benchmarks/design_choices.py``, ``finite_check_choices``)."""
     with np.errstate(over="ignore", invalid="ignore"):
-        if values.flags.c_contiguous or values.flags.f_contiguous:
-            flat = values.ravel(order="K")
-            if np.isfinite(flat @ flat):
-                return True
         return bool(np.isfinite(np.sum(values)))
 
 

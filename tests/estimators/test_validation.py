@@ -579,3 +579,29 @@ def test_unfitted_estimator_raises_not_fitted_error(cls):
     with pytest.raises(NotFittedError):
         est.score(X, y)
 
+
+
+@pytest.mark.parametrize("classes", [[0, 1], [3], [0, 1, 2, 5], [-2, 7, 9]])
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8])
+def test_label_encoding_from_integer_classes_is_the_label_binarizers(classes, dtype):
+    # A first partial_fit with integer classes makes the label encoding from the
+    # classes alone; it must be the LabelBinarizer that fit(classes) gives.
+    from sklearn.preprocessing import LabelBinarizer
+
+    from skperceptron._targets import fit_labels
+
+    classes = np.array(classes, dtype=np.int64 if min(classes) < 0 else dtype)
+    y = np.repeat(classes, 3)[::-1].copy()
+    ours, theirs = fit_labels(y, classes), LabelBinarizer().fit(np.unique(classes))
+    assert ours.y_type_ == theirs.y_type_
+    assert ours.sparse_input_ == theirs.sparse_input_
+    assert_array_equal(ours.classes_, theirs.classes_)
+    assert ours.classes_.dtype == theirs.classes_.dtype
+    assert_array_equal(ours.transform(y), theirs.transform(y))
+
+
+@pytest.mark.parametrize("cls", [PerceptronClassifier, MLPClassifier])
+def test_first_partial_fit_with_integer_classes_refuses_an_unknown_label(cls):
+    X = np.zeros((4, 2))
+    with pytest.raises(ValueError, match="classes not in"):
+        cls().partial_fit(X, np.array([0, 1, 2, 1]), classes=np.array([0, 1]))
