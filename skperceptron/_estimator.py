@@ -27,7 +27,8 @@ from ._engine.network import predict_output
 from ._fitted import fitted_layers, model_attributes, reset_history, starting_parameters, store_fit
 from ._persistence import plain_state, restored_state
 from ._targets import as_1d_column
-from ._training.callbacks import start_fit_tasks
+from ._training.callbacks import register, start_fit_tasks
+from ._training.checkpoint import checkpoint_session
 from ._training.data import check_sample_weight, hold_out, scaled, validation_split
 from ._training.lbfgs import LbfgsSettings, train_lbfgs
 from ._training.online import OnlineState
@@ -154,6 +155,10 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
     _plain_target_kinds = "f"
     _legacy_parameters: dict = {}
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        register(cls)  # a checkpoint may name it
+
     @property
     def _solver(self):
         """'sgd', 'adam' or 'lbfgs' (the perceptrons: 'sgd')."""
@@ -261,7 +266,9 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
 
     def _train_stochastic(self, plan, params, data, y, validation, incremental, tasks=None,
                           start=None):
-        if not incremental:  # partial_fit: one pass over the data given, no split
+        # partial_fit: one pass over the data given, no split, no checkpoint.
+        session = None if incremental else checkpoint_session(self, plan, data, validation)
+        if not incremental:
             data, validation = self._split_validation(plan, data, y, validation)
         _check_batch_rows(plan, data.n_samples)
         data, penalty = scaled(data, plan.penalty)
@@ -274,6 +281,8 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
                 getattr(self, "_online_state", None), params, plan.online.average_from,
                 penalty.l1, fresh=self.t_ == 0)
         run = self._run(plan, params, validation, incremental, tasks, start)
+        if session is not None:  # writing checkpoints, or resuming from one
+            run.checkpoint, run.resume = session
         result = train_stochastic(plan.scaled(penalty), params, self._optimizer, data, run,
                                   online)
         if online is not None:  # parts that diverged start anew next time

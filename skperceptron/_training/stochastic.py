@@ -11,6 +11,9 @@ shuffling) is a ``Run``. The weights that training may have to return to are kep
 ``Snapshots``, and a criterion that fires names the one to restore. With
 scikit-learn's callbacks set (``run.tasks``, see ``callbacks``) each epoch is a task
 begun before it runs and ended once it is recorded, before the criteria are asked.
+Between two epochs everything the loop carries is in a ``LoopParts``: a checkpoint
+(``run.checkpoint``, see ``checkpoint``) saves it once the criteria have been asked,
+and a fit that resumes (``run.resume``) starts from it at the next epoch.
 L-BFGS has its own loop in ``lbfgs``.
 """
 
@@ -94,6 +97,12 @@ class Run:
     #: A copy of the starting weights that the caller keeps, or None: a single pass
     #: (partial_fit) uses it as its snapshot instead of copying them once more.
     start: np.ndarray | None = None
+    #: Saves the loop's state after an epoch (``checkpoint.CheckpointWriter``:
+    #: ``epoch_done(parts, epoch, new_best)``), or None.
+    checkpoint: object = None
+    #: The state of an interrupted fit to continue from (``checkpoint.Resumption``:
+    #: ``restore(parts)`` returns the last epoch done), or None.
+    resume: object = None
 
 
 @dataclass
@@ -160,6 +169,29 @@ class Snapshots:
             self.best_score[...] = flat
 
 
+@dataclass
+class LoopParts:
+    """What the epoch loop carries from one epoch to the next, for a checkpoint."""
+
+    params: object
+    optimizer: object
+    epochs: object  # its ``order`` and ``history``
+    snapshots: Snapshots
+    result: TrainingResult
+    criteria: list
+    guards: list
+    generators: list  # the shuffling generator and dropout's, each once
+
+
+def _loop_parts(params, optimizer, epochs, snapshots, result, settings):
+    generators = []
+    for rng in (settings.rng, settings.noise):
+        if rng is not None and all(rng is not g for g in generators):
+            generators.append(rng)
+    return LoopParts(params, optimizer, epochs, snapshots, result, settings.criteria,
+                     settings.guards, generators)
+
+
 def train_stochastic(plan, params, optimizer, data, run, online_state=None):
     """Train with mini-batch (or per-sample) updates until a stopping criterion fires.
 
@@ -180,8 +212,10 @@ def _epochs_until_stop(epochs, params, optimizer, data, settings):
     single_pass = any(isinstance(c, SinglePass) for c in settings.criteria)
     snapshots = Snapshots(params.flat, settings.best_so_far, single_pass, settings.start)
     tasks = settings.tasks
+    parts = _loop_parts(params, optimizer, epochs, snapshots, result, settings)
+    first = 1 if settings.resume is None else settings.resume.restore(parts) + 1
     try:
-        for epoch in itertools.count(1):
+        for epoch in itertools.count(first):
             started = time.perf_counter()
             if tasks is not None:
                 tasks.begin(params.copy)
@@ -202,6 +236,7 @@ def _epochs_until_stop(epochs, params, optimizer, data, settings):
             _count_epoch(result, record, snapshots, params, data.n_samples)
             result.learning_rates.append(rate)
             epochs.history.end_epoch()
+            best_before = snapshots.best_score_value
             score = _validate(settings, params, snapshots, result)
             if settings.verbose:
                 _print_epoch(epoch, record.loss, score, started)
@@ -214,6 +249,9 @@ def _epochs_until_stop(epochs, params, optimizer, data, settings):
                 if _ends_on_fixed_point(fired, epochs, settings):
                     fired = FixedPoint()
                 break
+            if settings.checkpoint is not None:  # after the criteria: their state too
+                settings.checkpoint.epoch_done(parts, epoch,
+                                               snapshots.best_score_value > best_before)
     finally:
         epochs.close()  # an epoch's order drawn ahead and not used
     if tasks is not None:
