@@ -101,10 +101,11 @@ def schedule(estimator):
     if callable(kind):
         name = "a callable"
         checked_factor(kind, 0)
-    elif kind not in ("step", "exponential") and estimator.decay_rate is not None:
+    if kind not in ("step", "exponential") and estimator.decay_rate is not None:
         raise ValueError(f"decay_rate={estimator.decay_rate!r} is the factor of "
                          "learning_rate='step' or 'exponential'; learning_rate is "
-                         f"{name!r}. Remove decay_rate, or choose one of those.")
+                         f"{name if callable(kind) else repr(kind)}. Remove decay_rate, "
+                         "or choose one of those.")
     if kind not in ("step", "cosine") and estimator.decay_epochs is not None:
         raise ValueError(f"decay_epochs={estimator.decay_epochs!r} is the period of "
                          "learning_rate='step' or 'cosine'; learning_rate is "
