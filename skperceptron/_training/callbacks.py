@@ -273,7 +273,8 @@ class Checkpoint:
         """
 
     def on_fit_task_end(self, estimator, context, **kwargs):
-        """Never asks to stop: the epoch loop writes once its criteria are asked.
+        """Never asks to stop: the epoch loop writes after this hook, with the record
+        of the epoch that the stopping criteria judge next.
 
         Parameters
         ----------

@@ -22,6 +22,7 @@ orders of epochs ahead, ``speed.EpochOrders``) are refused; ``partial_fit`` is o
 epoch, to which a checkpoint adds nothing: it writes none.
 """
 
+import dataclasses
 import hashlib
 import os
 import pickle
@@ -208,11 +209,12 @@ def capture_loop(parts):
 class Resumption:
     """The loop's state of a checkpoint, put back at the start of the resumed loop."""
 
-    def __init__(self, epoch, loop):
-        self.epoch, self.loop = epoch, loop
+    def __init__(self, loop):
+        self.loop = loop
 
     def restore(self, parts):
-        """Put the state back into ``parts``; the last epoch done."""
+        """Put the state back into ``parts``; the fields of the saved epoch's record
+        (``stopping.EpochRecord``), which the criteria have not judged yet."""
         loop = self.loop
         parts.params.flat[...] = loop["flat"]
         _restore_optimizer(parts.optimizer, loop["optimizer"])
@@ -237,7 +239,7 @@ class Resumption:
         snapshots.best_score = None if best is None else np.array(best)
         for name, value in loop["result"].items():
             setattr(parts.result, name, list(value) if isinstance(value, list) else value)
-        return self.epoch
+        return dict(loop["record"])
 
 
 class CheckpointWriter:
@@ -247,10 +249,13 @@ class CheckpointWriter:
     def __init__(self, checkpoint, header):
         self.checkpoint, self.header = checkpoint, header
 
-    def epoch_done(self, parts, epoch, new_best):
+    def epoch_done(self, parts, record, new_best):
+        """After the epoch of ``record``, before the criteria judge it: write if due."""
+        epoch = record.epoch
         if self.checkpoint._due(epoch, new_best):
-            state = dict(self.header, epoch=epoch, loop=capture_loop(parts))
-            write_atomically(self.checkpoint._path_for(epoch), state)
+            loop = dict(capture_loop(parts), record=dataclasses.asdict(record))
+            write_atomically(self.checkpoint._path_for(epoch),
+                             dict(self.header, epoch=epoch, loop=loop))
 
 
 # ------------------------------------------------------------------ a fit's session
@@ -301,7 +306,7 @@ def checkpoint_session(estimator, plan, data, validation):
             "split_rng": _generator_state(estimator._rng),
         }
         writer = CheckpointWriter(checkpoint, header)
-    resumption = None if resume is None else Resumption(resume["epoch"], resume["loop"])
+    resumption = None if resume is None else Resumption(resume["loop"])
     return writer, resumption
 
 
@@ -438,6 +443,5 @@ def resume_fit(path, X, y, sample_weight=None, *, X_val=None, y_val=None, truste
     estimator._resume_state = state
     fit_params = {"sample_weight": sample_weight, "X_val": X_val, "y_val": y_val}
     if via == "callback" and hasattr(estimator, "set_callbacks"):
-        checkpoint._check(estimator)
         return estimator.set_callbacks(checkpoint).fit(X, y, **fit_params)
     return fit_with_checkpoints(estimator, X, y, checkpoint, **fit_params)

@@ -12,12 +12,12 @@ shuffling) is a ``Run``. The weights that training may have to return to are kep
 scikit-learn's callbacks set (``run.tasks``, see ``callbacks``) each epoch is a task
 begun before it runs and ended once it is recorded, before the criteria are asked.
 Between two epochs everything the loop carries is in a ``LoopParts``: a checkpoint
-(``run.checkpoint``, see ``checkpoint``) saves it once the criteria have been asked,
-and a fit that resumes (``run.resume``) starts from it at the next epoch.
+(``run.checkpoint``, see ``checkpoint``) saves it with the epoch's record before the
+criteria judge it, and a fit that resumes (``run.resume``) first has them judge that
+record, then goes on from the next epoch.
 L-BFGS has its own loop in ``lbfgs``.
 """
 
-import itertools
 import time
 from dataclasses import dataclass, field, replace
 
@@ -97,11 +97,11 @@ class Run:
     #: A copy of the starting weights that the caller keeps, or None: a single pass
     #: (partial_fit) uses it as its snapshot instead of copying them once more.
     start: np.ndarray | None = None
-    #: Saves the loop's state after an epoch (``checkpoint.CheckpointWriter``:
-    #: ``epoch_done(parts, epoch, new_best)``), or None.
+    #: Saves the loop's state after an epoch, before the criteria judge it
+    #: (``checkpoint.CheckpointWriter``: ``epoch_done(parts, record, new_best)``), or None.
     checkpoint: object = None
     #: The state of an interrupted fit to continue from (``checkpoint.Resumption``:
-    #: ``restore(parts)`` returns the last epoch done), or None.
+    #: ``restore(parts)`` returns the fields of the saved epoch's record), or None.
     resume: object = None
 
 
@@ -213,9 +213,14 @@ def _epochs_until_stop(epochs, params, optimizer, data, settings):
     snapshots = Snapshots(params.flat, settings.best_so_far, single_pass, settings.start)
     tasks = settings.tasks
     parts = _loop_parts(params, optimizer, epochs, snapshots, result, settings)
-    first = 1 if settings.resume is None else settings.resume.restore(parts) + 1
+    fired = record = None
     try:
-        for epoch in itertools.count(first):
+        if settings.resume is not None:  # the record of the epoch saved, not yet judged
+            record = EpochRecord(**settings.resume.restore(parts))
+            fired = _judge(record, settings, optimizer, epochs)
+        epoch = 0 if record is None else record.epoch
+        while fired is None:
+            epoch += 1
             started = time.perf_counter()
             if tasks is not None:
                 tasks.begin(params.copy)
@@ -244,14 +249,10 @@ def _epochs_until_stop(epochs, params, optimizer, data, settings):
             stop = tasks is not None and tasks.end(params.copy)
             record = replace(record, validation_score=score, fixed_point=fixed_point,
                              callback_stop=stop)
-            fired = _first_to_fire(settings.criteria, record, optimizer, settings.verbose)
-            if fired:
-                if _ends_on_fixed_point(fired, epochs, settings):
-                    fired = FixedPoint()
-                break
-            if settings.checkpoint is not None:  # after the criteria: their state too
-                settings.checkpoint.epoch_done(parts, epoch,
+            if settings.checkpoint is not None:  # the record too: a resumed loop judges it
+                settings.checkpoint.epoch_done(parts, record,
                                                snapshots.best_score_value > best_before)
+            fired = _judge(record, settings, optimizer, epochs)
     finally:
         epochs.close()  # an epoch's order drawn ahead and not used
     if tasks is not None:
@@ -259,6 +260,15 @@ def _epochs_until_stop(epochs, params, optimizer, data, settings):
     (result.gradient_norms, result.saturation, result.total_norms,
      result.clipped) = epochs.history.arrays()
     return _finish(fired, record, settings, snapshots, params, result)
+
+
+def _judge(record, settings, optimizer, epochs):
+    """The criterion that stops training after the recorded epoch ``record``, or None
+    (a plateau or ``max_iter`` on a fixed point is convergence)."""
+    fired = _first_to_fire(settings.criteria, record, optimizer, settings.verbose)
+    if fired and _ends_on_fixed_point(fired, epochs, settings):
+        fired = FixedPoint()
+    return fired
 
 
 def make_epochs(plan, params, optimizer, data, batch_size, run, online_state=None):
