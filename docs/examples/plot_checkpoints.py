@@ -114,8 +114,9 @@ print(f"resumed fit: {time.perf_counter() - began:.1f} s, n_iter_ {resumed.n_ite
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     whole = MLPClassifier(**PARAMS, n_iter_no_change=np.inf).fit(X, y)
-    written = fit_with_checkpoints(MLPClassifier(**PARAMS, n_iter_no_change=np.inf),
-                                   X, y, Checkpoint(folder / "whole-{epoch}.pkl", every=20))
+    written = fit_with_checkpoints(
+        MLPClassifier(**PARAMS, n_iter_no_change=np.inf), X, y,
+        Checkpoint(folder / "whole-{epoch}.pkl", every=20))
 
 
 def equal(a, b):

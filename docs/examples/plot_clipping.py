@@ -16,7 +16,7 @@ norm before clipping (``gradient_norm_curve_``) and the number of steps clipped
 # %%
 # A rate too large for the first steps
 # ------------------------------------
-# Friedman's first regression problem (:func:`~sklearn.datasets.make_friedman1`): 10
+# Friedman's first regression problem (scikit-learn's ``make_friedman1``): 10
 # features, 5 of which enter a nonlinear target, with noise. An
 # :class:`~skperceptron.MLPRegressor` with two hidden layers of 64 relu units, SGD
 # with Nesterov momentum 0.9, a rate of 0.05, batches of 32, 60 epochs (the plateau
@@ -32,7 +32,8 @@ from sklearn.preprocessing import StandardScaler
 from skperceptron import MLPRegressor
 
 X, y = make_friedman1(n_samples=1200, noise=1.0, random_state=0)
-X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0)
+X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25,
+                                                    random_state=0)
 scaler = StandardScaler().fit(X_train)
 X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
 
@@ -80,7 +81,8 @@ clipped, _ = fits[0, 10.0]
 steps_per_epoch = int(np.ceil(len(y_train) / 32))
 print(f"steps per epoch: {steps_per_epoch}")
 print("epoch         ", " ".join(f"{e:>5}" for e in range(1, 11)))
-print("mean norm     ", " ".join(f"{n:>5.1f}" for n in clipped.gradient_norm_curve_[:10]))
+norms = clipped.gradient_norm_curve_
+print("mean norm     ", " ".join(f"{n:>5.1f}" for n in norms[:10]))
 print("clipped steps ", " ".join(f"{c:>5}" for c in clipped.clipped_steps_[:10]))
 total = clipped.clipped_steps_.sum()
 first = clipped.clipped_steps_[0]

@@ -90,7 +90,8 @@ tuned, _ = train("all", 20, seed=0)
 print("frozen first layer unchanged:",
       np.array_equal(frozen.coefs_[0], base.coefs_[0]),
       np.array_equal(frozen.intercepts_[0], base.intercepts_[0]))
-print("fine-tuned first layer unchanged:", np.array_equal(tuned.coefs_[0], base.coefs_[0]),
+print("fine-tuned first layer unchanged:",
+      np.array_equal(tuned.coefs_[0], base.coefs_[0]),
       f"(largest change {np.abs(tuned.coefs_[0] - base.coefs_[0]).max():.3f})")
 
 # %%
@@ -155,8 +156,8 @@ fig, (ax_acc, ax_time) = plt.subplots(1, 2, figsize=(12, 4.2), width_ratios=(2, 
                                       layout="constrained")
 for start, label in STARTS.items():
     ax_acc.plot(LABELS, accuracy[start].mean(axis=1), marker="o", label=label)
-    ax_acc.fill_between(LABELS, accuracy[start].min(axis=1), accuracy[start].max(axis=1),
-                        alpha=0.2)
+    ax_acc.fill_between(LABELS, accuracy[start].min(axis=1),
+                        accuracy[start].max(axis=1), alpha=0.2)
 ax_acc.set(xscale="log", xticks=LABELS, xticklabels=[str(n) for n in LABELS],
            xlabel="labelled images of task B", ylabel="test accuracy (even or odd)",
            title="Task B from few labels")

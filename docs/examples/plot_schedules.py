@@ -90,7 +90,8 @@ for name, clf in large.items():
 # large early steps, and by the last epoch that penalty is most of the loss, while
 # the gradient of the data term (``gradient_norm_curve_``, which leaves the penalty
 # out) has nearly vanished:
-print(f"{'schedule':18}{'last loss':>11}{'penalty, batch of 32':>22}{'data gradient':>15}")
+print(f"{'schedule':18}{'last loss':>11}{'penalty, batch of 32':>22}"
+      f"{'data gradient':>15}")
 for name, clf in large.items():
     penalty = clf.alpha / 2 * sum(np.sum(W**2) for W in clf.coefs_) / 32
     print(f"{name:18}{clf.loss_curve_[-1]:>11.4g}{penalty:>22.4g}"
@@ -107,7 +108,8 @@ for name, clf in large.items():
 # ``(e + 1) / 6`` of the peak rate; the sixth epoch starts the cosine at the peak.
 warm = large["cosine, warm-up 5"]
 print("rates of the first 7 epochs:", np.round(warm.learning_rates_[:7], 4))
-print("the ramp (e + 1) / 6 * 0.2: ", np.round([(e + 1) / 6 * 0.2 for e in range(5)], 4))
+ramp = [(e + 1) / 6 * 0.2 for e in range(5)]
+print("the ramp (e + 1) / 6 * 0.2: ", np.round(ramp, 4))
 for name in ("cosine", "cosine, warm-up 5"):
     losses = large[name].loss_curve_
     print(f"{name:18} epoch losses 1-6: {np.round(losses[:6], 3)}")
@@ -135,7 +137,8 @@ for name in SCHEDULES:
         fits = [large[name] if (rate, seed) == (0.2, 0) else fit(name, rate, seed)
                 for seed in range(3)]
         accuracy = [clf.score(X_test, y_test) for clf in fits]
-        line += f"{np.mean(accuracy):>{width}.3f}{min(accuracy):>7.3f}{max(accuracy):>7.3f}"
+        line += (f"{np.mean(accuracy):>{width}.3f}{min(accuracy):>7.3f}"
+                 f"{max(accuracy):>7.3f}")
         diverged += [f"{name} at {rate}, seed {seed}" for seed, clf in enumerate(fits)
                      if clf.stop_reason_ == "diverged"]
     print(line)
