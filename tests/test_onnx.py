@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -107,6 +108,33 @@ CONFIGURATIONS = {
 }
 
 
+def halve_every_ten_epochs(epoch):
+    return 0.5 ** (epoch // 10)
+
+
+# The training controls change how the weights are found, not what the network
+# computes with them: a model trained with each exports as any other.
+CONFIGURATIONS.update({
+    "mlp-binary-adamw": (MLPClassifier(solver="adamw", weight_decay=0.1, **MLP), "binary"),
+    "mlp-multiclass-rmsprop": (MLPClassifier(solver="rmsprop", rho=0.9, **MLP),
+                               "multiclass"),
+    "mlp-regression-cosine-warmup": (
+        MLPRegressor(learning_rate="cosine", warmup_epochs=5, **MLP), "regression"),
+    "mlp-multioutput-sgd-step": (
+        MLPRegressor(learning_rate="step", decay_epochs=10, decay_rate=0.5, **SGD, **MLP),
+        "multioutput"),
+    "mlp-multilabel-callable-schedule": (
+        MLPClassifier(learning_rate=halve_every_ten_epochs, **MLP), "multilabel"),
+    "mlp-multiclass-clip-norm": (MLPClassifier(clip_grad_norm=0.1, **MLP), "multiclass"),
+    "mlp-regression-clip-value": (MLPRegressor(clip_grad_value=0.01, **SGD, **MLP),
+                                  "regression"),
+    "mlp-binary-frozen-first-batchnorm": (
+        MLPClassifier(frozen_layers=[0], batch_norm=True, **MLP), "binary"),
+    "mlp-multioutput-frozen-last": (MLPRegressor(frozen_layers=[-1], **MLP),
+                                    "multioutput"),
+})
+
+
 def _fit(estimator, kind, dtype, pipeline):
     X, rng = _data(dtype)
     y = _targets("regression" if kind == "poisson" else kind, X, rng)
@@ -189,6 +217,36 @@ def test_onnxruntime_computes_what_predict_computes(name, pipeline, dtype):
     assert decided.mean() > 0.9  # the comparison below covers most rows
     assert labels.shape == predicted.shape
     np.testing.assert_array_equal(labels[decided], predicted[decided])
+
+
+CONTROLLED = {
+    "mlp-binary-adamw": lambda e: e.solver == "adamw",
+    "mlp-multiclass-rmsprop": lambda e: e.solver == "rmsprop",
+    "mlp-regression-cosine-warmup": lambda e: e.learning_rates_[0] < e.learning_rates_[5]
+    > e.learning_rates_[-1],
+    "mlp-multioutput-sgd-step": lambda e: e.learning_rates_[-1] < e.learning_rates_[0],
+    "mlp-multilabel-callable-schedule": lambda e: e.learning_rates_[-1]
+    < e.learning_rates_[0],
+    "mlp-multiclass-clip-norm": lambda e: e.clipped_steps_.sum() > 0,
+    "mlp-regression-clip-value": lambda e: e.clipped_steps_.sum() > 0,
+    "mlp-binary-frozen-first-batchnorm": lambda e: e.frozen_layers == [0],
+    "mlp-multioutput-frozen-last": lambda e: e.frozen_layers == [-1],
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONTROLLED))
+def test_the_control_acted_on_the_fit_that_exports(name):
+    # So that the exports above compare models the controls trained: a schedule that
+    # moved the rate, clipping that clipped, frozen layers at their starting weights.
+    estimator, kind = CONFIGURATIONS[name]
+    model, X = _fit(clone(estimator), kind, np.float64, pipeline=False)
+    assert CONTROLLED[name](model)
+    if model.frozen_layers:
+        start = clone(estimator).set_params(max_iter=1, learning_rate=lambda epoch: 0.0)
+        start, _ = _fit(start, kind, np.float64, pipeline=False)
+        layer = model.frozen_layers[0]
+        np.testing.assert_array_equal(model.coefs_[layer], start.coefs_[layer])
+        np.testing.assert_array_equal(model.intercepts_[layer], start.intercepts_[layer])
 
 
 ON_SCORES = sorted(name for name, (estimator, kind) in CONFIGURATIONS.items()
