@@ -158,15 +158,19 @@ class Checkpoint:
 
     Examples
     --------
-    >>> import tempfile, os
+    >>> import os, tempfile
     >>> from sklearn.datasets import make_classification
     >>> from skperceptron import Checkpoint, MLPClassifier, fit_with_checkpoints, resume_fit
     >>> X, y = make_classification(200, 5, random_state=0)
     >>> folder = tempfile.mkdtemp()
-    >>> path = os.path.join(folder, "fit.skops")
-    >>> clf = MLPClassifier((8,), max_iter=20, random_state=0)
-    >>> clf = fit_with_checkpoints(clf, X, y, Checkpoint(path, every=5))  # doctest: +SKIP
-    >>> resumed = resume_fit(path, X, y)  # doctest: +SKIP
+    >>> checkpoint = Checkpoint(os.path.join(folder, "fit-{epoch}.skops"), every=5)
+    >>> clf = MLPClassifier((8,), max_iter=15, random_state=0)
+    >>> clf = fit_with_checkpoints(clf, X, y, checkpoint)  # or clf.set_callbacks(checkpoint)
+    >>> sorted(os.listdir(folder))
+    ['fit-10.skops', 'fit-15.skops', 'fit-5.skops']
+    >>> resumed = resume_fit(os.path.join(folder, "fit-5.skops"), X, y)
+    >>> resumed.loss_curve_ == clf.loss_curve_
+    True
     """
 
     def __init__(self, path, every=1, at_best=True):

@@ -44,6 +44,8 @@ PRIOR_ATTRIBUTES = ("t_", "loss_curve_", "best_loss_", "validation_scores_",
                     "validation_loss_curve_", "gradient_norms_", "saturation_",
                     "learning_rates_", "gradient_norm_curve_", "clipped_steps_",
                     "best_validation_score_", "_best_weights", "loss_")
+
+
 def _version():
     return sys.modules[__name__.split(".")[0]].__version__
 
@@ -77,7 +79,11 @@ def read_checkpoint(path, trusted=None):
 
 
 def _load_skops(path, trusted):
-    import skops.io
+    try:
+        import skops.io
+    except ImportError:
+        raise ValueError(f"{os.fspath(path)!r} is a skops file: reading it needs skops "
+                         "(pip install 'skperceptron[persist]').") from None
 
     untrusted = [t for t in skops.io.get_untrusted_types(file=path)
                  if t not in {_type_name(t) for t in trusted or ()}]
@@ -161,6 +167,9 @@ def _criteria_state(criteria):
 
 
 def _restore_criteria(criteria, states):
+    # A callback's stop has no state: a fit without callbacks may resume one with them.
+    criteria = [c for c in criteria if type(c).__name__ != "CallbackStop"]
+    states = [s for s in states if s["class"] != "CallbackStop"]
     if [type(c).__name__ for c in criteria] != [s["class"] for s in states]:
         raise ValueError("The checkpoint's stopping criteria are not this fit's.")
     for criterion, state in zip(criteria, states):
