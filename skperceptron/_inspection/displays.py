@@ -133,6 +133,11 @@ class LossCurveDisplay:
     y_label : str, default="Loss"
         Label of the y axis.
 
+    learning_rates : array-like of shape (n_epochs,), default=None
+        Learning rate per epoch, drawn at epochs 1 to n_epochs on a second y axis
+        (at the right; on a log scale when its positive values span more than a
+        decade); None draws none. NaN entries are gaps.
+
     Attributes
     ----------
     line_ : matplotlib Line2D
@@ -140,6 +145,13 @@ class LossCurveDisplay:
 
     validation_line_ : matplotlib Line2D or None
         The validation loss curve, None when there is none.
+
+    learning_rate_line_ : matplotlib Line2D or None
+        The learning rate per epoch, None when it is not drawn.
+
+    learning_rate_ax_ : matplotlib Axes or None
+        The second y axis of the learning rate (``ax_.twinx()``, shared by the
+        displays drawn on ``ax_``), None when it is not drawn.
 
     ax_ : matplotlib Axes
         Axes with the curves.
@@ -188,19 +200,36 @@ class LossCurveDisplay:
     >>> curves = clf.loss_curve_, clf.validation_loss_curve_
     >>> [round(float(curve[-1] - curve[10]), 2) for curve in curves]
     [-0.04, 0.05]
+
+    ``learning_rate=True`` adds the rate each epoch trained with
+    (``learning_rates_``) on a second y axis. Four epochs of linear warm-up climb
+    to the peak rate of 0.03, then a cosine takes it down over the last 16 epochs:
+    from its peak to 0.03 * (1 + cos(15 pi / 16)) / 2, about 3e-4, which spans two
+    decades, so its axis is logarithmic.
+
+    >>> clf = MLPClassifier(hidden_layer_sizes=(32,), learning_rate_init=0.03,
+    ...                     learning_rate="cosine", warmup_epochs=4, max_iter=20,
+    ...                     random_state=0).fit(X, y)
+    >>> [round(rate, 4) for rate in clf.learning_rates_[:6]]
+    [0.006, 0.012, 0.018, 0.024, 0.03, 0.0297]
+    >>> display = LossCurveDisplay.from_estimator(clf, learning_rate=True)
+    >>> display.learning_rate_ax_.get_yscale(), f"{clf.learning_rates_[-1]:.1e}"
+    ('log', '2.9e-04')
     """
 
     def __init__(self, *, loss_curve, validation_loss_curve=None, name=None,
-                 x_label="Epoch", y_label="Loss"):
+                 x_label="Epoch", y_label="Loss", learning_rates=None):
         self.loss_curve = loss_curve
         self.validation_loss_curve = validation_loss_curve
         self.name = name
         self.x_label = x_label
         self.y_label = y_label
+        self.learning_rates = learning_rates
 
     @classmethod
     def from_estimator(cls, estimator, *, ax=None, name=None, validation="auto",
-                       validation_kw=None, **kwargs):
+                       validation_kw=None, learning_rate=False, learning_rate_kw=None,
+                       **kwargs):
         """Plot the loss curves a fitted estimator recorded.
 
         Parameters
@@ -225,6 +254,17 @@ class LossCurveDisplay:
             Keyword arguments of matplotlib's ``plot`` for the validation curve,
             over its defaults (the training curve's colour, dashed).
 
+        learning_rate : bool, default=False
+            Whether to draw the learning rate each epoch trained with
+            (``learning_rates_``) on a second y axis. An estimator that records
+            none raises a ValueError: L-BFGS has no learning rate (its
+            ``learning_rates_`` are NaN), and scikit-learn's MLP no
+            ``learning_rates_``.
+
+        learning_rate_kw : dict, default=None
+            Keyword arguments of matplotlib's ``plot`` for the learning rate, over
+            its defaults (the training curve's colour, dotted).
+
         **kwargs : dict
             Keyword arguments of matplotlib's ``plot`` for both curves.
 
@@ -243,14 +283,20 @@ class LossCurveDisplay:
                              "recorded no epoch (it diverged in its first epoch?).")
         validation_loss = (_validation_curve(estimator, cls.__name__, validation is True)
                            if validation else None)
+        if learning_rate not in (True, False):
+            raise ValueError(f"learning_rate must be True or False, got {learning_rate!r}.")
+        rates = _learning_rates(estimator, cls.__name__) if learning_rate else None
         loss = getattr(estimator, "loss", None)
         display = cls(loss_curve=loss_curve, validation_loss_curve=validation_loss,
                       name=type(estimator).__name__ if name is None else name,
                       x_label=_x_label(estimator),
-                      y_label=f"Loss ({loss})" if isinstance(loss, str) else "Loss")
-        return display.plot(ax=ax, validation_kw=validation_kw, **kwargs)
+                      y_label=f"Loss ({loss})" if isinstance(loss, str) else "Loss",
+                      learning_rates=rates)
+        return display.plot(ax=ax, validation_kw=validation_kw,
+                            learning_rate_kw=learning_rate_kw, **kwargs)
 
-    def plot(self, ax=None, *, name=None, validation_kw=None, **kwargs):
+    def plot(self, ax=None, *, name=None, validation_kw=None, learning_rate_kw=None,
+             **kwargs):
         """Draw the curves.
 
         Parameters
@@ -266,13 +312,19 @@ class LossCurveDisplay:
             Keyword arguments of matplotlib's ``plot`` for the validation curve,
             over its defaults (the training curve's colour, dashed).
 
+        learning_rate_kw : dict, default=None
+            Keyword arguments of matplotlib's ``plot`` for the learning rate (drawn
+            when ``learning_rates`` is not None), over its defaults (the training
+            curve's colour, dotted).
+
         **kwargs : dict
             Keyword arguments of matplotlib's ``plot`` for both curves.
 
         Returns
         -------
         self : LossCurveDisplay
-            The display, with ``line_``, ``validation_line_``, ``ax_`` and ``figure_``.
+            The display, with ``line_``, ``validation_line_``,
+            ``learning_rate_line_``, ``learning_rate_ax_``, ``ax_`` and ``figure_``.
         """
         plt = _pyplot(f"{type(self).__name__}.plot")
         _check_axes(ax, f"{type(self).__name__}.plot")
@@ -291,8 +343,72 @@ class LossCurveDisplay:
             style = {**kwargs, "color": self.line_.get_color(), "linestyle": "--",
                      "label": label("validation"), **_line_kwargs(validation_kw)}
             (self.validation_line_,) = ax.plot(_steps(validation), validation, **style)
+        self.learning_rate_line_ = self.learning_rate_ax_ = None
+        if self.learning_rates is not None:
+            rates = np.asarray(self.learning_rates, dtype=float)
+            rate_ax = _rate_axes(ax)
+            style = {**kwargs, "color": self.line_.get_color(), "linestyle": ":",
+                     "label": "learning rate" if name is None else f"{name} (learning rate)",
+                     **_line_kwargs(learning_rate_kw)}
+            (self.learning_rate_line_,) = rate_ax.plot(_steps(rates), rates, **style)
+            _rate_scale(rate_ax)
+            self.learning_rate_ax_ = rate_ax
         _title(ax, "Loss curve", name, several="Loss curves")
-        return _finish(self, ax, self.x_label, self.y_label)
+        _finish(self, ax, self.x_label, self.y_label)
+        rate_ax = _rate_axes(ax, create=False)
+        if rate_ax is not None:  # one legend for the lines of both y axes
+            handles, labels = ax.get_legend_handles_labels()
+            more = rate_ax.get_legend_handles_labels()
+            ax.legend(handles + more[0], labels + more[1])
+        return self
+
+
+#: The label of the second y axis of ``LossCurveDisplay``, by which later displays on
+#: the same axes find it.
+_RATE_AXES = "learning rate"
+
+
+def _rate_axes(ax, create=True):
+    """The second y axis of the learning rate on ``ax``: the one a display already
+    made there, or a new ``ax.twinx()`` (None if ``create`` is False)."""
+    for other in ax.figure.axes:
+        if other is not ax and other.get_label() == _RATE_AXES and (
+                other.get_shared_x_axes().joined(ax, other)):
+            return other
+    if not create:
+        return None
+    twin = ax.twinx()
+    twin.set_label(_RATE_AXES)
+    twin.set_ylabel("Learning rate")
+    # The loss axes above, its background off: its legend is not drawn over.
+    ax.set_zorder(twin.get_zorder() + 1)
+    ax.patch.set_visible(False)
+    return twin
+
+
+def _rate_scale(rate_ax):
+    """Log scale when the positive rates drawn on ``rate_ax`` span more than a decade
+    (a zero rate, as a schedule's callable may give, then leaves a gap)."""
+    rates = np.concatenate([line.get_ydata() for line in rate_ax.get_lines()])
+    positive = rates[np.isfinite(rates) & (rates > 0)]
+    if positive.size and positive.max() > 10 * positive.min():
+        rate_ax.set_yscale("log")
+
+
+def _learning_rates(estimator, display):
+    """The rate each epoch trained with, or a ValueError naming why there is none."""
+    rates = np.asarray(_recorded(estimator, "learning_rates_", display), dtype=float)
+    if not np.isfinite(rates).any():
+        who = type(estimator).__name__
+        lbfgs = getattr(estimator, "solver", None) == "lbfgs"
+        raise ValueError(
+            f"{who} has no learning rate to plot (learning_rates_ is "
+            f"{'empty' if rates.size == 0 else 'NaN for every epoch'}): "
+            f"{'L-BFGS has no learning rate; ' if lbfgs else ''}fit with a stochastic "
+            "solver ('sgd', 'adam', 'adamw', 'rmsprop') to record one, or pass "
+            "learning_rate=False."
+        )
+    return rates
 
 
 def _validation_curve(estimator, display, required):

@@ -239,3 +239,67 @@ def test_importing_skperceptron_does_not_import_matplotlib():
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=Path(__file__).parent.parent, check=True)
     assert run.stdout.strip() == "False"
+
+
+# ------------------------------------------------------------- the learning rate
+
+
+@pytest.fixture(scope="module")
+def scheduled():
+    return MLPClassifier((5,), learning_rate="cosine", warmup_epochs=2, max_iter=8,
+                         learning_rate_init=0.01, random_state=0).fit(X, y)
+
+
+def test_learning_rate_on_a_second_y_axis(scheduled):
+    display = LossCurveDisplay.from_estimator(scheduled, learning_rate=True)
+    line, rate_ax = display.learning_rate_line_, display.learning_rate_ax_
+    np.testing.assert_array_equal(line.get_xdata(), np.arange(1, 9))
+    np.testing.assert_array_equal(line.get_ydata(), scheduled.learning_rates_)
+    # A twin of the loss axes: the same epochs, its own y axis at the right.
+    assert line.axes is rate_ax and rate_ax is not display.ax_
+    assert rate_ax.get_shared_x_axes().joined(rate_ax, display.ax_)
+    assert rate_ax.get_ylabel() == "Learning rate"
+    assert line.get_color() == display.line_.get_color() and line.get_linestyle() == ":"
+    # The cosine ends at 0.01 * (1 + cos(5 pi / 6)) / 2 = 6.7e-4 (15 times less than
+    # its peak): a log scale. The legend names the lines of both axes.
+    assert scheduled.learning_rates_[-1] == pytest.approx(6.7e-4, rel=1e-2)
+    assert rate_ax.get_yscale() == "log" and display.ax_.get_yscale() == "linear"
+    assert _legend(display.ax_) == ["MLPClassifier (training)",
+                                    "MLPClassifier (learning rate)"]
+
+
+def test_learning_rate_is_off_by_default_and_linear_when_it_spans_less_than_a_decade():
+    display = LossCurveDisplay.from_estimator(
+        MLPClassifier((5,), max_iter=4, random_state=0).fit(X, y))
+    assert display.learning_rate_line_ is None and display.learning_rate_ax_ is None
+    assert len(display.figure_.axes) == 1
+    display = LossCurveDisplay(loss_curve=[3.0, 2.0, 1.5], learning_rates=[0.1, 0.05, 0.02])
+    display.plot(learning_rate_kw={"c": "k", "ls": "-."})
+    assert display.learning_rate_ax_.get_yscale() == "linear"
+    assert display.learning_rate_line_.get_color() == "k"
+    assert display.learning_rate_line_.get_linestyle() == "-."
+    assert _legend(display.ax_) == ["training loss", "learning rate"]
+
+
+def test_several_estimators_share_the_learning_rate_axis(scheduled, without_validation):
+    first = LossCurveDisplay.from_estimator(scheduled, learning_rate=True, name="cosine")
+    second = LossCurveDisplay.from_estimator(without_validation, ax=first.ax_,
+                                             learning_rate=True, name="constant")
+    assert second.learning_rate_ax_ is first.learning_rate_ax_
+    assert len(first.figure_.axes) == 2
+    assert _legend(first.ax_) == ["cosine (training)", "constant (training)",
+                                  "cosine (learning rate)", "constant (learning rate)"]
+
+
+@pytest.mark.parametrize("model, message", [
+    (MLPClassifier((3,), solver="lbfgs", max_iter=5, random_state=0),
+     r"MLPClassifier has no learning rate to plot \(learning_rates_ is NaN for every "
+     r"epoch\): L-BFGS has no learning rate; .*pass learning_rate=False"),
+    (SklearnMLP((3,), max_iter=3, random_state=0),
+     "LossCurveDisplay plots learning_rates_, .* MLPClassifier has no learning_rates_"),
+], ids=["lbfgs", "scikit-learn"])
+def test_a_model_without_learning_rates_says_so(model, message):
+    model.fit(X, y)
+    with pytest.raises(ValueError, match=message):
+        LossCurveDisplay.from_estimator(model, learning_rate=True)
+    LossCurveDisplay.from_estimator(model)  # the loss alone still draws
