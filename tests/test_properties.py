@@ -8,7 +8,11 @@ and rows; dense or CSR/CSC/COO; string, boolean, integer and float labels, one c
 many classes, unbalanced classes, multilabel indicators, multi-output regression
 targets; sample weights from 1e-320 (subnormal) to 1e300. The parameters are drawn
 too: penalties, batch sizes down to one row, and for the MLPs dropout (one rate or one
-per hidden layer) and batch normalization.
+per hidden layer), batch normalization and the training controls: every solver
+(AdamW's weight decay, RMSprop's rho), every learning-rate schedule (a callable of a
+few forms, some failing at a drawn epoch), warm-up, decay rates and periods, gradient
+clipping by norm and by value (bounds down to 1e-300) and frozen layers (negative
+indices, repeats, out of range, all of them).
 
 For every estimator, solver and loss, each example must either
 
@@ -19,7 +23,8 @@ For every estimator, solver and loss, each example must either
 - raise ValueError/TypeError with a message that names what is wrong. Inputs that are
   invalid by construction (one class for the perceptron, negative Poisson targets,
   dropout or batch normalization without a hidden layer, batch normalization on
-  batches of one row, dropout or an L1 term with L-BFGS, ...) must be rejected, with
+  batches of one row, dropout or an L1 term with L-BFGS, a warm-up as long as the
+  training, a schedule's parameter with another schedule, ...) must be rejected, with
   the specific message; valid inputs must be accepted.
 
 No RuntimeWarning may escape from numpy on the way (ConvergenceWarning is expected:
@@ -256,14 +261,15 @@ PERCEPTRON_REGRESSORS = [
     for loss in ("squared_error", "absolute_error", "huber")
     for b in (1, "full")
 ]
+SOLVERS = ("lbfgs", "sgd", "adam", "adamw", "rmsprop")
 MLP_CLASSIFIERS = [
     Config(MLPClassifier, dict(solver=s, loss=loss))
-    for s in ("lbfgs", "sgd", "adam")
+    for s in SOLVERS
     for loss in ("log_loss", "hinge")
 ]
 MLP_REGRESSORS = [
     Config(MLPRegressor, dict(solver=s, loss=loss))
-    for s in ("lbfgs", "sgd", "adam")
+    for s in SOLVERS
     for loss in ("squared_error", "absolute_error", "huber", "poisson")
 ]
 CONFIGS = PERCEPTRON_CLASSIFIERS + PERCEPTRON_REGRESSORS + MLP_CLASSIFIERS + MLP_REGRESSORS
@@ -282,8 +288,180 @@ def dropout_rates(n_hidden):
     )
 
 
+# -------------------------------------------------------------- training controls
+
+EPOCH_SCHEDULES = ("step", "exponential", "cosine")
+SCHEDULES = ("constant", "invscaling", "adaptive", *EPOCH_SCHEDULES)
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A schedule given as a callable of the schedule's epoch d: ``value`` (halved at
+    each epoch when ``halving``) while d < ``fails_at``, then ``failure``: "raise" an
+    exception, or return it (NaN, inf, a negative number, a string, a bool, None)."""
+
+    value: object = 1.0
+    halving: bool = False
+    fails_at: int | None = None
+    failure: object = None
+
+    def __call__(self, d):
+        if self.fails_at is not None and d >= self.fails_at:
+            if self.failure == "raise":
+                raise ZeroDivisionError("no rate after the first epochs")
+            return self.failure
+        return self.value / 2**d if self.halving else self.value
+
+    @property
+    def error(self):
+        """The fit's message when the schedule reaches ``fails_at``."""
+        if self.failure == "raise":
+            return r"learning_rate, a callable of the epoch, raised ZeroDivisionError"
+        return r"learning_rate, a callable of the epoch, must return a finite number >= 0"
+
+
 @st.composite
-def parameters(draw, config, n):
+def factors(draw, valid_only):
+    value = draw(st.sampled_from([1.0, 0.5, 0.0, 1e3, 2, np.float32(0.5)]))
+    halving = draw(st.booleans())
+    if valid_only or draw(st.booleans()):
+        return Factor(value, halving)
+    failure = draw(st.sampled_from(["raise", math.nan, math.inf, -1.0, "fast", True, None]))
+    return Factor(value, halving, fails_at=draw(st.integers(0, 4)), failure=failure)
+
+
+@st.composite
+def controls(draw, solver, n_layers, max_iter, valid_only=False):
+    """The training controls: each one left out (its default) about half the time.
+    L-BFGS draws those of the stochastic solvers rarely, to see them refused; other
+    misuses are drawn rarely too, unless ``valid_only``."""
+    lbfgs = solver == "lbfgs"
+
+    # (Hypothesis favours the first of a sampled list and small integers: the rare
+    # case comes last.)
+    def rarely(odds=5):
+        return not valid_only and draw(st.sampled_from([*[False] * odds, True]))
+
+    def sometimes():
+        return draw(st.booleans())
+
+    params = {}
+    if not lbfgs or rarely():
+        kind = draw(st.sampled_from([*SCHEDULES, "callable", "callable"]))
+        params["learning_rate"] = draw(factors(valid_only)) if kind == "callable" else kind
+        kind = params["learning_rate"]
+        # A decay's rate and period where they apply, rarely elsewhere.
+        if kind in ("step", "exponential") and sometimes() or rarely(odds=11):
+            params["decay_rate"] = draw(st.sampled_from([0.1, 0.5, 1.0, 1e-300]))
+        if kind in ("step", "cosine") and sometimes() or rarely(odds=11):
+            params["decay_epochs"] = draw(st.sampled_from([1, 2, 100]))
+        if sometimes():  # shorter than the training, or rarely not
+            params["warmup_epochs"] = draw(st.integers(1, max_iter - 1))
+            if rarely(odds=11):
+                params["warmup_epochs"] = draw(st.integers(max_iter, max_iter + 1))
+        if sometimes():
+            params["clip_grad_norm"] = draw(st.sampled_from([1e-300, 1e-8, 1.0, 1e3]))
+        if sometimes():
+            params["clip_grad_value"] = draw(st.sampled_from([1e-300, 1e-3, 1.0]))
+        if rarely(odds=19):  # outside their range
+            params.update(draw(st.sampled_from([
+                dict(clip_grad_norm=0.0), dict(clip_grad_value=-1.0),
+                dict(decay_rate=0.0), dict(decay_rate=1.5), dict(rho=1.0),
+                dict(warmup_epochs=-1), dict(decay_epochs=0),
+            ])))
+    if solver == "adamw" and sometimes():
+        params["weight_decay"] = draw(st.sampled_from([0.0, 0.01, 1.0, 1e3]))
+    elif rarely(odds=11):
+        params["weight_decay"] = 0.01
+    if solver == "rmsprop" and sometimes():
+        params["rho"] = draw(st.sampled_from([0.0, 0.5, 0.9, 0.999]))
+    if n_layers > 1 and sometimes() or rarely(odds=11):
+        # Weight-layer indices from -n_layers to n_layers - 1 (repeats possible) in a
+        # list, a tuple or an array, leaving one layer to train; rarely all of them,
+        # one out of range, or not integers.
+        layers = draw(st.lists(st.integers(-n_layers, n_layers - 1), max_size=3))
+        if {i % n_layers for i in layers} == set(range(n_layers)) and not rarely():
+            layers = layers[:1] if n_layers > 1 else []
+        if rarely(odds=11):
+            layers.append(draw(st.sampled_from([n_layers, -n_layers - 1])))
+        how = draw(st.sampled_from(["list", "tuple", "array"]))
+        params["frozen_layers"] = {"list": layers, "tuple": tuple(layers),
+                                   "array": np.array(layers, dtype=int)}[how]
+        if rarely(odds=11):
+            params["frozen_layers"] = draw(st.sampled_from([[0.0], [True], [[0]], 0, "0"]))
+    return params
+
+
+def _control_errors(params):
+    """The refusals of the training controls (``skperceptron/_controls.py``): their
+    misuses, L-BFGS with those of the stochastic solvers, a schedule's parameter with
+    another schedule, a warm-up as long as the training, frozen layers out of range or
+    all of them."""
+    solver, kind = params["solver"], params.get("learning_rate", "constant")
+    warmup = params.get("warmup_epochs", 0)
+    norm, value = params.get("clip_grad_norm"), params.get("clip_grad_value")
+    errors = []
+    for name, ok in [("clip_grad_norm", norm is None or norm > 0),
+                     ("clip_grad_value", value is None or value > 0),
+                     ("decay_rate", params.get("decay_rate") is None
+                      or 0 < params["decay_rate"] <= 1),
+                     ("rho", 0 <= params.get("rho", 0.99) < 1),
+                     ("warmup_epochs", warmup >= 0),
+                     ("decay_epochs", params.get("decay_epochs") is None
+                      or params["decay_epochs"] >= 1),
+                     ("frozen_layers", isinstance(params.get("frozen_layers", []),
+                                                  (list, tuple, np.ndarray)))]:
+        if not ok:
+            errors.append(rf"The '{name}' parameter of \w+ must be")
+    if params.get("weight_decay") is not None and solver != "adamw":
+        errors.append(rf"weight_decay=.* is AdamW's decoupled weight decay, and "
+                      rf"solver='{solver}' has none")
+    if solver == "lbfgs":
+        if (callable(kind) or kind in EPOCH_SCHEDULES or warmup or norm is not None
+                or value is not None):
+            errors.append(r"cannot be used with solver='lbfgs': learning-rate schedules, "
+                          r"warm-up and gradient clipping act on the steps")
+    else:
+        if params.get("decay_rate") is not None and kind not in ("step", "exponential"):
+            errors.append(r"decay_rate=.* is the factor of learning_rate='step' or "
+                          r"'exponential'")
+        if params.get("decay_epochs") is not None and kind not in ("step", "cosine"):
+            errors.append(r"decay_epochs=.* is the period of learning_rate='step' or "
+                          r"'cosine'")
+        if warmup >= params["max_iter"]:
+            errors.append(rf"warmup_epochs={warmup} is not shorter than the training "
+                          rf"\(max_iter={params['max_iter']}\)")
+        if callable(kind) and kind.fails_at == 0:  # checked before training
+            errors.append(kind.error)
+    frozen = params.get("frozen_layers")
+    if isinstance(frozen, (list, tuple, np.ndarray)):
+        n_layers = len(params["hidden_layer_sizes"]) + 1
+        indices = list(np.asarray(frozen, dtype=object).ravel())
+        if np.ndim(frozen) > 1 or not all(
+                isinstance(i, (int, np.integer)) and not isinstance(i, bool)
+                for i in indices):
+            errors.append("frozen_layers must be a 1-d list of weight-layer indices")
+        elif any(not -n_layers <= i < n_layers for i in indices):
+            errors.append(r"frozen_layers=.* names layer\(s\) .* of a network of "
+                          rf"{n_layers} weight layers")
+        elif {i % n_layers for i in indices} == set(range(n_layers)):
+            errors.append(rf"frozen_layers=.* freezes all {n_layers} weight layers")
+    return errors
+
+
+def _late_failure(params):
+    """(the error, the 0-based epoch of the fit at which a callable schedule that
+    passed its check at epoch 0 fails), or None: the fit raises it unless training
+    stopped before that epoch."""
+    kind = params.get("learning_rate")
+    if params.get("solver") == "lbfgs" or not callable(kind) or not kind.fails_at:
+        return None
+    epoch = params.get("warmup_epochs", 0) + kind.fails_at
+    return (kind.error, epoch) if epoch < params["max_iter"] else None
+
+
+@st.composite
+def parameters(draw, config, n, valid_controls=False):
     """Constructor parameters around ``config.fixed``, for a fit of a few epochs."""
     params = dict(
         config.fixed,
@@ -334,8 +512,9 @@ def parameters(draw, config, n):
         params.update(
             momentum=draw(st.sampled_from([0.0, 0.9])),
             nesterovs_momentum=draw(st.booleans()),
-            learning_rate=draw(st.sampled_from(["constant", "invscaling", "adaptive"])),
         )
+    params.update(draw(controls(config.fixed["solver"], len(sizes) + 1,
+                                params["max_iter"], valid_only=valid_controls)))
     return params
 
 
@@ -353,6 +532,9 @@ class Case:
     params: dict
     errors: list  # patterns of which the fit's error must match one; empty: must fit
     allowed: list  # patterns of errors a valid input may still meet
+    #: The epoch (0-based) at which a callable schedule fails, None if it never does:
+    #: a fit that ends without error must have stopped before it.
+    fails_at_epoch: int | None = None
 
 
 def _stratified_split_errors(y, n):
@@ -392,7 +574,7 @@ def _parameter_errors(params, n_train):
             errors.append("batch_norm=True cannot train with batch_size=1")
         if n_train == 1:
             errors.append("batch_norm=True cannot train on one sample")
-    return errors
+    return errors + _control_errors(params)
 
 
 @st.composite
@@ -438,7 +620,11 @@ def cases(draw, config):
         # Targets beyond float32's range cannot be fitted in float32: saying so is as
         # good as fitting.
         allowed.append(r"\by\b|target")
-    return Case(X, X_dense, target, sample_weight, params, errors, allowed)
+    late = _late_failure(params)
+    if late:
+        allowed.append(late[0])
+    return Case(X, X_dense, target, sample_weight, params, errors, allowed,
+                late[1] if late else None)
 
 
 # ---------------------------------------------------------------------- checks
@@ -466,6 +652,20 @@ def check_fitted(estimator, case):
     for array in estimator.coefs_ + estimator.intercepts_:
         assert array.dtype == dtype
         assert np.isfinite(array).all(), "fit returned non-finite weights"
+    # One rate, gradient norm and count of clipped steps per recorded epoch: finite
+    # rates >= 0 for the stochastic solvers (L-BFGS has none: NaN), no clipped step
+    # without a bound.
+    n_epochs = len(estimator.loss_curve_)
+    rates = np.asarray(estimator.learning_rates_, dtype=float)
+    assert rates.shape == estimator.gradient_norm_curve_.shape == (n_epochs,)
+    assert estimator.clipped_steps_.shape == (n_epochs,)
+    if case.params.get("solver") == "lbfgs":
+        assert np.isnan(rates).all()
+    else:
+        assert np.isfinite(rates).all() and (rates >= 0).all(), rates
+    assert (estimator.clipped_steps_ >= 0).all()
+    if case.params.get("clip_grad_norm") is None and case.params.get("clip_grad_value") is None:
+        assert not estimator.clipped_steps_.any()
     if case.params.get("batch_norm"):
         n_hidden = len(case.params["hidden_layer_sizes"])
         for name in ("batch_norm_scales_", "batch_norm_shifts_", "running_means_",
@@ -552,6 +752,10 @@ def fit_and_check(config, case):
             assert matched, f"unexpected {type(exc).__name__}: {exc}"
             return f"{'rejected' if case.errors else 'refused'}: {matched[0]}"
         assert not case.errors, f"fit accepted an input that should fail with {case.errors}"
+        if case.fails_at_epoch is not None:
+            assert len(estimator.loss_curve_) <= case.fails_at_epoch, (
+                f"the schedule fails at epoch {case.fails_at_epoch}, and training went "
+                f"on to {len(estimator.loss_curve_)} epochs without saying so")
         check_fitted(estimator, case)
     return "fitted"
 
@@ -580,7 +784,7 @@ def plain_cases(draw, config):
     else:
         y = rng.standard_normal(n)
         y = np.abs(y) if config.fixed["loss"] == "poisson" else y
-    params = draw(parameters(config, n))
+    params = draw(parameters(config, n, valid_controls=True))
     params.update(alpha=0.0, early_stopping=False)
     params.pop("class_weight", None)
     if "hidden_layer_sizes" in params:
