@@ -108,7 +108,7 @@ for label, rate, clip in (("rate 0.05, clip 10", 0.05, 10.0),
     print(f"{label:26}" + "".join(f"{s:>8.3f}" for s in scores))
 
 # %%
-# On this problem the smaller rate trains too, and does as well as clipping on seed 1
+# On this problem the smaller rate trains too, about as well as clipping on seed 1
 # and better on seeds 0 and 2: clipping made the larger rate usable, it did not make
 # it better than a smaller one.
 #

@@ -124,10 +124,10 @@ for name in ("cosine", "cosine, warm-up 5"):
 # Three seeds, two rates
 # ----------------------
 # One seed is one draw of starting weights and batch order. The same five schedules
-# from three seeds, at the peak rate of 0.2 and at a quarter of it, 0.05: the test
-# accuracy of each fit, their mean, and the fits that ended with ``stop_reason_``
-# ``"diverged"`` (the loss grew 10**4-fold and the fit stopped on its best weights,
-# :ref:`maths-after-each-epoch`).
+# from three seeds, at the peak rate of 0.2 and at a quarter of it, 0.05: the mean,
+# lowest and highest test accuracy of the three fits, and the fits that ended with
+# ``stop_reason_="diverged"`` (the loss grew 10**4-fold and the fit stopped on its
+# best weights, :ref:`maths-after-each-epoch`).
 print(f"{'':18}{'peak 0.2: mean':>15}{'min':>7}{'max':>7}"
       f"{'peak 0.05: mean':>17}{'min':>7}{'max':>7}")
 diverged = []
