@@ -117,7 +117,8 @@ class Checkpoint:
     A callback for scikit-learn's callback API (scikit-learn >= 1.9, see
     ``set_callbacks``), or the argument of :func:`fit_with_checkpoints` with any
     scikit-learn. During each ``fit`` of an estimator with a stochastic solver
-    ('sgd', 'adam', 'adamw', 'rmsprop'), it writes every ``every`` epochs, and at
+    ('sgd', 'adam', 'adamw', 'rmsprop'; the perceptrons too, their per-sample loop
+    with its average and L1 debts included), it writes every ``every`` epochs, and at
     each epoch that reaches a new best validation score, all the fit needs to
     continue: :func:`resume_fit` then ends the fit with the weights, curves,
     ``n_iter_`` and ``stop_reason_`` of the fit that was not interrupted, bit for
@@ -132,9 +133,7 @@ class Checkpoint:
     :mod:`pickle`: load those only from sources you trust.
 
     ``partial_fit`` is one epoch, to which a checkpoint adds nothing: it writes none.
-    L-BFGS is refused (scipy's state cannot be saved), and so is the per-sample loop
-    of a single layer (``batch_size=1`` with plain SGD at a constant rate), which
-    draws its epochs' orders ahead.
+    L-BFGS is refused: scipy's state cannot be saved.
 
     Parameters
     ----------

@@ -17,9 +17,10 @@ by skops for a path ending in ``.skops`` and by pickle otherwise, always under a
 temporary name in the same folder, flushed to disk, then renamed over the previous
 checkpoint (``write_atomically``): a crash leaves the last complete checkpoint.
 
-L-BFGS (scipy's state cannot be saved) and the per-sample compiled loop (it draws the
-orders of epochs ahead, ``speed.EpochOrders``) are refused; ``partial_fit`` is one
-epoch, to which a checkpoint adds nothing: it writes none.
+The per-sample compiled loop (``online``) adds its average and L1 debts, and the
+generator's state before the order of the next epoch that ``speed.EpochOrders`` may
+have drawn ahead. L-BFGS is refused (scipy's state cannot be saved); ``partial_fit``
+is one epoch, to which a checkpoint adds nothing: it writes none.
 """
 
 import dataclasses
@@ -33,7 +34,7 @@ import scipy.sparse as sp
 
 from .._engine.schedules import Schedule
 from .callbacks import ESTIMATORS, Checkpoint, write_atomically
-from .online import OnlineEpochs
+from .online import OnlineEpochs, OnlineState
 
 #: The ``format`` entry of every checkpoint: a file without it is not one.
 FORMAT = "skperceptron checkpoint"
@@ -189,6 +190,45 @@ def _restore_generator(rng, state):
         rng.bit_generator.state = state
 
 
+def _logical_state(rng, orders):
+    """The generator's state as the fit sees it: before the draw that the per-sample
+    loop's ``EpochOrders`` may have made ahead for the next epoch (``pending``)."""
+    pending = None if orders is None else orders.pending
+    if pending is None or pending[1] is not rng:
+        return _generator_state(rng)
+    before = np.random.RandomState()
+    before.set_state(pending[2])
+    return before.get_state(legacy=False)
+
+
+def _restore_order(epochs, order):
+    """The previous epoch's order, which the next one shuffles (with ``reshuffle``)."""
+    order = None if order is None else np.array(order)
+    if not isinstance(epochs, OnlineEpochs):
+        epochs.order = order
+        return
+    epochs.orders.order = order
+    epochs.orders.spare = None if order is None else np.empty_like(order)
+
+
+def _restore_online(epochs, saved):
+    """The per-sample loop's average and L1 debts (``online.OnlineState``), in place:
+    the running weights are views the loop trains."""
+    if saved is None:
+        return
+    averaging, debts = saved["averaging"], saved["debts"]
+    if (averaging is None) != (epochs.averaging is None) or (
+            (debts is None) != (epochs.debts is None)):
+        raise ValueError("The checkpoint's average or L1 state is not this fit's.")
+    if averaging is not None:
+        for name in ("coef", "intercept", "sum_coef", "sum_intercept"):
+            getattr(epochs.averaging, name)[...] = averaging[name]
+        epochs.averaging.start, epochs.averaging.seen = averaging["start"], averaging["seen"]
+    if debts is not None:
+        epochs.debts.total[...] = debts["total"]
+        epochs.debts.applied[...] = debts["applied"]
+
+
 _RESULT_FIELDS = ("n_iter", "n_samples_seen", "loss", "loss_curve", "validation_scores",
                   "validation_loss_curve", "learning_rates", "best_validation_score")
 
@@ -198,11 +238,14 @@ def capture_loop(parts):
 
     Arrays are not copied: the state is written before the loop goes on."""
     snapshots, history = parts.snapshots, parts.epochs.history
+    orders = parts.epochs.orders if isinstance(parts.epochs, OnlineEpochs) else None
     return {
         "flat": parts.params.flat,
         "optimizer": _optimizer_state(parts.optimizer),
-        "generators": [_generator_state(g) for g in parts.generators],
-        "order": parts.epochs.order,
+        "generators": [_logical_state(g, orders) for g in parts.generators],
+        "order": parts.epochs.order if orders is None else orders.order,
+        "online": None if orders is None else OnlineState(
+            parts.epochs.averaging, parts.epochs.debts).to_plain(),
         "history": {name: getattr(history, name) for name in
                     ("gradient_norms", "saturation", "total_norms", "clipped")},
         "criteria": _criteria_state(parts.criteria),
@@ -231,8 +274,8 @@ class Resumption:
             raise ValueError("The checkpoint's random generators are not this fit's.")
         for rng, state in zip(parts.generators, loop["generators"]):
             _restore_generator(rng, state)
-        order = loop["order"]
-        parts.epochs.order = None if order is None else np.array(order)
+        _restore_order(parts.epochs, loop["order"])
+        _restore_online(parts.epochs, loop.get("online"))
         history = parts.epochs.history
         for name, rows in loop["history"].items():
             setattr(history, name, [np.array(r) if isinstance(r, np.ndarray) else r
@@ -288,11 +331,6 @@ def checkpoint_session(estimator, plan, data, validation):
     resume = estimator.__dict__.pop("_resume_state", None)
     if attached is None and resume is None:
         return None
-    if OnlineEpochs.applies(plan, plan.batch(data.n_samples)):
-        raise ValueError(
-            "Checkpoints cannot resume the per-sample loop exactly (a single layer with "
-            "batch_size=1 under plain SGD at a constant rate draws its epochs' orders "
-            "ahead): use batch_size > 1, or fit without a checkpoint.")
     fingerprint = data_fingerprint(data, validation)
     if resume is not None:
         _check_same_data(resume["data"], fingerprint)

@@ -18,6 +18,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 
@@ -62,6 +63,11 @@ CASES = {
         hidden_layer_sizes=(7,), solver="sgd", learning_rate="invscaling",
         momentum=0.5, nesterovs_momentum=True, learning_rate_init=0.05, max_iter=10)),
     "perceptron-mini-batches": (PerceptronClassifier, dict(batch_size=16, max_iter=8)),
+    "perceptron-per-sample": (PerceptronClassifier, dict(max_iter=8)),
+    "averaged-l1-per-sample": (PerceptronClassifier, dict(
+        max_iter=8, average=True, penalty="l1", alpha=1e-3)),
+    "delta-rule-per-sample-early": (PerceptronRegressor, dict(
+        max_iter=10, eta0=0.01, early_stopping=True, n_iter_no_change=2)),
     "delta-rule-mini-batches-early": (PerceptronRegressor, dict(
         batch_size=16, max_iter=10, early_stopping=True, eta0=0.01)),
 }
@@ -113,8 +119,7 @@ def test_resuming_from_every_epoch_ends_as_the_fit_not_interrupted(case, tmp_pat
     Xd, yd = _data(cls)
     reference = _fit(cls(random_state=0, **params), Xd, yd)
     assert reference.n_iter_ >= 4
-    suffix = ".skops" if case.startswith("adam") else ".pkl"  # skops: slower to read
-    path = str(tmp_path / ("fit-{epoch}" + suffix))
+    path = str(tmp_path / "fit-{epoch}.pkl")  # skops: below, slower to write and read
     checkpointed = _quiet(fit_with_checkpoints, cls(random_state=0, **params), Xd, yd,
                           Checkpoint(path))
     assert_same_fit(checkpointed, reference)  # writing changes nothing
@@ -278,12 +283,28 @@ def test_the_callback_checks_before_training_and_leaves_the_model(tmp_path):
     assert all(np.array_equal(a, b) for a, b in zip(fitted.coefs_, coefs))
 
 
-def test_lbfgs_and_the_per_sample_loop_are_refused(tmp_path):
+def test_the_per_sample_loop_drawing_ahead_resumes_with_its_state(tmp_path):
+    """Enough rows for ``EpochOrders`` to draw the next epoch's order during an epoch;
+    sparse rows, an average from sample 500 on and an L1 term."""
+    Xb, yb = make_classification(12_000, 8, random_state=0)
+    params = dict(max_iter=4, average=500, penalty="elasticnet", alpha=1e-4, tol=None,
+                  random_state=0)
+    for data in (Xb, sp.csr_matrix(Xb)):
+        reference = _fit(PerceptronClassifier(**params), data, yb)
+        path = str(tmp_path / "p-{epoch}.pkl")
+        _quiet(fit_with_checkpoints, PerceptronClassifier(**params), data, yb, path)
+        for epoch in (1, 2, 3):
+            resumed = _quiet(resume_fit, path.format(epoch=epoch), data, yb)
+            assert_same_fit(resumed, reference)
+            # what a later partial_fit continues (the average, the debts) came back too
+            reference_more = copy.deepcopy(reference).partial_fit(data[:100], yb[:100])
+            assert_same_fit(resumed.partial_fit(data[:100], yb[:100]), reference_more)
+
+
+def test_lbfgs_and_other_estimators_are_refused(tmp_path):
+    estimator = MLPClassifier(solver="lbfgs")
     with pytest.raises(ValueError, match="lbfgs"):
-        fit_with_checkpoints(MLPClassifier(solver="lbfgs"), X, y, tmp_path / "a.pkl")
-    estimator = PerceptronClassifier(max_iter=3)
-    with pytest.raises(ValueError, match="per-sample loop"):
-        fit_with_checkpoints(estimator, X, y, tmp_path / "b.pkl")
+        fit_with_checkpoints(estimator, X, y, tmp_path / "a.pkl")
     assert not hasattr(estimator, "coefs_") and os.listdir(tmp_path) == []
     with pytest.raises(TypeError, match="skperceptron's estimators"):
         fit_with_checkpoints(object(), X, y, tmp_path / "c.pkl")
