@@ -37,7 +37,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from skperceptron import MLPClassifier
+from skperceptron import LossCurveDisplay, MLPClassifier
 
 X, y = load_digits(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y,
@@ -165,4 +165,15 @@ for name, clf in large.items():
 ax_rate.set(xlabel="Epoch", ylabel="learning rate", title="learning_rates_")
 ax_loss.set(xlabel="Epoch", ylabel="epoch loss", yscale="log", title="loss_curve_")
 ax_rate.legend(fontsize="small")
+
+# %%
+# :class:`~skperceptron.LossCurveDisplay` draws one fit's rate beside its loss with
+# ``learning_rate=True``, on a second y axis (logarithmic here, as the rates span more
+# than a factor of ten); the two cosine fits at the peak of 0.2, with and without
+# warm-up, each rate dotted in its fit's colour.
+fig, ax = plt.subplots(figsize=(8, 4.4), layout="constrained")
+for name in ("cosine", "cosine, warm-up 5"):
+    LossCurveDisplay.from_estimator(large[name], ax=ax, name=name, learning_rate=True)
+ax.set(yscale="log", title="Loss and learning rate per epoch")
+ax.get_legend().set_loc("lower left")
 plt.show()
