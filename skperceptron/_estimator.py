@@ -267,7 +267,7 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
     def _train_stochastic(self, plan, params, data, y, validation, incremental, tasks=None,
                           start=None):
         # partial_fit: one pass over the data given, no split, no checkpoint.
-        session = None if incremental else checkpoint_session(self, plan, data, validation)
+        session = None if incremental else checkpoint_session(self, data, validation)
         if not incremental:
             data, validation = self._split_validation(plan, data, y, validation)
         _check_batch_rows(plan, data.n_samples)

@@ -322,7 +322,7 @@ def _attached(estimator):
     return None
 
 
-def checkpoint_session(estimator, plan, data, validation):
+def checkpoint_session(estimator, data, validation):
     """(writer or None, resumption or None) of a fit with a checkpoint or resuming
     from one, or None for any other fit. Called before the validation hold-out: a
     resumed fit takes back the prior attributes and the generator's state there
