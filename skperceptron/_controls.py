@@ -198,6 +198,9 @@ def _check_stochastic_controls(estimator, clipping):
         used.append(f"learning_rate={estimator.learning_rate!r}")
     if estimator.warmup_epochs:
         used.append(f"warmup_epochs={estimator.warmup_epochs}")
+    for name in ("decay_rate", "decay_epochs"):
+        if getattr(estimator, name) is not None:
+            used.append(f"{name}={getattr(estimator, name)!r}")
     if clipping.norm is not None:
         used.append(f"clip_grad_norm={clipping.norm!r}")
     if clipping.value is not None:

@@ -418,7 +418,8 @@ def _control_errors(params):
                       rf"solver='{solver}' has none")
     if solver == "lbfgs":
         if (callable(kind) or kind in EPOCH_SCHEDULES or warmup or norm is not None
-                or value is not None):
+                or value is not None or params.get("decay_rate") is not None
+                or params.get("decay_epochs") is not None):
             errors.append(r"cannot be used with solver='lbfgs': learning-rate schedules, "
                           r"warm-up and gradient clipping act on the steps")
     else:
