@@ -6,104 +6,27 @@ nothing new; ``plot`` draws it on an axes (a new one, or the one given) and keep
 artists on the display (``figure_``, ``ax_`` and the lines), so a user can restyle them.
 
 matplotlib is an optional dependency (the ``[plot]`` extra): it is imported inside
-``plot`` and ``from_estimator`` only, never when skperceptron is imported.
+``plot`` and ``from_estimator`` only, never when skperceptron is imported. What both
+displays share (the axes, the labels, reading a record) is in ``figures``.
 """
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
 
-PLOT_EXTRA = 'pip install "skperceptron[plot]"'
-
-
-def _pyplot(caller):
-    """matplotlib's pyplot, or an ImportError naming the extra that installs it."""
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as error:
-        raise ImportError(
-            f"{caller} needs matplotlib, which skperceptron's [plot] extra installs: "
-            f"{PLOT_EXTRA} (or pip install matplotlib)."
-        ) from error
-    return plt
-
-
-def _line_kwargs(kwargs):
-    """matplotlib's Line2D keywords with their aliases spelt out (``ls`` is
-    ``linestyle``), so that the display's defaults and the user's merge without clash."""
-    from matplotlib import cbook
-    from matplotlib.lines import Line2D
-
-    return cbook.normalize_kwargs(kwargs or {}, Line2D)
-
-
-def _recorded(estimator, attribute, display):
-    """The fitted estimator's record ``attribute``.
-
-    NotFittedError (scikit-learn's) for an unfitted estimator; ValueError naming the
-    attribute for an estimator that does not record it.
-    """
-    check_is_fitted(estimator)
-    if not hasattr(estimator, attribute):
-        hint = (" Pass the fitted estimator itself, e.g. the last step of a pipeline "
-                "(pipeline[-1])." if hasattr(estimator, "steps") else "")
-        raise ValueError(
-            f"{display} plots {attribute}, the training history that skperceptron's "
-            f"estimators record; {type(estimator).__name__} has no {attribute}.{hint}"
-        )
-    return getattr(estimator, attribute)
-
-
-def _x_label(estimator):
-    """What one point of the history is: an epoch, or an L-BFGS iteration."""
-    return "L-BFGS iteration" if getattr(estimator, "solver", None) == "lbfgs" else "Epoch"
-
-
-def _steps(values):
-    """The x coordinates of a history: 1, 2, ..., one per recorded epoch."""
-    return np.arange(1, len(values) + 1)
-
-
-def _check_axes(ax, caller):
-    """A TypeError naming what ``ax`` must be, unless it is None or a matplotlib Axes."""
-    from matplotlib.axes import Axes
-
-    if ax is not None and not isinstance(ax, Axes):
-        raise TypeError(
-            f"{caller}: ax must be a matplotlib Axes (such as the one plt.subplots() "
-            f"returns) or None for a new figure, got {type(ax).__name__} {ax!r}."
-        )
-
-
-def _axes(plt, ax):
-    """The axes to draw on: ``ax``, or that of a new figure."""
-    if ax is None:
-        _, ax = plt.subplots(layout="constrained")  # room for the axis labels
-    return ax
-
-
-def _title(ax, title, name, several):
-    """Title the axes ``"title: name"``; an axes this display already titled for
-    another estimator becomes ``several`` (the legend names them); a title of the
-    user's own stays."""
-    mine = title if name is None else f"{title}: {name}"
-    current = ax.get_title()
-    if not current:
-        ax.set_title(mine)
-    elif current != mine and (current.startswith(f"{title}: ") or current == several):
-        ax.set_title(several)
-
-
-def _finish(display, ax, x_label, y_label, **legend):
-    """Axis labels, integer epochs, the legend; the artists' places on the display."""
-    from matplotlib.ticker import MaxNLocator
-
-    ax.set_xlabel(x_label)
-    ax.set_ylabel(y_label)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(**legend)
-    display.ax_ = ax
-    display.figure_ = ax.figure
-    return display
+from .figures import (
+    axes_or_new,
+    check_axes,
+    epoch_steps,
+    finish_display,
+    history_x_label,
+    line_kwargs,
+    pyplot,
+    rate_axes,
+    rate_scale,
+    recorded,
+    recorded_rates,
+    recorded_validation,
+    title_axes,
+)
 
 
 class LossCurveDisplay:
@@ -273,23 +196,23 @@ class LossCurveDisplay:
         display : LossCurveDisplay
             The display, with its artists.
         """
-        _pyplot(f"{cls.__name__}.from_estimator")
-        _check_axes(ax, f"{cls.__name__}.from_estimator")
+        pyplot(f"{cls.__name__}.from_estimator")
+        check_axes(ax, f"{cls.__name__}.from_estimator")
         if validation not in ("auto", True, False):
             raise ValueError(f"validation must be 'auto', True or False, got {validation!r}.")
-        loss_curve = _recorded(estimator, "loss_curve_", cls.__name__)
+        loss_curve = recorded(estimator, "loss_curve_", cls.__name__)
         if len(loss_curve) == 0:
             raise ValueError(f"{type(estimator).__name__}.loss_curve_ is empty: training "
                              "recorded no epoch (it diverged in its first epoch?).")
-        validation_loss = (_validation_curve(estimator, cls.__name__, validation is True)
+        validation_loss = (recorded_validation(estimator, cls.__name__, validation is True)
                            if validation else None)
         if learning_rate not in (True, False):
             raise ValueError(f"learning_rate must be True or False, got {learning_rate!r}.")
-        rates = _learning_rates(estimator, cls.__name__) if learning_rate else None
+        rates = recorded_rates(estimator, cls.__name__) if learning_rate else None
         loss = getattr(estimator, "loss", None)
         display = cls(loss_curve=loss_curve, validation_loss_curve=validation_loss,
                       name=type(estimator).__name__ if name is None else name,
-                      x_label=_x_label(estimator),
+                      x_label=history_x_label(estimator),
                       y_label=f"Loss ({loss})" if isinstance(loss, str) else "Loss",
                       learning_rates=rates)
         return display.plot(ax=ax, validation_kw=validation_kw,
@@ -326,108 +249,41 @@ class LossCurveDisplay:
             The display, with ``line_``, ``validation_line_``,
             ``learning_rate_line_``, ``learning_rate_ax_``, ``ax_`` and ``figure_``.
         """
-        plt = _pyplot(f"{type(self).__name__}.plot")
-        _check_axes(ax, f"{type(self).__name__}.plot")
-        ax = _axes(plt, ax)
+        plt = pyplot(f"{type(self).__name__}.plot")
+        check_axes(ax, f"{type(self).__name__}.plot")
+        ax = axes_or_new(plt, ax)
         name = self.name if name is None else name
-        kwargs = _line_kwargs(kwargs)
+        kwargs = line_kwargs(kwargs)
 
         def label(curve):
             return f"{curve} loss" if name is None else f"{name} ({curve})"
 
         loss = np.asarray(self.loss_curve, dtype=float)
-        (self.line_,) = ax.plot(_steps(loss), loss, **{"label": label("training"), **kwargs})
+        (self.line_,) = ax.plot(epoch_steps(loss), loss, **{"label": label("training"), **kwargs})
         self.validation_line_ = None
         if self.validation_loss_curve is not None:
             validation = np.asarray(self.validation_loss_curve, dtype=float)
             style = {**kwargs, "color": self.line_.get_color(), "linestyle": "--",
-                     "label": label("validation"), **_line_kwargs(validation_kw)}
-            (self.validation_line_,) = ax.plot(_steps(validation), validation, **style)
+                     "label": label("validation"), **line_kwargs(validation_kw)}
+            (self.validation_line_,) = ax.plot(epoch_steps(validation), validation, **style)
         self.learning_rate_line_ = self.learning_rate_ax_ = None
         if self.learning_rates is not None:
             rates = np.asarray(self.learning_rates, dtype=float)
-            rate_ax = _rate_axes(ax)
+            rate_ax = rate_axes(ax)
             style = {**kwargs, "color": self.line_.get_color(), "linestyle": ":",
                      "label": "learning rate" if name is None else f"{name} (learning rate)",
-                     **_line_kwargs(learning_rate_kw)}
-            (self.learning_rate_line_,) = rate_ax.plot(_steps(rates), rates, **style)
-            _rate_scale(rate_ax)
+                     **line_kwargs(learning_rate_kw)}
+            (self.learning_rate_line_,) = rate_ax.plot(epoch_steps(rates), rates, **style)
+            rate_scale(rate_ax)
             self.learning_rate_ax_ = rate_ax
-        _title(ax, "Loss curve", name, several="Loss curves")
-        _finish(self, ax, self.x_label, self.y_label)
-        rate_ax = _rate_axes(ax, create=False)
+        title_axes(ax, "Loss curve", name, several="Loss curves")
+        finish_display(self, ax, self.x_label, self.y_label)
+        rate_ax = rate_axes(ax, create=False)
         if rate_ax is not None:  # one legend for the lines of both y axes
             handles, labels = ax.get_legend_handles_labels()
             more = rate_ax.get_legend_handles_labels()
             ax.legend(handles + more[0], labels + more[1])
         return self
-
-
-#: The label of the second y axis of ``LossCurveDisplay``, by which later displays on
-#: the same axes find it.
-_RATE_AXES = "learning rate"
-
-
-def _rate_axes(ax, create=True):
-    """The second y axis of the learning rate on ``ax``: the one a display already
-    made there, or a new ``ax.twinx()`` (None if ``create`` is False)."""
-    for other in ax.figure.axes:
-        if other is not ax and other.get_label() == _RATE_AXES and (
-                other.get_shared_x_axes().joined(ax, other)):
-            return other
-    if not create:
-        return None
-    twin = ax.twinx()
-    twin.set_label(_RATE_AXES)
-    twin.set_ylabel("Learning rate")
-    # The loss axes above, its background off: its legend is not drawn over.
-    ax.set_zorder(twin.get_zorder() + 1)
-    ax.patch.set_visible(False)
-    return twin
-
-
-def _rate_scale(rate_ax):
-    """Log scale when the positive rates drawn on ``rate_ax`` span more than a decade
-    (a zero rate, as a schedule's callable may give, then leaves a gap)."""
-    rates = np.concatenate([line.get_ydata() for line in rate_ax.get_lines()])
-    positive = rates[np.isfinite(rates) & (rates > 0)]
-    if positive.size and positive.max() > 10 * positive.min():
-        rate_ax.set_yscale("log")
-
-
-def _learning_rates(estimator, display):
-    """The rate each epoch trained with, or a ValueError naming why there is none."""
-    rates = np.asarray(_recorded(estimator, "learning_rates_", display), dtype=float)
-    if not np.isfinite(rates).any():
-        who = type(estimator).__name__
-        lbfgs = getattr(estimator, "solver", None) == "lbfgs"
-        raise ValueError(
-            f"{who} has no learning rate to plot (learning_rates_ is "
-            f"{'empty' if rates.size == 0 else 'NaN for every epoch'}): "
-            f"{'L-BFGS has no learning rate; ' if lbfgs else ''}fit with a stochastic "
-            "solver ('sgd', 'adam', 'adamw', 'rmsprop') to record one, or pass "
-            "learning_rate=False."
-        )
-    return rates
-
-
-def _validation_curve(estimator, display, required):
-    """The estimator's validation loss per epoch, or None when it recorded none
-    (a ValueError naming the cure when ``required``)."""
-    who = type(estimator).__name__
-    if not hasattr(estimator, "validation_loss_curve_"):
-        if not required:
-            return None
-        raise ValueError(f"{display} with validation=True plots validation_loss_curve_, "
-                         f"which {who} does not record. Pass validation=False or 'auto'.")
-    curve = estimator.validation_loss_curve_
-    if curve is None and required:
-        raise ValueError(
-            f"{who} has no validation loss to plot (validation_loss_curve_ is None): "
-            "fit it with early_stopping=True, or pass X_val and y_val to fit (a "
-            "stochastic solver: 'lbfgs' records none). Or pass validation=False."
-        )
-    return curve
 
 
 def default_layer_names(n_weight_layers):
@@ -543,12 +399,12 @@ class GradientNormDisplay:
         display : GradientNormDisplay
             The display, with its artists.
         """
-        _pyplot(f"{cls.__name__}.from_estimator")
-        _check_axes(ax, f"{cls.__name__}.from_estimator")
-        norms = _recorded(estimator, "gradient_norms_", cls.__name__)
+        pyplot(f"{cls.__name__}.from_estimator")
+        check_axes(ax, f"{cls.__name__}.from_estimator")
+        norms = recorded(estimator, "gradient_norms_", cls.__name__)
         display = cls(gradient_norms=norms,
                       name=type(estimator).__name__ if name is None else name,
-                      x_label=_x_label(estimator))
+                      x_label=history_x_label(estimator))
         return display.plot(ax=ax, **kwargs)
 
     def _checked(self, name):
@@ -594,16 +450,16 @@ class GradientNormDisplay:
         self : GradientNormDisplay
             The display, with ``lines_``, ``ax_`` and ``figure_``.
         """
-        plt = _pyplot(f"{type(self).__name__}.plot")
-        _check_axes(ax, f"{type(self).__name__}.plot")
+        plt = pyplot(f"{type(self).__name__}.plot")
+        check_axes(ax, f"{type(self).__name__}.plot")
         name = self.name if name is None else name
         norms, names = self._checked(name)
         import matplotlib
 
-        ax = _axes(plt, ax)
-        kwargs = _line_kwargs(kwargs)
+        ax = axes_or_new(plt, ax)
+        kwargs = line_kwargs(kwargs)
         colors = matplotlib.colormaps["viridis"](np.linspace(0.0, 0.85, len(names)))
-        epochs = _steps(norms)
+        epochs = epoch_steps(norms)
         # Drawn from the output down, so that the legend lists the layers top to
         # bottom as vanishing gradients stack their lines.
         lines = [ax.plot(epochs, norms[:, k], **{"color": colors[k], "label": names[k],
@@ -611,6 +467,6 @@ class GradientNormDisplay:
                  for k in reversed(range(len(names)))]
         self.lines_ = lines[::-1]
         ax.set_yscale("log")
-        _title(ax, "Gradient norm per layer", name, several="Gradient norms per layer")
-        return _finish(self, ax, self.x_label, r"Gradient norm $\|\partial J/\partial W_l\|$",
+        title_axes(ax, "Gradient norm per layer", name, several="Gradient norms per layer")
+        return finish_display(self, ax, self.x_label, r"Gradient norm $\|\partial J/\partial W_l\|$",
                        fontsize="small")
