@@ -16,7 +16,8 @@ norm before clipping (``gradient_norm_curve_``) and the number of steps clipped
 # %%
 # A rate too large for the first steps
 # ------------------------------------
-# Friedman's first regression problem (scikit-learn's ``make_friedman1``): 10
+# Friedman's first regression problem
+# (:func:`~sklearn.datasets.make_friedman1`): 10
 # features, 5 of which enter a nonlinear target, with noise. An
 # :class:`~skperceptron.MLPRegressor` with two hidden layers of 64 relu units, SGD
 # with Nesterov momentum 0.9, a rate of 0.05, batches of 32, 60 epochs (the plateau

@@ -147,6 +147,7 @@ PROJECTS = {
                 "sklearn.base.clone",
                 "sklearn.datasets.load_digits",
                 "sklearn.datasets.make_classification",
+                "sklearn.datasets.make_friedman1",
                 "sklearn.datasets.make_gaussian_quantiles",
                 "sklearn.datasets.make_moons",
                 "sklearn.datasets.make_regression",
