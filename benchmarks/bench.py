@@ -21,7 +21,9 @@ Workloads (see ``benchmarks/README.md`` for the details):
 8. Streaming: ``partial_fit`` over 20000 x 50 in batches of 10 and of 100 rows,
    PerceptronClassifier and MLPClassifier (32,) against scikit-learn's; and
    PerceptronClassifier on hashed text, 10000 x 2^18 in batches of 1000 rows.
-9. The cost of the regularisers and of recording the training history.
+9. The cost of the regularisers, of the training controls (a schedule with warm-up,
+   clipping, AdamW, RMSprop, a frozen first layer) and of recording the training
+   history; one AdamW and RMSprop step against Adam's.
 10. The fitted models of workloads 3 and 1 exported to ONNX: onnxruntime's one-row
     latency and 10000-row throughput against our ``predict`` (needs the ``[onnx]``
     extra; reported, no target).
@@ -48,6 +50,7 @@ Run from the repository root::
 
     python benchmarks/bench.py                           # everything, 5 repeats
     python benchmarks/bench.py --workloads 1,3 --repeats 3 --threads 1
+    python benchmarks/bench.py --checkouts /tmp/before /tmp/after --threads 1
 """
 
 import argparse
@@ -126,10 +129,17 @@ class Timing:
 
     seconds: list = field(default_factory=list)
     results: list = field(default_factory=list)
+    #: CPU time of the process (``time.process_time``) during each call: on one BLAS
+    #: thread, what a busy machine moves least.
+    cpu: list = field(default_factory=list)
 
     @property
     def median(self):
         return statistics.median(self.seconds)
+
+    @property
+    def cpu_median(self):
+        return statistics.median(self.cpu)
 
     @property
     def result(self):
@@ -158,9 +168,10 @@ def time_alternating(candidates: dict, repeats: int, budget=BUDGET_SECONDS) -> d
             break
         k = r % len(names)
         for name in names[k:] + names[:k]:
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             result = candidates[name]()
             timings[name].seconds.append(time.perf_counter() - start)
+            timings[name].cpu.append(time.process_time() - start_cpu)
             timings[name].results.append(result)
     return timings
 
@@ -1194,9 +1205,23 @@ def warm_up(ctx):
         fit()
 
 
+#: W9's training controls, each fitted beside the plain fit: (settings, the largest
+#: time / plain that meets the target, or None to report only).
+CONTROLS = {
+    "cosine + warmup_epochs=1": (dict(learning_rate="cosine", warmup_epochs=1), 1.03),
+    "clip_grad_norm=1": (dict(clip_grad_norm=1.0), 1.03),
+    "cosine + warm-up + clip": (dict(learning_rate="cosine", warmup_epochs=1,
+                                     clip_grad_norm=1.0), 1.03),
+    "solver='adamw'": (dict(solver="adamw"), None),
+    "solver='rmsprop'": (dict(solver="rmsprop"), None),
+    "frozen_layers=[0]": (dict(frozen_layers=[0]), None),
+}
+
+
 def workload_9(ctx):
-    """The cost of the regularisers on W1's shape, each fit against the plain one, and of
-    recording the training history (the time a plain fit spends in it)."""
+    """The cost of the regularisers and of the training controls on W1's shape, each fit
+    against the plain one, of recording the training history (the time a plain fit
+    spends in it), and of one AdamW and RMSprop step against Adam's."""
     n, batch, epochs = 20_000, 200, 3
     X, y = classification_data(n, "float64")
     kwargs = dict(MLP_COMMON, hidden_layer_sizes=(256, 128), batch_size=batch,
@@ -1223,6 +1248,8 @@ def workload_9(ctx):
                       f"{timings[name].median / plain:.2f}x",
                       timings[name].median / plain <= limit)
                for name, limit in limits.items()]
+    targets += training_controls(ctx, kwargs, X, y)
+    targets += optimizer_steps(ctx, kwargs, X, y)
     shares = [_history_share(MLPClassifier(**kwargs), X, y) for _ in range(3)]
     share = float(np.median(shares))
     print(f"training history: {share:.2%} of the plain fit's time is spent recording it "
@@ -1230,6 +1257,90 @@ def workload_9(ctx):
           f"{min(shares):.2%}-{max(shares):.2%})")
     return targets + [Target("W9", "training history <= 3% of the plain fit",
                              f"{share:.2%}", share <= 0.03)]
+
+
+def training_controls(ctx, kwargs, X, y):
+    """W9's training controls, each fit against the plain one (alternating). All
+    ``ctx.repeats`` rounds run, whatever their time: the targets are within 3%."""
+    variants = {"plain": {}, **{name: extra for name, (extra, _) in CONTROLS.items()}}
+    candidates = {name: (lambda extra=extra: MLPClassifier(**{**kwargs, **extra}).fit(X, y))
+                  for name, extra in variants.items()}
+    timings = time_alternating(candidates, ctx.repeats, budget=np.inf)
+    plain, plain_cpu = timings["plain"].median, timings["plain"].cpu_median
+    rows = [[name, f"{t.median:.3f}", t.spread, len(t.seconds), f"{t.median / plain:.3f}x",
+             f"{t.cpu_median:.3f}", f"{t.cpu_median / plain_cpu:.3f}x",
+             _clipped_share(t.result)]
+            for name, t in timings.items()]
+    print_table(
+        f"W9  training controls on the same fit ({kwargs['max_iter']} epochs)",
+        ["configuration", "median s", "min-max s", "runs", "time / plain", "CPU s",
+         "CPU / plain", "clipped"],
+        rows, ["CPU: the process's CPU time (medians), which other processes' load moves "
+               "less than the wall time on one BLAS thread (--threads 1); the targets read "
+               "it. clipped: the share of the fit's steps whose gradient was clipped "
+               "(clipped_steps_)"], text_columns=1, wrap=88)
+    return [Target("W9", f"{name} <= {limit:.2f}x the plain fit (CPU time)",
+                   f"{timings[name].cpu_median / plain_cpu:.3f}x",
+                   timings[name].cpu_median / plain_cpu <= limit)
+            for name, (_, limit) in CONTROLS.items() if limit]
+
+
+def _clipped_share(fitted):
+    """The share of a fit's steps that were clipped, or '' without clipping."""
+    if fitted.clip_grad_norm is None and fitted.clip_grad_value is None:
+        return ""
+    steps = fitted.n_iter_ * -(-fitted.t_ // fitted.n_iter_ // fitted.batch_size)
+    return f"{fitted.clipped_steps_.sum() / steps:.0%}"
+
+
+#: Steps timed per optimizer in a round of ``optimizer_steps``.
+STEPS_PER_ROUND = 50
+
+
+def optimizer_steps(ctx, kwargs, X, y):
+    """One optimizer step over W1's parameters (float64 and float32), as a fit takes it
+    (the L2 term on the weights), AdamW and RMSprop against Adam: the median time per
+    step over rounds of STEPS_PER_ROUND steps, the optimizers alternating."""
+    from skperceptron._engine.optimizers import Adam, AdamW, RMSprop
+
+    fitted = MLPClassifier(**{**kwargs, "max_iter": 1}).fit(X[:400], y[:400])
+    params = fitted._optimizer.m.size
+    n_coef = sum(W.size for W in fitted.coefs_)
+    rows, targets = [], []
+    for dtype in (np.float64, np.float32):
+        rng = np.random.RandomState(0)
+        grads = [rng.normal(size=params).astype(dtype) * 1e-2 for _ in range(4)]
+        makers = {"adam": Adam, "adamw": AdamW, "rmsprop": RMSprop}
+
+        def steps(make):
+            optimizer = make(params, dtype, learning_rate_init=1e-3)
+            theta = rng.normal(size=params).astype(dtype)
+            l2 = dtype(1e-4 / 200)
+
+            def run():
+                for k in range(STEPS_PER_ROUND):
+                    optimizer.step(theta, grads[k % 4], l2, n_coef)
+            return run
+
+        candidates = {name: steps(make) for name, make in makers.items()}
+        for run in candidates.values():
+            run()  # compile or load the loops
+        timings = time_alternating(candidates, max(ctx.repeats, 5) * 10, budget=np.inf)
+        adam = timings["adam"].median / STEPS_PER_ROUND
+        for name, timing in timings.items():
+            per_step = timing.median / STEPS_PER_ROUND
+            rows.append([np.dtype(dtype).name, name, f"{per_step * 1e6:.0f}",
+                         f"{timing.median / timings['adam'].median:.3f}x"])
+            if name != "adam":
+                targets.append(Target(
+                    "W9", f"{name} step <= adam's ({np.dtype(dtype).name})",
+                    f"{per_step / adam:.3f}x", per_step <= adam * 1.02))
+    print_table(f"W9  one optimizer step on W1's {params} parameters ({n_coef} weights, "
+                f"L2 on them); numba: {HAVE_NUMBA}",
+                ["dtype", "optimizer", "us per step", "time / adam"], rows,
+                [f"median over rounds of {STEPS_PER_ROUND} steps, the optimizers "
+                 "alternating; 'at most Adam's' is met within 2% (the rounds' noise)"])
+    return targets
 
 
 def _history_share(estimator, X, y):
@@ -1253,6 +1364,80 @@ def _history_share(estimator, X, y):
     finally:
         _history.History.observe = observe
     return sum(spent) / total
+
+
+# ------------------------------------------------------------ two checkouts side by side
+def load_checkout(root, alias):
+    """The skperceptron package of the checkout ``root``, imported in this process
+    beside the installed one under the name ``alias``.
+
+    It is imported as ``skperceptron`` (loading numba swaps the kernels in the modules
+    of that name: ``kernels._load_numba``) with numba loaded at once, then its modules
+    are renamed; the package this script imported keeps its name."""
+    import importlib
+
+    ours = {k: sys.modules.pop(k) for k in list(sys.modules)
+            if k == "skperceptron" or k.startswith("skperceptron.")}
+    sys.path.insert(0, str(root))
+    try:
+        package = importlib.import_module("skperceptron")
+        package._utils.kernels.compiled()
+        if not package.__file__.startswith(str(root)):
+            raise SystemExit(f"{root} has no skperceptron package of its own")
+        for key in [k for k in sys.modules
+                    if k == "skperceptron" or k.startswith("skperceptron.")]:
+            sys.modules[alias + key[len("skperceptron"):]] = sys.modules.pop(key)
+    finally:
+        sys.path.remove(str(root))
+        sys.modules.update(ours)
+    return package
+
+
+def compare_checkouts(roots, rounds):
+    """W1-W3 of our MLP from two checkouts (``roots``: before, after) in this process,
+    fit by fit alternating (AB BA ...), after a warm-up of each: the median wall and
+    CPU time (``time.process_time``, which a busy machine moves less) of each, their
+    ratios after / before, and whether the final losses are equal."""
+    packages = {"before": load_checkout(roots[0], "skperceptron_before"),
+                "after": load_checkout(roots[1], "skperceptron_after")}
+    X3, y3 = digits_data()
+    for package in packages.values():
+        for dtype in ("float64", "float32"):
+            package.MLPClassifier(hidden_layer_sizes=(16,), max_iter=2, **MLP_COMMON).fit(
+                X3[:400].astype(dtype), y3[:400])
+    w1 = dict(hidden_layer_sizes=(256, 128), max_iter=3, n_iter_no_change=4)
+    workloads = {
+        "W1 float64": (20_000, "float64", dict(w1, batch_size=200), rounds),
+        "W1 float32": (20_000, "float32", dict(w1, batch_size=200), rounds),
+        "W2 float64": (5000, "float64", dict(w1, batch_size=32), rounds),
+        "W2 float32": (5000, "float32", dict(w1, batch_size=32), rounds),
+        "W3": (None, None, dict(hidden_layer_sizes=(64,), max_iter=50, n_iter_no_change=51),
+               3 * rounds),
+    }
+    rows = []
+    for name, (n, dtype, kwargs, repeats) in workloads.items():
+        X, y = digits_data() if n is None else classification_data(n, dtype)
+        wall, cpu, losses = ({k: [] for k in packages} for _ in range(3))
+        for r in range(repeats):
+            for k in (list(packages) if r % 2 == 0 else list(packages)[::-1]):
+                start, start_cpu = time.perf_counter(), time.process_time()
+                fitted = packages[k].MLPClassifier(**MLP_COMMON, **kwargs).fit(X, y)
+                wall[k].append(time.perf_counter() - start)
+                cpu[k].append(time.process_time() - start_cpu)
+                losses[k].append(fitted.loss_)
+        paired = [a / b for a, b in zip(cpu["after"], cpu["before"])]
+        med = {k: (statistics.median(wall[k]), statistics.median(cpu[k])) for k in packages}
+        rows.append([name, repeats, f"{med['before'][0]:.3f}", f"{med['after'][0]:.3f}",
+                     f"{med['after'][0] / med['before'][0]:.3f}", f"{med['before'][1]:.3f}",
+                     f"{med['after'][1]:.3f}", f"{med['after'][1] / med['before'][1]:.3f}",
+                     f"{min(paired):.2f}-{max(paired):.2f}",
+                     "yes" if losses["before"] == losses["after"] else "no"])
+    print_table(f"Our W1-W3 fits, {roots[0]} (before) against {roots[1]} (after)",
+                ["workload", "runs", "wall before", "after", "ratio", "CPU before", "after",
+                 "ratio", "paired CPU", "same losses"], rows,
+                ["medians over the runs, each fit of one checkout followed by the other's "
+                 "(AB BA ...); ratio = after / before; paired CPU: the range of after / "
+                 "before within each pair"], text_columns=1)
 
 
 def print_summary(targets, ran):
@@ -1290,6 +1475,9 @@ def parse_args(argv=None):
                         help="leave PyTorch out even when it is installed")
     parser.add_argument("--memory-probe", nargs=3, metavar=("LIBRARY", "DATA_DIR", "MODE"),
                         help=argparse.SUPPRESS)
+    parser.add_argument("--checkouts", nargs=2, metavar=("BEFORE", "AFTER"),
+                        help="time our W1-W3 fits from two checkouts of the repository "
+                             "(e.g. git worktrees) in one process, alternating, and stop")
     args = parser.parse_args(argv)
     try:
         args.workloads = sorted({int(w) for w in args.workloads.split(",") if w.strip()})
@@ -1311,6 +1499,11 @@ def main(argv=None):
         threadpool_limits(limits=args.threads)
     if args.memory_probe:
         _memory_probe(*args.memory_probe)
+        return
+    if args.checkouts:
+        print(f"load average before the run: {load_text()}")
+        compare_checkouts(args.checkouts, args.repeats)
+        print(f"load average after the run: {load_text()}")
         return
     torch = None if args.no_torch else load_torch()
     blas = _numpy_blas()
