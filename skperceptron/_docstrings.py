@@ -310,8 +310,11 @@ MLP_PARAMETERS_DOC = """
         ``decay_rate`` every epoch, 'cosine' follows half a cosine from
         ``learning_rate_init`` down to 0 over ``decay_epochs`` epochs; a callable
         ``f(d)`` gives the factor of ``learning_rate_init`` (a finite number >= 0),
-        as PyTorch's ``LambdaLR``. The rate of each epoch is recorded in
-        ``learning_rates_``. See :ref:`maths-schedules`.
+        as PyTorch's ``LambdaLR`` (make it a pure function of d: it is also called
+        at d = 0 to check it before training). Each fit, a warm start too, starts
+        the schedule at d = 0, and ``partial_fit`` calls go on from where the last
+        one ended. The rate of each epoch is recorded in ``learning_rates_``. See
+        :ref:`maths-schedules`.
 
     learning_rate_init : float, default=0.001
         Initial step size of the stochastic solvers.

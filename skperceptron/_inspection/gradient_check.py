@@ -8,6 +8,8 @@ with an error of order h^2 (truncation) plus eps_machine / h (rounding); h = 1e-
 both near 1e-10 in float64, far below the 1e-6 that flags a wrong gradient.
 """
 
+import dataclasses
+
 import numpy as np
 from sklearn.utils import check_random_state
 
@@ -95,6 +97,9 @@ def check_gradients(
             f"{type(estimator).__name__}.{hint}"
         )
     network, loss, params, data, alpha, l1 = estimator._gradient_problem(X, y, sample_weight)
+    # Every layer is checked: frozen layers (``frozen_layers``) skip their gradient in
+    # training, which finite differences would otherwise find missing.
+    network = dataclasses.replace(network, frozen=frozenset())
     X, Y, sw = data.X, data.Y, data.sample_weight
     rng = check_random_state(random_state)
     mode = None

@@ -408,8 +408,6 @@ def test_fine_tuning_weights_assigned_from_another_model():
     np.testing.assert_array_equal(clf.coefs_[0], donor.coefs_[0])
 
 
-@pytest.mark.xfail(strict=True, reason="check_gradients keeps the estimator's frozen "
-                   "layers: their backpropagated gradient is 0, the finite differences' not")
 def test_check_gradients_checks_every_layer_whatever_is_frozen():
     X, y = _classification(30)
     plain = MLPClassifier((5, 3), activation="tanh", alpha=0.1, random_state=0)
