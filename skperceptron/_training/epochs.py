@@ -14,6 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._engine.network import forward
+from .._utils.speed import all_finite
 
 
 def iter_batches(n_samples, batch_size, order=None):
@@ -163,6 +164,8 @@ def net_inputs_bounded(network, params, row_norm, limit):
                      + np.abs(params.intercepts[layer.index]))
         elif kind == "BatchNorm":
             i = layer.index
+            if not (all_finite(params.running_vars[i]) and all_finite(params.running_means[i])):
+                return False  # a batch's statistics overflowed: the bound cannot tell
             scale = np.abs(params.norm_scales[i]) / np.sqrt(
                 params.running_vars[i].astype(np.float64) + layer.epsilon)
             units = ((units + np.abs(params.running_means[i])) * scale

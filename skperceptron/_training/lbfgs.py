@@ -26,7 +26,7 @@ from .._engine.layers import TrainingPass
 from .._engine.network import Workspace, forward, loss_and_gradients
 from .._engine.penalty import add_penalty_gradient
 from .stochastic import TrainingResult
-from .._utils.speed import blas_threads
+from .._utils.speed import all_finite, blas_threads
 from .._utils.warnings import warn_user
 
 
@@ -140,6 +140,14 @@ def set_running_statistics(network, params, data):
     if network.batch_norm:
         mode = TrainingPass(sample_weight=data.sample_weight, momentum=1.0)
         forward(network, params, data.X, mode=mode, cache=False)
+        for i, variance in enumerate(params.running_vars):
+            if not (all_finite(variance) and all_finite(params.running_means[i])):
+                raise ValueError(
+                    f"batch_norm=True: the variance of hidden layer {i + 1}'s net input "
+                    f"over the training set overflows {params.dtype.name}, so no "
+                    "running statistics can normalize it. Scale the inputs (for "
+                    "example with StandardScaler), or pass X as float64."
+                )
 
 
 def parameters_at(network, params, data, x):

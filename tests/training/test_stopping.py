@@ -566,3 +566,33 @@ def test_a_partial_fit_that_diverges_or_is_interrupted_keeps_its_starting_weight
     assert mlp.stop_reason_ == "interrupted"
     for a, b in zip(weight_arrays(mlp), before):
         assert_array_equal(a, b)
+
+
+# Inputs up to 1.5e19 in float32: the variance of a batch-normalized net input
+# (about 1e38 and more) overflows float32, and the running variance with it.
+_HUGE_X = np.array([[6.27], [2.3e-35], [1.12e10], [4.7e-12], [8.1e-27], [4.1e-19],
+                    [8.4e-44], [8.5e-38], [5.9e-3], [3.3e-4], [1.5e-6], [1.5e-22],
+                    [1.54e19], [1.3e17]], dtype=np.float32)
+_HUGE_Y = np.linspace(0.0, 2.0, 14)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam", "adamw", "rmsprop"])
+def test_batch_statistics_that_overflow_stop_as_divergence_with_finite_weights(solver):
+    reg = MLPRegressor(hidden_layer_sizes=(3,), activation="elu", solver=solver,
+                       batch_norm=True, alpha=0.0,
+                       max_iter=2, weight_init="glorot_normal", random_state=0)
+    with pytest.warns(ConvergenceWarning, match="diverged"):
+        reg.fit(_HUGE_X, _HUGE_Y)
+    assert reg.stop_reason_ == "diverged"
+    for name in ("coefs_", "intercepts_", "batch_norm_scales_", "batch_norm_shifts_",
+                 "running_means_", "running_vars_"):
+        assert all(np.isfinite(a).all() for a in getattr(reg, name)), name
+
+
+def test_lbfgs_refuses_batch_statistics_that_overflow_and_keeps_the_model():
+    reg = MLPRegressor(hidden_layer_sizes=(3,), activation="elu", solver="lbfgs",
+                       batch_norm=True,
+                       max_iter=2, random_state=0)
+    with pytest.raises(ValueError, match="overflows float32.*Scale the inputs"):
+        reg.fit(_HUGE_X * 10, _HUGE_Y)
+    assert not hasattr(reg, "coefs_")
