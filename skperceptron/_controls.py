@@ -97,19 +97,19 @@ def schedule(estimator):
     decay's parameters belong to the schedules that use them, the warm-up is shorter
     than the training, and a callable gives a valid factor at the first epoch (each
     later epoch's is checked when it begins)."""
-    kind, name = estimator.learning_rate, estimator.learning_rate
+    kind = estimator.learning_rate
+    name = "a callable" if callable(kind) else repr(kind)
     if callable(kind):
-        name = "a callable"
         checked_factor(kind, 0)
     if kind not in ("step", "exponential") and estimator.decay_rate is not None:
         raise ValueError(f"decay_rate={estimator.decay_rate!r} is the factor of "
                          "learning_rate='step' or 'exponential'; learning_rate is "
-                         f"{name if callable(kind) else repr(kind)}. Remove decay_rate, "
+                         f"{name}. Remove decay_rate, "
                          "or choose one of those.")
     if kind not in ("step", "cosine") and estimator.decay_epochs is not None:
         raise ValueError(f"decay_epochs={estimator.decay_epochs!r} is the period of "
                          "learning_rate='step' or 'cosine'; learning_rate is "
-                         f"{name if callable(kind) else repr(kind)}. Remove decay_epochs, "
+                         f"{name}. Remove decay_epochs, "
                          "or choose one of those.")
     warmup = estimator.warmup_epochs
     if warmup >= estimator.max_iter:
@@ -183,28 +183,21 @@ def frozen_layers(estimator, n_layers):
 
 
 def clipping(estimator):
-    """The ``Clipping`` bounds of each step's gradient, refused with L-BFGS."""
-    bounds = Clipping(estimator.clip_grad_norm, estimator.clip_grad_value)
-    _check_stochastic_controls(estimator, bounds)
-    return bounds
+    """The ``Clipping`` bounds of each step's gradient (L-BFGS refuses them,
+    ``check_lbfgs``)."""
+    return Clipping(estimator.clip_grad_norm, estimator.clip_grad_value)
 
 
-def _check_stochastic_controls(estimator, clipping):
+def _check_stochastic_controls(estimator):
     """L-BFGS has no learning rate nor steps: refuse the controls of those."""
-    if estimator.solver != "lbfgs":
-        return
     used = []
     if callable(estimator.learning_rate) or estimator.learning_rate in EPOCH_SCHEDULES:
         used.append(f"learning_rate={estimator.learning_rate!r}")
     if estimator.warmup_epochs:
         used.append(f"warmup_epochs={estimator.warmup_epochs}")
-    for name in ("decay_rate", "decay_epochs"):
+    for name in ("decay_rate", "decay_epochs", "clip_grad_norm", "clip_grad_value"):
         if getattr(estimator, name) is not None:
             used.append(f"{name}={getattr(estimator, name)!r}")
-    if clipping.norm is not None:
-        used.append(f"clip_grad_norm={clipping.norm!r}")
-    if clipping.value is not None:
-        used.append(f"clip_grad_value={clipping.value!r}")
     if used:
         raise ValueError(f"{', '.join(used)} cannot be used with solver='lbfgs': "
                          f"{_STOCHASTIC_ONLY} act on the steps of a stochastic solver, "
@@ -213,7 +206,8 @@ def _check_stochastic_controls(estimator, clipping):
 
 
 def check_lbfgs(estimator, rates):
-    """What L-BFGS cannot train: dropout, and the L1 term."""
+    """What L-BFGS cannot train: dropout, the L1 term, and the controls of a
+    stochastic solver's steps."""
     if estimator.solver != "lbfgs":
         return
     if any(rates):
@@ -228,6 +222,7 @@ def check_lbfgs(estimator, rates):
             "term is not differentiable at zero, which L-BFGS needs. Use "
             "solver='sgd' or 'adam' (a cumulative L1 penalty), or penalty='l2' or None."
         )
+    _check_stochastic_controls(estimator)
 
 
 def no_hidden_layer(setting, remedy):

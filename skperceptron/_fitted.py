@@ -231,24 +231,24 @@ def store_fit(estimator, plan, params, result):
 
 
 def _store_history(estimator, network, result):
-    """Append the call's gradient norms and saturation (see ``_training.history``)."""
-    shapes = (network.n_layers, network.n_layers - 1)
-    for name, rows, width in zip(("gradient_norms_", "saturation_"),
-                                 (result.gradient_norms, result.saturation), shapes):
+    """Append the call's records of each epoch (see ``_training.history``): gradient
+    norms and saturation, the global norm before clipping, the clipped steps, the
+    learning rate. A record kept from a fit of another shape (or none) starts anew."""
+    records = (
+        ("gradient_norms_", result.gradient_norms, np.empty((0, network.n_layers))),
+        ("saturation_", result.saturation, np.empty((0, network.n_layers - 1))),
+        ("gradient_norm_curve_", result.total_norms, np.empty(0)),
+        ("clipped_steps_", result.clipped, np.empty(0, np.int64)),
+    )
+    for name, rows, empty in records:
         before = getattr(estimator, name, None)
-        if before is None or before.shape[1] != width:
-            before = np.empty((0, width))
-        if rows is None:
-            rows = np.empty((0, width))
-        setattr(estimator, name, np.concatenate([before, rows]))
-    n_epochs = len(result.loss_curve)
-    rates = result.learning_rates or [np.nan] * n_epochs  # L-BFGS: no rate
+        if before is None or before.shape[1:] != empty.shape[1:]:
+            before = empty
+        rows = empty if rows is None else rows
+        joined = np.concatenate([before, rows])
+        setattr(estimator, name, joined.astype(empty.dtype, copy=False))
+    rates = result.learning_rates or [np.nan] * len(result.loss_curve)  # L-BFGS: none
     estimator.learning_rates_ = list(getattr(estimator, "learning_rates_", [])) + rates
-    for name, values, dtype in (("gradient_norm_curve_", result.total_norms, np.float64),
-                                ("clipped_steps_", result.clipped, np.int64)):
-        before = getattr(estimator, name, np.empty(0, dtype))
-        values = np.empty(0, dtype) if values is None else values
-        setattr(estimator, name, np.concatenate([before, values]).astype(dtype))
 
 
 def _store_validation(estimator, result):

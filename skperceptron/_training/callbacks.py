@@ -110,7 +110,6 @@ def register(cls):
     ESTIMATORS[f"{cls.__module__}.{cls.__qualname__}"] = cls
 
 
-
 class Checkpoint:
     """Write the state of a fit in progress to a file, from which it can resume.
 
