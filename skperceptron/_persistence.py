@@ -15,7 +15,6 @@ from ._engine.activations import get_activation
 from ._engine.losses import LOSSES, get_loss
 from ._engine.network import Network
 from ._engine.optimizers import SGD, Adam, AdamW, RMSprop
-from ._engine.schedules import Schedule
 from ._training.online import OnlineState
 
 _LOSS_NAMES = {cls: name for name, cls in LOSSES.items()}
@@ -50,23 +49,9 @@ def _loss_state(loss):
     return {"name": _LOSS_NAMES[type(loss)], **vars(loss)}  # vars: parameters (huber: delta)
 
 
-def _optimizer_state(optimizer):
-    # Hyper-parameters, learning rate, step count and moment arrays: numbers, strings,
-    # arrays or None; the schedule as its fields (a callable schedule stays the
-    # user's function). The trained ranges are set again by every fit.
-    state = {"class": type(optimizer).__name__, **vars(optimizer)}
-    state.pop("segments", None)
-    if "rates" in state:
-        state["rates"] = vars(state["rates"]).copy()
-    return state
-
-
 def _optimizer_from_state(state):
-    state = dict(state)
-    optimizer = object.__new__(_OPTIMIZERS[state.pop("class")])
-    if isinstance(state.get("rates"), dict):
-        state["rates"] = Schedule(**state["rates"])
-    optimizer.__dict__.update(state)
+    optimizer = object.__new__(_OPTIMIZERS[state["class"]])
+    optimizer.load_plain(state)
     return optimizer
 
 
@@ -74,7 +59,7 @@ def _optimizer_from_state(state):
 PLAIN_STATES = {
     "_net": (_network_state, _network_from_state),
     "_loss": (_loss_state, lambda state: get_loss(**state)),
-    "_optimizer": (_optimizer_state, _optimizer_from_state),
+    "_optimizer": (lambda optimizer: optimizer.to_plain(), _optimizer_from_state),
     "_online_state": (OnlineState.to_plain, OnlineState.from_plain),
 }
 

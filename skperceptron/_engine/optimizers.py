@@ -258,6 +258,24 @@ class Optimizer:
         """The cumulative L1 step on a range, its threshold lr * l1 (n already in l1)."""
         pay_l1(theta, debts, n_weights, typ(self._current_rate()) * l1)
 
+    def to_plain(self):
+        """The optimizer as plain data, for a saved model or a checkpoint: its class's
+        name, its hyper-parameters, rates, step count and moment arrays (numbers,
+        strings, arrays or None) and its schedule as its fields (a callable schedule
+        stays the user's function). The trained ranges are set again by every fit."""
+        state = {"class": type(self).__name__, **vars(self)}
+        state.pop("segments", None)
+        if isinstance(state.get("rates"), Schedule):
+            state["rates"] = dict(vars(state["rates"]))
+        return state
+
+    def load_plain(self, state):
+        """Take back the state ``to_plain`` gave (its class's name aside)."""
+        state = {name: value for name, value in state.items() if name != "class"}
+        if isinstance(state.get("rates"), dict):
+            state["rates"] = Schedule(**state["rates"])
+        self.__dict__.update(state)
+
     def end_epoch(self, t):
         """Update scikit-learn's schedule's rate; ``t`` = samples seen so far."""
 

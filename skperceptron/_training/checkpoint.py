@@ -32,7 +32,6 @@ import sys
 import numpy as np
 import scipy.sparse as sp
 
-from .._engine.schedules import Schedule
 from .callbacks import ESTIMATORS, Checkpoint, write_atomically
 from .online import OnlineEpochs, OnlineState
 
@@ -144,23 +143,11 @@ def _check_same_data(saved, now):
 
 
 # ------------------------------------------------------------------ the loop's state
-def _optimizer_state(optimizer):
-    state = {"class": type(optimizer).__name__, **vars(optimizer)}
-    state.pop("segments", None)  # set by every fit from the network
-    if isinstance(state.get("rates"), Schedule):
-        state["rates"] = dict(vars(state["rates"]))
-    return state
-
-
 def _restore_optimizer(optimizer, state):
-    state = dict(state)
-    name = state.pop("class")
-    if name != type(optimizer).__name__:
-        raise ValueError(f"The checkpoint's optimizer is {name}, this fit's "
+    if state["class"] != type(optimizer).__name__:
+        raise ValueError(f"The checkpoint's optimizer is {state['class']}, this fit's "
                          f"{type(optimizer).__name__}.")
-    if isinstance(state.get("rates"), dict):
-        state["rates"] = Schedule(**state["rates"])
-    optimizer.__dict__.update(state)
+    optimizer.load_plain(state)
 
 
 def _criteria_state(criteria):
@@ -241,7 +228,7 @@ def capture_loop(parts):
     orders = parts.epochs.orders if isinstance(parts.epochs, OnlineEpochs) else None
     return {
         "flat": parts.params.flat,
-        "optimizer": _optimizer_state(parts.optimizer),
+        "optimizer": parts.optimizer.to_plain(),
         "generators": [_logical_state(g, orders) for g in parts.generators],
         "order": parts.epochs.order if orders is None else orders.order,
         "online": None if orders is None else OnlineState(
