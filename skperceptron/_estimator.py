@@ -32,6 +32,7 @@ from ._training.checkpoint import checkpoint_session
 from ._training.data import check_sample_weight, hold_out, scaled, validation_split
 from ._training.lbfgs import LbfgsSettings, train_lbfgs
 from ._training.online import OnlineState
+from ._training.snapshots import StartCopy
 from ._training.stochastic import Run, TrainingData, train_stochastic
 from ._training.stopping import Divergence, SinglePass, stopping_criteria
 from ._utils import compat as _compat
@@ -47,14 +48,14 @@ def _unchanged_on_error(estimator, always=False, copies=()):
     unfitted one unfitted. The copy is shallow: fitting replaces attributes rather than
     changing them in place, except those named in ``copies``, copied in full (the
     optimizer that partial_fit continues, when a callback can fail after its steps),
-    and the arrays the block trains in place: it appends ``(array, copy before)`` to
-    the list it is given, and the copy is written back.
+    and the arrays the block trains in place: it appends to the list it is given what
+    kept their values before (``snapshots.StartCopy``), and puts them back.
     """
     saved = dict(estimator.__dict__)
     for name in copies:
         if name in saved:
             saved[name] = copy.deepcopy(saved[name])
-    in_place = []  # (array trained where it is, its values before)
+    in_place = []  # StartCopy of the arrays trained where they are
     try:
         yield in_place
     except BaseException:
@@ -62,8 +63,8 @@ def _unchanged_on_error(estimator, always=False, copies=()):
         raise
     finally:
         if always:
-            for array, before in in_place:
-                array[...] = before
+            for start in in_place:
+                start.restore()
             estimator.__dict__.clear()
             estimator.__dict__.update(saved)
 
@@ -206,10 +207,8 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
                 init=init, in_place=True)
             start = None
             if params.in_place:  # the fitted weights train where they are: keep them
-                start = BufferCache.get_or_make(self._buffer_cache(), params.flat.shape,
-                                                lambda: np.empty_like(params.flat), "start")
-                start[...] = params.flat
-                in_place.append((params.flat, start))
+                start = StartCopy(params.flat, self._buffer_cache())
+                in_place.append(start)
             if tasks is not None:
                 tasks.attributes = partial(model_attributes, plan)
             epoch_tasks = None if incremental else tasks  # partial_fit: one task, the root
@@ -217,6 +216,8 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
             # about it would only repeat that less clearly.
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
                 if plan.solver == "lbfgs":
+                    if start is not None:
+                        start.keep()
                     result = self._train_lbfgs(plan, params, data, epoch_tasks)
                 else:
                     result = self._train_stochastic(plan, params, data, y, validation,

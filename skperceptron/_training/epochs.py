@@ -97,12 +97,21 @@ def overflows(network, loss, params, X, workspace=None):
     scores of the perceptron and hinge losses are allowed (they still say which side a
     sample is on), NaN ones are not.
     """
+    return net_inputs_checked(network, loss, params, X, workspace)[0]
+
+
+def net_inputs_checked(network, loss, params, X, workspace=None):
+    """``(overflows(...), finite)``: ``finite``, every hidden output and output-layer
+    net input on ``X`` is finite. For a single layer this shows finite its intercepts
+    and every weight that a row of ``X`` stores a value for: an infinite or NaN
+    weight makes the net inputs it enters infinite or NaN, even times a stored zero."""
     *hidden, scores = forward(network, params, X, workspace, apply_output=False)[1:]  # A_l, Z_L
     if any(not np.isfinite(A).all() for A in hidden):
-        return True
+        return True, False
+    finite = bool(np.isfinite(scores).all())
     if loss.on_scores:  # scores: (n_samples, n_outputs), the output layer's net input
-        return bool(np.isnan(scores).any())
-    return not np.isfinite(scores).all()
+        return (not finite and bool(np.isnan(scores).any())), finite
+    return not finite, finite
 
 
 #: How much of the dtype's largest value a bound on the net inputs may reach before the

@@ -28,7 +28,8 @@ from .._engine.network import Parameters, output_gradient
 from .._engine.penalty import cumulative_l1, penalty_value
 from .._utils.kernels import compiled, plain
 from .._utils.speed import EpochOrders
-from .epochs import EpochStats, at_fixed_point, data_loss, overflows_on, row_norm_bound
+from .epochs import (EpochStats, at_fixed_point, data_loss, net_inputs_checked, overflows_on,
+                     row_norm_bound)
 from .history import History
 from .online_loops import online_epoch, online_epoch_sparse
 
@@ -203,6 +204,7 @@ class OnlineEpochs:
         self.orders = EpochOrders(data.n_samples, reshuffle=plan.batch.reshuffle)
         compiled()  # the per-sample loops have no numpy form: numba, when available
         self.row_norm = None  # a bound on the training rows' norms, for the overflow check
+        self._written = False  # ``written``, made when first asked
         # No per-sample gradient leaves the compiled loop: the gradient norms are NaN
         # (and a single layer has no hidden layer to saturate).
         self.history = History(network)
@@ -232,7 +234,10 @@ class OnlineEpochs:
         if overflow:
             loss = np.nan
         if self.averaging is None:
-            return EpochStats(float(loss), np.nan, bool(all_zero), finite=finite)
+            # Without a penalty only the steps move the weights: none, and none moved.
+            fixed_point = bool(all_zero) if not (self.alpha or self.l1) else None
+            return EpochStats(float(loss), np.nan, bool(all_zero), finite=finite,
+                              fixed_point=fixed_point)
         self.averaging.publish(self.params)
         if np.isfinite(loss):
             # The epoch's loss is the averaged model's, the one the user gets: the
@@ -248,10 +253,35 @@ class OnlineEpochs:
     def _overflows(self):
         """Whether the weights the loop trains overflow a net input on a training row,
         and whether they are known finite (``epochs.overflows_on``; the rows' largest
-        norms bounded at the first epoch)."""
+        norms bounded at the first epoch). When the epoch wrote only some weights
+        (``written``), the rows' net inputs cost less than the bound's pass over every
+        weight; and as the weights started finite (every fit's do), finite net inputs
+        show them all finite."""
+        if self.written() is not None:
+            return net_inputs_checked(self.network, self.loss, self.running, self.X)
         if self.row_norm is None:
             self.row_norm = row_norm_bound(self.X)
         return overflows_on(self.network, self.loss, self.running, self.data, self.row_norm)
+
+    def written(self):
+        """The entries of ``params.flat`` an epoch may write, or None (any of them).
+
+        On CSR rows without a penalty or an average, a step moves only the weights of
+        the columns the row stores and the intercepts: their positions, when the rows
+        store fewer values than an eighth of the weights. Copying and checking those
+        then costs less than a pass over all (``snapshots.StartCopy``): taking 20,000
+        scattered entries of 2^18 float64 weights took 25 us, copying all 44 us."""
+        if self._written is False:
+            self._written = None
+            if not (self.data.dense or self.averaging is not None or self.alpha or self.l1):
+                n_features, n_outputs = self.running.coefs[0].shape
+                columns = self.X.indices
+                if columns.size * 8 < n_features:
+                    weights = columns if n_outputs == 1 else (
+                        columns[:, None].astype(np.intp) * n_outputs + np.arange(n_outputs))
+                    intercepts = n_features * n_outputs + np.arange(n_outputs)
+                    self._written = np.concatenate([weights.ravel(), intercepts])
+        return self._written
 
     def _settings(self):
         return self.eta, self.alpha, self.rule, self.fit_intercept, self.delta, self.eps

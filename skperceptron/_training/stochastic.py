@@ -8,7 +8,7 @@ when batches are of one sample. After each epoch it records the loss, scores the
 validation data and keeps the best weights, prints the log line, and asks the
 criteria; each of these is one function below. How it runs (criteria, validation,
 shuffling) is a ``Run``. The weights that training may have to return to are kept by
-``Snapshots``, and a criterion that fires names the one to restore. With
+``snapshots.Snapshots``, and a criterion that fires names the one to restore. With
 scikit-learn's callbacks set (``run.tasks``, see ``callbacks``) each epoch is a task
 begun before it runs and ended once it is recorded, before the criteria are asked.
 Between two epochs everything the loop carries is in a ``LoopParts``: a checkpoint
@@ -31,6 +31,7 @@ from .._utils.warnings import warn_user
 from .epochs import EpochStats, at_fixed_point, iter_batches, overflows_on, row_norm_bound
 from .history import History
 from .online import OnlineEpochs
+from .snapshots import Snapshots, StartCopy
 from .stopping import (
     Divergence,
     EpochRecord,
@@ -94,9 +95,9 @@ class Run:
     buffers: object = None
     #: The callbacks' tasks (``callbacks.FitTasks``): one per epoch; or None.
     tasks: object = None
-    #: A copy of the starting weights that the caller keeps, or None: a single pass
-    #: (partial_fit) uses it as its snapshot instead of copying them once more.
-    start: np.ndarray | None = None
+    #: The ``StartCopy`` of weights trained in place, which the caller puts back if
+    #: the fit fails, or None: a single pass (partial_fit) uses it as its snapshot.
+    start: object = None
     #: Saves the loop's state after an epoch, before the criteria judge it
     #: (``checkpoint.CheckpointWriter``: ``epoch_done(parts, record, new_best)``), or None.
     checkpoint: object = None
@@ -125,48 +126,6 @@ class TrainingResult:
     best_validation_score: float | None = None
     best_params: np.ndarray | None = None  # flat weights at the best validation score
     n_samples_seen: int = 0
-
-
-class Snapshots:
-    """Copies of the weights that training may have to return to.
-
-    ``epoch_start``: at the start of the current epoch (interruption, fixed point);
-    ``lowest_loss``: at the start of the epoch with the lowest training loss, the
-    weights that loss was measured from (divergence: the end of that same epoch may
-    already be the step that diverged); ``best_score``: at the best validation score
-    (early stopping restores it), with that score in ``best_score_value``.
-    """
-
-    def __init__(self, flat, best_so_far=None, single_pass=False, start=None):
-        # ``start``, a copy of ``flat`` that the caller keeps, can serve a single pass,
-        # the only kind of training that never writes over its epoch_start.
-        self.epoch_start = start if single_pass and start is not None else flat.copy()
-        # One epoch and no more (partial_fit): the guards that restore weights fire
-        # before the epoch ends, when the lowest loss's weights are still the start's,
-        # and nothing reads a copy after it. So one copy serves both, and the end of
-        # the epoch copies nothing (on wide models, copies that cost more than the
-        # epoch itself).
-        self.single_pass = single_pass
-        self.lowest_loss = self.epoch_start if single_pass else flat.copy()
-        self.lowest_loss_value = np.inf
-        self.best_score_value, self.best_score = -np.inf, None
-        if best_so_far is not None:
-            self.best_score_value, self.best_score = best_so_far[0], best_so_far[1].copy()
-
-    def end_epoch(self, flat, loss):
-        if self.single_pass:
-            return
-        if loss < self.lowest_loss_value:
-            self.lowest_loss_value = loss
-            self.lowest_loss[...] = self.epoch_start
-        self.epoch_start[...] = flat
-
-    def keep_best_score(self, flat, score):
-        self.best_score_value = score
-        if self.best_score is None:
-            self.best_score = flat.copy()
-        else:
-            self.best_score[...] = flat
 
 
 @dataclass
@@ -209,8 +168,15 @@ def train_stochastic(plan, params, optimizer, data, run, online_state=None):
 def _epochs_until_stop(epochs, params, optimizer, data, settings):
     """The epoch loop of ``train_stochastic`` (``settings`` is its ``Run``)."""
     result = TrainingResult()
-    single_pass = any(isinstance(c, SinglePass) for c in settings.criteria)
-    snapshots = Snapshots(params.flat, settings.best_so_far, single_pass, settings.start)
+    start = settings.start
+    if any(isinstance(c, SinglePass) for c in settings.criteria):
+        start = start or StartCopy(params.flat)
+        start.keep(epochs.written())
+        snapshots = Snapshots(params.flat, settings.best_so_far, start)
+    else:
+        if start is not None:  # put back by the estimator if the fit fails
+            start.keep()
+        snapshots = Snapshots(params.flat, settings.best_so_far)
     tasks = settings.tasks
     parts = _loop_parts(params, optimizer, epochs, snapshots, result, settings)
     fired = record = None
@@ -236,8 +202,8 @@ def _epochs_until_stop(epochs, params, optimizer, data, settings):
                 break
             fixed_point = stats.fixed_point
             if fixed_point is None:
-                fixed_point = stats.all_zero and np.array_equal(params.flat,
-                                                                snapshots.epoch_start)
+                fixed_point = (stats.all_zero
+                               and snapshots.unchanged_since_epoch_start(params.flat))
             _count_epoch(result, record, snapshots, params, data.n_samples)
             result.learning_rates.append(rate)
             epochs.history.end_epoch()
@@ -359,7 +325,7 @@ def _finish(fired, record, settings, snapshots, params, result):
     """Put back the weights the stop asks for, then the best-scoring ones; warn."""
     result.stop_reason = fired.reason
     if fired.restore is not None:
-        params.flat[...] = getattr(snapshots, fired.restore)
+        snapshots.put_back(fired.restore, params.flat)
     if settings.restore_best and snapshots.best_score is not None:
         params.flat[...] = snapshots.best_score
         result.best_params = snapshots.best_score
@@ -462,6 +428,11 @@ class MiniBatchEpochs:
 
     def close(self):
         """The end of training: nothing to let go of."""
+
+    def written(self):
+        """Which entries of the flat vector an epoch may write: all (None); each
+        step moves every weight that trains."""
+        return None
 
     def at_fixed_point(self):
         """Whether the next epoch would move nothing (``epochs.at_fixed_point``)."""

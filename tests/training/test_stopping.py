@@ -435,28 +435,32 @@ _OVERFLOWING = [
 ]
 
 
+@pytest.mark.parametrize("width", [1, 100], ids=["narrow", "wide"])
 @pytest.mark.parametrize("layout", ["csr", "csc", "coo"])
 @pytest.mark.parametrize("cls, kwargs", _OVERFLOWING,
                          ids=[f"{c.__name__}-{k.get('loss')}" for c, k in _OVERFLOWING])
 def test_dense_and_sparse_rows_reach_the_same_verdict_on_overflowing_weights(
-        cls, kwargs, layout):
+        cls, kwargs, layout, width):
+    """Narrow rows: the sparse check bounds every weight; wide ones (99 empty columns):
+    the rows write few weights, and the check runs them forward instead."""
     import scipy.sparse as sp
 
+    rows = np.hstack([_HUGE_ROWS, np.zeros((3, width - 1), np.float32)])
     y = [0.0, 0.0, 1.0] if cls is PerceptronRegressor else [0, 0, 1]
     common = dict(kwargs, batch_size=1, max_iter=2, eta0=1000.0, tol=None,
                   fit_intercept=False, shuffle=False, random_state=0,
                   weight_init="glorot_normal")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        dense = cls(**common).fit(_HUGE_ROWS, y)
-        sparse = cls(**common).fit(getattr(sp, f"{layout}_matrix")(_HUGE_ROWS), y)
+        dense = cls(**common).fit(rows, y)
+        sparse = cls(**common).fit(getattr(sp, f"{layout}_matrix")(rows), y)
     assert sparse.stop_reason_ == dense.stop_reason_
     assert sparse.n_iter_ == dense.n_iter_
     for model in (dense, sparse):
         # No fit ends on weights whose predictions on the training data overflow (raw
         # scores of the perceptron and the hinge may be infinite, never NaN).
-        scores = (model.predict(_HUGE_ROWS) if cls is PerceptronRegressor
-                  else model.decision_function(_HUGE_ROWS))
+        scores = (model.predict(rows) if cls is PerceptronRegressor
+                  else model.decision_function(rows))
         if kwargs.get("loss") in ("perceptron", "hinge"):
             assert not np.isnan(scores).any()
         else:
