@@ -48,13 +48,16 @@ def _unchanged_on_error(estimator, always=False, copies=()):
     unfitted one unfitted. The copy is shallow: fitting replaces attributes rather than
     changing them in place, except those named in ``copies``, copied in full (the
     optimizer that partial_fit continues, when a callback can fail after its steps),
-    and the arrays the block trains in place: it appends to the list it is given what
-    kept their values before (``snapshots.StartCopy``), and puts them back.
+    the lists a fit appends to (cut back to their lengths), and the arrays the block
+    trains in place: it appends to the list it is given what kept their values before
+    (``snapshots.StartCopy``), and puts them back.
     """
     saved = dict(estimator.__dict__)
     for name in copies:
         if name in saved:
             saved[name] = copy.deepcopy(saved[name])
+    # The history's lists grow in place (``_fitted.extend_record``): their lengths.
+    lengths = {name: len(value) for name, value in saved.items() if type(value) is list}
     in_place = []  # StartCopy of the arrays trained where they are
     try:
         yield in_place
@@ -65,6 +68,8 @@ def _unchanged_on_error(estimator, always=False, copies=()):
         if always:
             for start in in_place:
                 start.restore()
+            for name, length in lengths.items():
+                del saved[name][length:]
             estimator.__dict__.clear()
             estimator.__dict__.update(saved)
 

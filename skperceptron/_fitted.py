@@ -218,7 +218,7 @@ def store_fit(estimator, plan, params, result):
     estimator.n_iter_ = result.n_iter
     estimator.t_ = estimator.t_ + result.n_samples_seen
     estimator.stop_reason_ = result.stop_reason
-    estimator.loss_curve_ = list(estimator.loss_curve_) + result.loss_curve
+    extend_record(estimator, "loss_curve_", result.loss_curve)
     _store_history(estimator, plan.network, result)
     if np.isfinite(result.loss):
         estimator.loss_ = result.loss
@@ -241,14 +241,55 @@ def _store_history(estimator, network, result):
         ("clipped_steps_", result.clipped, np.empty(0, np.int64)),
     )
     for name, rows, empty in records:
-        before = getattr(estimator, name, None)
-        if before is None or before.shape[1:] != empty.shape[1:]:
-            before = empty
-        rows = empty if rows is None else rows
-        joined = np.concatenate([before, rows])
-        setattr(estimator, name, joined.astype(empty.dtype, copy=False))
+        _append_rows(estimator, name, empty if rows is None else rows, empty)
     rates = result.learning_rates or [np.nan] * len(result.loss_curve)  # L-BFGS: none
-    estimator.learning_rates_ = list(getattr(estimator, "learning_rates_", [])) + rates
+    extend_record(estimator, "learning_rates_", rates)
+
+
+def extend_record(estimator, name, values):
+    """Append ``values`` to the list ``estimator.<name>`` in place, as scikit-learn's
+    MLP appends to its ``loss_curve_`` (a copy at every call would make a long stream
+    of partial_fit calls quadratic); a failed call gives the list back its length
+    (``_estimator._unchanged_on_error``)."""
+    kept = getattr(estimator, name, None)
+    if type(kept) is not list:
+        kept = list(kept or [])
+        setattr(estimator, name, kept)
+    kept.extend(values)
+
+
+#: The buffers the per-epoch arrays of the history are views of (``_append_rows``):
+#: (the estimator's id, {attribute: buffer}); not saved with the model.
+RECORD_BUFFERS = "_record_buffers"
+
+
+def _append_rows(estimator, name, rows, empty):
+    """``estimator.<name>`` (one row per epoch so far) with ``rows`` appended.
+
+    The attribute is a view of the first rows of a buffer with room to spare, which
+    the next call fills on: a long stream of partial_fit calls appends in amortised
+    constant time instead of copying the whole record every call. No view ever shows
+    the rows past its end, so one kept by the user, or put back after a failed call,
+    stays as it was. The buffers belong to one estimator: a shallow copy's first
+    append makes its own."""
+    before = getattr(estimator, name, None)
+    if before is None or before.shape[1:] != empty.shape[1:]:
+        before = empty
+    rows = np.asarray(rows).astype(empty.dtype, copy=False)
+    n, k = before.shape[0], rows.shape[0]
+    owner, buffers = estimator.__dict__.get(RECORD_BUFFERS, (None, None))
+    if owner != id(estimator):
+        buffers = {}
+        setattr(estimator, RECORD_BUFFERS, (id(estimator), buffers))
+    buffer = buffers.get(name)
+    if (buffer is None or before.base is not buffer or buffer.shape[0] < n + k
+            or before.ctypes.data != buffer.ctypes.data
+            or buffer.shape[1:] != before.shape[1:] or buffer.dtype != before.dtype):
+        buffer = buffers[name] = np.empty((max(2 * (n + k), 8), *empty.shape[1:]),
+                                          empty.dtype)
+        buffer[:n] = before
+    buffer[n:n + k] = rows
+    setattr(estimator, name, buffer[:n + k])
 
 
 def _store_validation(estimator, result):
@@ -257,11 +298,8 @@ def _store_validation(estimator, result):
     if result.best_params is not None:
         estimator._best_weights = result.best_params
     if result.validation_scores:
-        estimator.validation_scores_ = (list(estimator.validation_scores_ or [])
-                                        + result.validation_scores)
-        estimator.validation_loss_curve_ = (
-            list(getattr(estimator, "validation_loss_curve_", None) or [])
-            + result.validation_loss_curve)
+        extend_record(estimator, "validation_scores_", result.validation_scores)
+        extend_record(estimator, "validation_loss_curve_", result.validation_loss_curve)
         estimator.best_validation_score_ = float(np.max(estimator.validation_scores_))
     if monitored_validation:
         estimator.best_loss_ = None

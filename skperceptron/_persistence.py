@@ -66,10 +66,12 @@ PLAIN_STATES = {
 
 def plain_state(state):
     """An estimator's ``__dict__`` as saved: the fit's objects as plain data, without
-    the generator of the last fit and the buffers partial_fit keeps."""
+    the generator of the last fit and the buffers partial_fit keeps (the history's
+    included: its arrays are saved as what they show)."""
     state = dict(state)
     state.pop("_rng", None)
     state.pop("_buffers", None)
+    state.pop("_record_buffers", None)
     for name, (to_state, _) in PLAIN_STATES.items():
         if state.get(name) is not None:
             state[name] = to_state(state[name])

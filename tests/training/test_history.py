@@ -150,3 +150,90 @@ def test_relu_saturation_counts_the_units_zero_for_the_whole_batch(n_dead):
     A[9, 61] = 1e-300  # however little
     expected = (n_dead + 2) / 64  # units 62 and 63 are dead too
     assert saturation(A, "relu") == expected
+
+
+# ------------------------------------------------ a long stream of partial_fit calls
+_RECORDS = ("gradient_norms_", "saturation_", "gradient_norm_curve_", "clipped_steps_")
+_LISTS = ("loss_curve_", "learning_rates_")
+
+
+def _history(model):
+    return ({name: getattr(model, name).copy() for name in _RECORDS}
+            | {name: list(getattr(model, name)) for name in _LISTS})
+
+
+def _assert_history(model, expected):
+    for name in _RECORDS:
+        np.testing.assert_array_equal(getattr(model, name), expected[name])
+    for name in _LISTS:
+        assert getattr(model, name) == expected[name]
+
+
+@pytest.mark.parametrize("model", [PerceptronClassifier(random_state=0),
+                                   MLPClassifier((4,), batch_size=20, random_state=0)])
+def test_a_long_stream_appends_its_history_without_copying_it_each_call(model):
+    """The per-epoch records grow in buffers with room to spare: 300 calls reallocate
+    them a handful of times (doubling), not 300; every call's record is the previous
+    one and the call's epoch; a record read earlier is not changed by later calls."""
+    bases, kept = set(), None
+    for call in range(300):
+        start = (call * 20) % 180
+        before = _history(model) if call else None
+        model.partial_fit(X[start:start + 20], y[start:start + 20], classes=[0, 1])
+        bases.add(id(model.gradient_norms_.base))
+        if call == 10:
+            kept = (model.gradient_norms_, model.gradient_norms_.copy())
+        if before is not None:
+            for name in _RECORDS:
+                np.testing.assert_array_equal(getattr(model, name)[:-1], before[name])
+            for name in _LISTS:
+                assert getattr(model, name)[:-1] == before[name]
+    assert len(model.loss_curve_) == model.gradient_norms_.shape[0] == 300
+    assert len(bases) <= 8  # 2 * (n + 1) each time: 8, 18, 38, 78, 158, 318 rows
+    np.testing.assert_array_equal(kept[0], kept[1])
+
+
+def test_a_failed_call_gives_the_history_back_its_length(monkeypatch):
+    import skperceptron._fitted as fitted
+
+    model = PerceptronClassifier(random_state=0).partial_fit(X[:50], y[:50], classes=[0, 1])
+    model.partial_fit(X[50:100], y[50:100])
+    expected = _history(model)
+    lists = [getattr(model, name) for name in _LISTS]
+
+    def fail(*args):
+        assert len(model.loss_curve_) == 3  # appended before the failure
+        raise RuntimeError("storing failed")
+
+    monkeypatch.setattr(fitted, "_store_validation", fail)
+    with pytest.raises(RuntimeError, match="storing failed"):
+        model.partial_fit(X[100:150], y[100:150])
+    _assert_history(model, expected)
+    assert all(getattr(model, name) is kept for name, kept in zip(_LISTS, lists))
+    monkeypatch.undo()
+    model.partial_fit(X[100:150], y[100:150])  # and the stream goes on from there
+    assert len(model.loss_curve_) == 3
+    assert model.gradient_norms_.shape[0] == 3
+
+
+def test_a_shallow_copy_keeps_a_history_of_its_own():
+    import copy
+
+    model = PerceptronClassifier(random_state=0).partial_fit(X[:50], y[:50], classes=[0, 1])
+    twin = copy.copy(model)
+    model.partial_fit(X[50:100], y[50:100])
+    norms = model.gradient_norm_curve_.copy()
+    twin.partial_fit(X[100:150], y[100:150])  # appends in buffers of its own
+    np.testing.assert_array_equal(model.gradient_norm_curve_, norms)
+    assert twin.gradient_norm_curve_.shape == (2,)
+
+
+def test_the_history_buffers_are_not_saved():
+    model = PerceptronClassifier(random_state=0)
+    for start in range(0, 200, 20):
+        model.partial_fit(X[start:start + 20], y[start:start + 20], classes=[0, 1])
+    loaded = pickle.loads(pickle.dumps(model))
+    assert "_record_buffers" not in vars(loaded)
+    _assert_history(loaded, _history(model))
+    loaded.partial_fit(X[:20], y[:20])
+    assert len(loaded.loss_curve_) == loaded.gradient_norms_.shape[0] == 11
