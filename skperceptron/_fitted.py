@@ -259,7 +259,7 @@ def extend_record(estimator, name, values):
 
 
 #: The buffers the per-epoch arrays of the history are views of (``_append_rows``):
-#: (the estimator's id, {attribute: buffer}); not saved with the model.
+#: (the estimator's id, {attribute: (buffer, the view last stored)}); not saved.
 RECORD_BUFFERS = "_record_buffers"
 
 
@@ -267,11 +267,12 @@ def _append_rows(estimator, name, rows, empty):
     """``estimator.<name>`` (one row per epoch so far) with ``rows`` appended.
 
     The attribute is a view of the first rows of a buffer with room to spare, which
-    the next call fills on: a long stream of partial_fit calls appends in amortised
-    constant time instead of copying the whole record every call. No view ever shows
-    the rows past its end, so one kept by the user, or put back after a failed call,
-    stays as it was. The buffers belong to one estimator: a shallow copy's first
-    append makes its own."""
+    the next call fills on while the attribute is still the view it stored: a long
+    stream of partial_fit calls appends in amortised constant time instead of copying
+    the whole record every call. No view ever shows the rows past its end, so one kept
+    by the user, or put back after a failed call (the next call then starts a new
+    buffer), stays as it was. The buffers belong to one estimator: a shallow copy's
+    first append makes its own."""
     before = getattr(estimator, name, None)
     if before is None or before.shape[1:] != empty.shape[1:]:
         before = empty
@@ -281,15 +282,14 @@ def _append_rows(estimator, name, rows, empty):
     if owner != id(estimator):
         buffers = {}
         setattr(estimator, RECORD_BUFFERS, (id(estimator), buffers))
-    buffer = buffers.get(name)
-    if (buffer is None or before.base is not buffer or buffer.shape[0] < n + k
-            or before.ctypes.data != buffer.ctypes.data
-            or buffer.shape[1:] != before.shape[1:] or buffer.dtype != before.dtype):
-        buffer = buffers[name] = np.empty((max(2 * (n + k), 8), *empty.shape[1:]),
-                                          empty.dtype)
+    buffer, stored = buffers.get(name, (None, None))
+    if before is not stored or buffer.shape[0] < n + k or buffer.dtype != empty.dtype:
+        buffer = np.empty((max(2 * (n + k), 8), *empty.shape[1:]), empty.dtype)
         buffer[:n] = before
     buffer[n:n + k] = rows
-    setattr(estimator, name, buffer[:n + k])
+    view = buffer[:n + k]
+    buffers[name] = (buffer, view)
+    setattr(estimator, name, view)
 
 
 def _store_validation(estimator, result):

@@ -18,6 +18,7 @@ Everything here is a pure function of (network, parameters, X, Y, sample_weight)
 optimizers, L-BFGS and the finite-difference check all call ``loss_and_gradients``.
 """
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,7 +52,7 @@ class Parameters:
         self.n_coef = sum(a * b for a, b in pairs)
         shapes = [(a, b) for a, b in pairs] + [(b,) for _, b in pairs]
         shapes += [(u,) for u in self.norm_units] * 4  # scales, shifts, means, variances
-        sizes = [int(np.prod(shape)) for shape in shapes]
+        sizes = [math.prod(shape) for shape in shapes]
         self.n_trainable = sum(sizes) - 2 * sum(self.norm_units)
         if flat is None:
             flat = np.zeros(sum(sizes), dtype=dtype)

@@ -230,8 +230,19 @@ def blas_threads(network, rows):
     if many_threads_pay(network, rows) or threading.current_thread() is not threading.main_thread():
         yield
         return
-    with _blas().limit(limits=1):
+    # threadpoolctl's own ``limit`` gathers every library's full description first:
+    # tens of microseconds, much of a partial_fit on a few rows. Each pool's thread
+    # count is all it needs to put back.
+    pools = [(pool, pool.num_threads) for pool in _blas().lib_controllers]
+    for pool, threads in pools:
+        if threads != 1:
+            pool.set_num_threads(1)
+    try:
         yield
+    finally:
+        for pool, threads in pools:
+            if threads != 1:
+                pool.set_num_threads(threads)
 
 
 # ----------------------------------------------------------------- orders of the rows
