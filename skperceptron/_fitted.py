@@ -90,16 +90,18 @@ def check_init(name, value, shape, dtype):
 
 def _initial_parameters(plan, rng, dtype):
     network = plan.network
+    params = Parameters(network.layer_units, dtype, norm_units=network.norm_units)
+    params.reset_norm()
+    if plan.init == "zeros":  # a new vector is zeros: no other copy, nothing drawn
+        return params
     coefs, intercepts = initialize_layers(
         network.layer_units, plan.init, rng, dtype, logistic_layers=plan.logistic_layers
     )
     if not network.fit_intercept:
         for b in intercepts:
             b.fill(0)
-    params = Parameters(network.layer_units, dtype, norm_units=network.norm_units)
     for dst, src in zip(params.coefs + params.intercepts, coefs + intercepts):
         dst[...] = src
-    params.reset_norm()
     return params
 
 
@@ -252,8 +254,8 @@ def extend_record(estimator, name, values):
     of partial_fit calls quadratic); a failed call gives the list back its length
     (``_estimator._unchanged_on_error``)."""
     kept = getattr(estimator, name, None)
-    if type(kept) is not list:
-        kept = list(kept or [])
+    if type(kept) is not list:  # None before a first record, or another sequence
+        kept = [] if kept is None else list(kept)
         setattr(estimator, name, kept)
     kept.extend(values)
 
