@@ -168,3 +168,26 @@ def test_wide_sparse_passes_end_as_with_a_whole_copy_and_the_bound(case, monkeyp
         assert_array_equal(a, b)
     assert ours.loss_curve_ == reference.loss_curve_
     assert ours.stop_reason_ == reference.stop_reason_
+
+
+def test_a_pass_on_wide_sparse_rows_checks_overflow_on_its_rows(monkeypatch):
+    """The overflow check of such a pass runs the rows forward; the bound, a pass over
+    every weight, is not computed (it still is on narrow rows)."""
+    from skperceptron._training import epochs
+
+    calls = []
+    bound = epochs.net_inputs_bounded
+
+    def spy(*args):
+        calls.append(args[1].flat.size)
+        return bound(*args)
+
+    monkeypatch.setattr(epochs, "net_inputs_bounded", spy)
+    X, rng = _wide_rows()
+    y = rng.integers(0, 2, X.shape[0])
+    clf = PerceptronClassifier(random_state=0).partial_fit(X[:10], y[:10], classes=[0, 1])
+    clf.partial_fit(X[10:], y[10:])
+    assert calls == []
+    narrow = sp.csr_matrix(X[:, :40].toarray() + 1.0)  # every column stored
+    PerceptronClassifier(random_state=0).partial_fit(narrow, y, classes=[0, 1])
+    assert calls == [41]
