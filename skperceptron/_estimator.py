@@ -296,8 +296,8 @@ class BaseNetwork(*_CallbackSupport, BaseEstimator):
         return result
 
     def _run(self, plan, params, validation, incremental, tasks, start=None):
-        """How this stochastic fit runs (``stochastic.Run``); ``start``: the kept copy
-        of the starting weights, or None."""
+        """How this stochastic fit runs (``stochastic.Run``); ``start``: the
+        ``snapshots.StartCopy`` of weights trained in place, or None."""
         early = self.early_stopping and validation is not None and not incremental
         best_so_far = None
         if early and getattr(self, "_best_weights", None) is not None:
